@@ -27,13 +27,16 @@ pub fn classify(screen: &str, meta: Option<&PaneMeta>, rules: &ScreenRules) -> C
     };
 
     let mut c = Classification::new(state);
-    c.input_text = s.input_box.as_ref().and_then(|b| b.text.clone());
+    // A dead pane's input box is a frozen frame (or whatever the launcher printed over it).
+    if state != State::Exited {
+        c.input_text = s.input_box.as_ref().and_then(|b| b.text.clone());
+        if let Some(m) = &rules.details.queued {
+            c.queued = captures(&s, m, "text").map(str::to_owned).collect();
+        }
+    }
     c.last_assistant_message = last_assistant_message(&s, rules);
     c.context_used_percent =
         first_capture(&s, rules.details.context.as_ref(), "percent").and_then(|p| p.parse().ok());
-    if let Some(m) = &rules.details.queued {
-        c.queued = captures(&s, m, "text").map(str::to_owned).collect();
-    }
     match state {
         State::Permission => {
             c.options = options(&s, rules);
