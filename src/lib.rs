@@ -19,6 +19,10 @@ pub mod login_guard;
 pub mod names;
 /// argon2id password hashing, off the async runtime.
 pub mod passwords;
+/// Coding-CLI profiles: how to launch, pre-seed and drive a CLI, and its screen rules.
+pub mod profile;
+/// Screen classification: terminal text in, CLI state out (pure, no I/O).
+pub mod screen;
 /// The master key and AES-256-GCM sealing of stored API keys.
 pub mod secrets;
 /// What handlers and tasks share.
