@@ -50,6 +50,7 @@ pub(crate) async fn run_client(inner: &Inner, cancel: &CancellationToken) {
         let attach = AttachSession::new()
             .target_session(format!("={MONITOR_SESSION}"))
             .build();
+        let gate = inner.tmux.attach_gate.clone().write_owned().await;
         let mut attach_args = vec!["-C".to_owned()];
         attach_args.extend(command_args(&[attach]));
         let spawned = Command::new("tmux")
@@ -72,7 +73,7 @@ pub(crate) async fn run_client(inner: &Inner, cancel: &CancellationToken) {
                 }
                 connected_before = true;
                 inner.resync_all.notify_one();
-                read_client(inner, child, cancel).await;
+                read_client(inner, child, gate, cancel).await;
                 inner.client_pid.store(0, Ordering::Relaxed);
                 if started.elapsed() >= HEALTHY_RUN {
                     backoff = MIN_BACKOFF;
@@ -91,7 +92,17 @@ pub(crate) async fn run_client(inner: &Inner, cancel: &CancellationToken) {
     }
 }
 
-async fn read_client(inner: &Inner, mut child: Child, cancel: &CancellationToken) {
+/// How long session creation may be held back by an attach tmux does not answer.
+const ATTACH_GATE_LIMIT: Duration = Duration::from_secs(2);
+
+async fn read_client(
+    inner: &Inner,
+    mut child: Child,
+    gate: tokio::sync::OwnedRwLockWriteGuard<()>,
+    cancel: &CancellationToken,
+) {
+    let mut gate = Some(gate);
+    let gate_deadline = tokio::time::Instant::now() + ATTACH_GATE_LIMIT;
     let _stdin = child.stdin.take();
     let Some(mut stdout) = child.stdout.take() else {
         return;
@@ -102,6 +113,11 @@ async fn read_client(inner: &Inner, mut child: Child, cancel: &CancellationToken
     loop {
         let read = tokio::select! {
             _ = cancel.cancelled() => break,
+            _ = tokio::time::sleep_until(gate_deadline), if gate.is_some() => {
+                tracing::warn!("tmux control client attach not answered in time");
+                gate = None;
+                continue;
+            }
             read = stdout.read(&mut buf) => read,
         };
         let n = match read {
@@ -113,6 +129,10 @@ async fn read_client(inner: &Inner, mut child: Child, cancel: &CancellationToken
             }
         };
         parser.feed(&buf[..n], &mut events);
+        if !events.is_empty() {
+            // The first event is the attach's reply: attaching is over.
+            gate = None;
+        }
         let mut exit = false;
         for event in events.drain(..) {
             exit |= handle(inner, event);

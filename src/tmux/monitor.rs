@@ -277,7 +277,10 @@ async fn ensure_monitor_session(tmux: &Tmux) -> Result<WindowId, TmuxError> {
         new_session.push_param(arg);
     }
     cmds.push(new_session);
-    match tmux.run(&cmds).await {
+    let gate = tmux.attach_gate.read().await;
+    let created = tmux.run(&cmds).await;
+    drop(gate);
+    match created {
         Ok(_) => {}
         Err(TmuxError::Command { stderr, .. }) if stderr.contains("duplicate session") => {
             // Exists from an earlier run; the settings still need (re)applying.

@@ -30,6 +30,10 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Tmux {
     socket: Arc<PathBuf>,
     timeout: Duration,
+    /// tmux 3.3a crashes ("server exited unexpectedly") when `new-session` runs while a
+    /// control client is still attaching; session creation holds this shared, a control
+    /// client's attach holds it exclusively until tmux answered the attach.
+    pub(crate) attach_gate: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl Tmux {
@@ -39,6 +43,7 @@ impl Tmux {
         Self {
             socket: Arc::new(socket.into()),
             timeout: DEFAULT_CALL_TIMEOUT,
+            attach_gate: Arc::default(),
         }
     }
 

@@ -170,7 +170,10 @@ impl Tmux {
         }
         let mut cmds = server_setup();
         cmds.push(new_session);
-        match self.run(&cmds).await {
+        let gate = self.attach_gate.read().await;
+        let created = self.run(&cmds).await;
+        drop(gate);
+        match created {
             Err(TmuxError::Command { stderr, .. }) if stderr.contains("duplicate session") => {
                 return Err(TmuxError::SessionExists(spec.name.to_string()));
             }
