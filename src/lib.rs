@@ -27,6 +27,8 @@ pub mod screen;
 pub mod secrets;
 /// What handlers and tasks share.
 pub mod state;
+/// The tmux driver and live screens: the only module that runs the tmux binary.
+pub mod tmux;
 /// JWT access tokens and hashed refresh tokens.
 pub mod tokens;
 /// The embedded web app.
