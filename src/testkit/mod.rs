@@ -9,6 +9,8 @@ pub mod claude_env;
 pub mod mock_anthropic;
 /// What the mock records about each request.
 pub mod mock_record;
+/// The mock's routes and request handlers.
+mod mock_routes;
 /// The turn script and its JSON form.
 pub mod mock_script;
 /// Messages API wire format: SSE events, message objects, error bodies.
