@@ -27,6 +27,9 @@ pub mod screen;
 pub mod secrets;
 /// What handlers and tasks share.
 pub mod state;
+/// Test support: mock model APIs and the offline environment of the Claude Code CLI. Part
+/// of the library so the integration tests, benchmarks and the mock binaries share it.
+pub mod testkit;
 /// The tmux driver and live screens: the only module that runs the tmux binary.
 pub mod tmux;
 /// JWT access tokens and hashed refresh tokens.
