@@ -1,1 +1,90 @@
 //! AutoCode: a self-hosted daemon that drives coding CLIs in tmux for a family of users.
+//! Read top to bottom, the modules are a tour from the disk up to the HTTP API.
+
+/// Accounts as a whole (row, workspace, sessions), shared by the API and the CLI.
+pub mod accounts;
+/// Typed agent-template settings: tools, permission policy, CLI launch config.
+pub mod agent_config;
+/// Flags, env and the optional `autocode.toml`.
+pub mod config;
+/// SQLite: migrations and per-table queries.
+pub mod db;
+/// The REST API.
+pub mod http;
+/// Project logs committed to the database and broadcast to live subscribers.
+pub mod journal;
+/// Brute-force protection for logins.
+pub mod login_guard;
+/// Username rules and project slugs: names that become paths and tmux targets.
+pub mod names;
+/// argon2id password hashing, off the async runtime.
+pub mod passwords;
+/// The master key and AES-256-GCM sealing of stored API keys.
+pub mod secrets;
+/// What handlers and tasks share.
+pub mod state;
+/// JWT access tokens and hashed refresh tokens.
+pub mod tokens;
+/// The embedded web app.
+pub mod webapp;
+/// The data-dir layout, workspaces from `data-template/`, path confinement.
+pub mod workspace;
+
+use std::future::Future;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use config::Config;
+use state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create data dir {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error(transparent)]
+    Key(#[from] secrets::KeyError),
+    #[error(transparent)]
+    Db(#[from] db::OpenError),
+    #[error("creating the first admin failed: {0}")]
+    Admin(#[from] accounts::AccountError),
+}
+
+/// Opens the data dir (creating it, the database and the master key as needed) and
+/// returns the shared state. Used by `serve`, the user CLI and the tests alike.
+pub async fn open_state(config: Config) -> Result<AppState, StartError> {
+    let layout = workspace::Layout::new(&config.data_dir)
+        .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
+    let master = secrets::MasterKey::load_or_create(&layout.master_key())?;
+    let pool = db::open(&layout.database()).await?;
+    Ok(AppState::new(pool, config, layout, master))
+}
+
+/// Creates the `admin` user on first start. A generated password is logged once.
+pub async fn ensure_admin(state: &AppState, password: Option<String>) -> Result<(), StartError> {
+    if let Some(generated) = accounts::bootstrap_admin(&state.db, &state.layout, password).await? {
+        tracing::warn!(
+            "FIRST START: created user 'admin' with password {generated} (shown only this once; change it after logging in)"
+        );
+    }
+    Ok(())
+}
+
+/// The whole application: the API under `/api`, the web app everywhere else.
+pub fn app(state: AppState) -> Router {
+    http::api_router(&state)
+        .fallback(http::fallback)
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
