@@ -3,7 +3,7 @@
 // test-output/screenshots/ at 390x844 and 1280x800.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ADMIN_PASSWORD, DAEMON_BIN, apiCall, daemonAvailable, launchBrowser, screenshotBoth, startDaemon } from './harness.mjs';
+import { ADMIN_PASSWORD, DAEMON_BIN, apiCall, daemonAvailable, launchBrowser, screenshotBoth, startApp } from './harness.mjs';
 
 /** Opens a sidebar entry; on a phone the sidebar sits behind the menu button. */
 async function nav(page, name) {
@@ -25,8 +25,8 @@ test('admin creates a user, who adds a key, an agent and a project that another 
     t.skip(`no autocode binary at ${DAEMON_BIN} (cargo build, or set AUTOCODE_BIN)`);
     return;
   }
-  const daemon = await startDaemon('flow');
-  t.after(() => daemon.stop());
+  const app = await startApp('flow');
+  t.after(() => app.stop());
   const browser = await launchBrowser();
   t.after(() => browser.close());
   const page = await browser.context.newPage();
@@ -34,7 +34,7 @@ test('admin creates a user, who adds a key, an agent and a project that another 
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.setDefaultTimeout(15_000);
 
-  await page.goto(`${daemon.url}/`);
+  await page.goto(`${app.url}/`);
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('Enter your username.').waitFor();
@@ -109,23 +109,23 @@ test('admin creates a user, who adds a key, an agent and a project that another 
   await screenshotBoth(page, '10-dashboard');
 
   // A second user sees nothing of alice's, in the API and in the app.
-  const admin = await apiCall(daemon.url, 'POST', '/api/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
+  const admin = await apiCall(app.apiUrl, 'POST', '/api/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
   assert.equal(admin.status, 200);
-  const created = await apiCall(daemon.url, 'POST', '/api/users', { username: 'bob', password: 'bob-password', role: 'user' }, admin.body.access_token);
+  const created = await apiCall(app.apiUrl, 'POST', '/api/users', { username: 'bob', password: 'bob-password', role: 'user' }, admin.body.access_token);
   assert.equal(created.status, 201);
-  const bob = await apiCall(daemon.url, 'POST', '/api/auth/login', { username: 'bob', password: 'bob-password' });
+  const bob = await apiCall(app.apiUrl, 'POST', '/api/auth/login', { username: 'bob', password: 'bob-password' });
   assert.equal(bob.status, 200);
-  const bobsProjects = await apiCall(daemon.url, 'GET', '/api/projects', undefined, bob.body.access_token);
+  const bobsProjects = await apiCall(app.apiUrl, 'GET', '/api/projects', undefined, bob.body.access_token);
   assert.equal(bobsProjects.status, 200);
   assert.deepEqual(bobsProjects.body, []);
-  const peek = await apiCall(daemon.url, 'GET', `/api/projects/${projectId}`, undefined, bob.body.access_token);
+  const peek = await apiCall(app.apiUrl, 'GET', `/api/projects/${projectId}`, undefined, bob.body.access_token);
   assert.equal(peek.status, 404);
 
   await nav(page, 'Log out');
   await login(page, 'bob', 'bob-password');
   await page.getByRole('link', { name: 'Create your first agent' }).waitFor();
   assert.equal(await page.getByText('Hello site').count(), 0);
-  await page.goto(`${daemon.url}/projects/${projectId}`);
+  await page.goto(`${app.url}/projects/${projectId}`);
   await page.getByRole('alert').waitFor();
 
   assert.deepEqual(pageErrors, []);

@@ -41,6 +41,7 @@ export async function until(what, check, timeoutMs = 15_000, everyMs = 100) {
       const value = await check();
       if (value) return value;
     } catch (error) {
+      if (error?.fatal) throw error;
       last = error;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
@@ -62,6 +63,59 @@ export function freePort() {
 
 export function daemonAvailable() {
   return existsSync(DAEMON_BIN);
+}
+
+/**
+ * Starts `vite preview` of dist/ with /api proxied to `apiUrl`: the same files the daemon embeds,
+ * for running the browser tests against a daemon built without the web app.
+ */
+export async function startPreview(apiUrl) {
+  if (!existsSync(join(FRONTEND, 'dist', 'index.html'))) throw new Error('frontend/dist is missing: run `npm run build` first');
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(FRONTEND, 'node_modules/vite/bin/vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+    cwd: FRONTEND,
+    env: { ...process.env, AUTOCODE_DEV_API: apiUrl ?? 'http://127.0.0.1:9' },
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await until('vite preview to exit', () => child.exitCode !== null || child.signalCode !== null, 10_000);
+    }
+  };
+  try {
+    await until('vite preview to serve', async () => (await fetch(url)).ok, 20_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, stop };
+}
+
+/**
+ * The app under test: the real daemon serving its embedded web app, or, with
+ * AUTOCODE_E2E_FRONTEND=preview, the daemon's API behind `vite preview` of dist/.
+ */
+export async function startApp(name) {
+  const daemon = await startDaemon(name);
+  if (process.env.AUTOCODE_E2E_FRONTEND === 'preview') {
+    try {
+      const preview = await startPreview(daemon.url);
+      return { url: preview.url, apiUrl: daemon.url, stop: async () => (await preview.stop(), await daemon.stop()) };
+    } catch (error) {
+      await daemon.stop();
+      throw error;
+    }
+  }
+  const html = await (await fetch(`${daemon.url}/`)).text();
+  if (!html.includes('<div id="root"')) {
+    await daemon.stop();
+    throw new Error(
+      `${DAEMON_BIN} serves its placeholder page, not the web app: build the frontend and then the daemon, or set AUTOCODE_E2E_FRONTEND=preview`,
+    );
+  }
+  return { url: daemon.url, apiUrl: daemon.url, stop: daemon.stop };
 }
 
 /** Starts `autocode serve` and waits for /api/health. Returns { url, dataDir, stop }. */
@@ -99,7 +153,9 @@ export async function startDaemon(name = 'daemon') {
     await until(
       `${DAEMON_BIN} to answer /api/health (see test-output/${name}.log)`,
       async () => {
-        if (exited !== null) throw new Error(`the daemon exited early (${JSON.stringify(exited)})`);
+        if (exited !== null) {
+          throw Object.assign(new Error(`the daemon exited early (${JSON.stringify(exited)}); see test-output/${name}.log`), { fatal: true });
+        }
         const res = await fetch(`${url}/api/health`);
         return res.ok;
       },

@@ -2,35 +2,12 @@
 // sizes, the service worker takes control, and the shell loads offline and says it is offline,
 // while API requests are never answered from the cache.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { FRONTEND, daemonAvailable, freePort, launchBrowser, screenshotBoth, startDaemon, until } from './harness.mjs';
+import { daemonAvailable, launchBrowser, screenshotBoth, startApp, startPreview, until } from './harness.mjs';
 
 /** The real daemon when it is built; otherwise `vite preview` of dist/ (the same files it embeds). */
-async function serveApp() {
-  if (daemonAvailable()) return startDaemon('pwa');
-  assert.ok(existsSync(join(FRONTEND, 'dist', 'index.html')), 'run `npm run build` first');
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(FRONTEND, 'node_modules/vite/bin/vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
-    cwd: FRONTEND,
-    stdio: 'ignore',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await until('vite preview to exit', () => child.exitCode !== null || child.signalCode !== null, 10_000);
-    }
-  };
-  try {
-    await until('vite preview to serve', async () => (await fetch(url)).ok, 20_000);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url, stop };
+function serveApp() {
+  return daemonAvailable() ? startApp('pwa') : startPreview(null);
 }
 
 function pngSize(bytes) {

@@ -160,6 +160,15 @@ describe('ApiClient errors', () => {
     await expect(limited.listAgents()).rejects.toThrow('Too many attempts');
   });
 
+  it('turns the server terse words into a sentence, and generic ones into a clear one', async () => {
+    const invalid = client(async () => json(422, { error: 'invalid name: must be 1 to 100 characters', detail: { field: 'name', reason: 'must be 1 to 100 characters' } }));
+    await expect(invalid.createAgent({} as never)).rejects.toThrow('Invalid name: must be 1 to 100 characters.');
+    const internal = client(async () => json(500, { error: 'internal error' }));
+    await expect(internal.listAgents()).rejects.toThrow('The server had a problem (HTTP 500). Try again shortly.');
+    const missing = client(async () => json(404, { error: 'not found' }));
+    await expect(missing.getProject(9)).rejects.toThrow('Not found: it may have been deleted.');
+  });
+
   it('says the server cannot be reached when the network fails', async () => {
     const c = client(async () => {
       throw new TypeError('Failed to fetch');

@@ -49,6 +49,14 @@ const STATUS_MESSAGES: Record<number, string> = {
   429: 'Too many attempts. Wait a minute and try again.',
 };
 
+const GENERIC_SERVER_ERRORS = new Set(['internal error', 'not found', 'forbidden', 'authentication required']);
+
+/** "invalid name: too long" → "Invalid name: too long." */
+export function sentence(text: string): string {
+  const capital = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
 /** Turns any thrown value into words a person can act on. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) return error.message;
@@ -68,7 +76,9 @@ async function errorFromResponse(res: Response): Promise<ApiError> {
     (res.status >= 500
       ? `The server had a problem (HTTP ${res.status}). Try again shortly.`
       : `The request failed (HTTP ${res.status}).`);
-  const message = typeof body?.error === 'string' && body.error.trim() ? body.error : fallback;
+  const text = typeof body?.error === 'string' ? body.error.trim() : '';
+  // The server's generic words say less than the status-based sentence; specific ones are kept.
+  const message = text && !GENERIC_SERVER_ERRORS.has(text.toLowerCase()) ? sentence(text) : fallback;
   return new ApiError(res.status, message, body?.detail ?? null);
 }
 
@@ -271,7 +281,7 @@ export class ApiClient {
     const res = await this.send('POST', '/api/auth/login', { username, password }, null);
     if (!res.ok) {
       const error = await errorFromResponse(res);
-      if (res.status === 401 && error.message === SESSION_ENDED) {
+      if (res.status === 401) {
         throw new ApiError(401, 'Wrong username or password.');
       }
       throw error;

@@ -35,6 +35,9 @@ describe('environment lines', () => {
     expect(parseEnvLines('A=1\n\n# note\nB_2=x=y\n')).toEqual({ env: { A: '1', B_2: 'x=y' } });
     expect(parseEnvLines('A=1\nnot a pair')).toEqual({ error: 'Line 2: expected NAME=value.' });
     expect(envToLines({ A: '1', B: '2' })).toBe('A=1\nB=2');
+    expect(parseEnvLines('ANTHROPIC_API_KEY={key:4}', true)).toEqual({ env: { ANTHROPIC_API_KEY: { api_key_id: 4 } } });
+    expect(parseEnvLines('X={key:4}')).toEqual({ env: { X: '{key:4}' } });
+    expect(envToLines({ K: { api_key_id: 4 } })).toBe('K={key:4}');
     expect(splitLines(' a \n\n b')).toEqual(['a', 'b']);
   });
 });
@@ -70,26 +73,28 @@ describe('agent form', () => {
   });
 
   it('round-trips an agent through the form into the API shape', () => {
-    const agent: Agent = {
-      ...formToInput({
+    const input = formToInput({
         ...valid(),
         llm_base_url: ' http://127.0.0.1:9000/v1 ',
         allow: 'Write\nBash(npm test*)\n',
         cli_args: '--model\nsonnet',
         cli_env: 'ANTHROPIC_BASE_URL=http://127.0.0.1:9001',
         mcp: [{ name: 'fs', command: 'mcp-fs', args: '--root\n/tmp', env: 'A=1' }],
-      }),
-      id: 3,
-      project_count: 0,
-      created_at: '',
-      updated_at: '',
-    };
+    });
+    expect(input).not.toHaveProperty('workspace_base');
+    const agent: Agent = { ...input, workspace_base: 'projects', id: 3, project_count: 0, created_at: '', updated_at: '' };
     expect(agent.llm_base_url).toBe('http://127.0.0.1:9000/v1');
     expect(agent.permission_policy.allow).toEqual(['Write', 'Bash(npm test*)']);
-    expect(agent.cli).toEqual({ profile: 'claude-code', command: null, args: ['--model', 'sonnet'], env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:9001' } });
+    expect(agent.cli).toEqual({
+      profile: 'claude-code',
+      command: null,
+      args: ['--model', 'sonnet'],
+      env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:9001' },
+      auto_mode: false,
+    });
     expect(agent.mcp_servers).toEqual({ fs: { command: 'mcp-fs', args: ['--root', '/tmp'], env: { A: '1' } } });
-    expect(formToInput(agentToForm(agent))).toEqual(formToInput(agentToForm({ ...agent })));
-    expect(formToInput(agentToForm(agent)).mcp_servers).toEqual(agent.mcp_servers);
+    const { id: _id, project_count: _n, created_at: _c, updated_at: _u, ...asInput } = agent;
+    expect(formToInput(agentToForm(agent))).toEqual(asInput);
   });
 });
 

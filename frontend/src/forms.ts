@@ -27,9 +27,17 @@ export function hasErrors<K extends string>(errors: Errors<K>): boolean {
   return Object.values(errors).some(Boolean);
 }
 
-/** Parses "KEY=value" lines (environment variables); returns the map or the first bad line. */
-export function parseEnvLines(text: string): { env: Record<string, string> } | { error: string } {
-  const env: Record<string, string> = {};
+import type { EnvValue } from './types';
+
+/** `NAME={key:3}` in an environment line means "the stored API key with id 3". */
+const KEY_REF = /^\{key:(\d+)\}$/;
+
+/**
+ * Parses "NAME=value" lines (environment variables); returns the map or the first bad line.
+ * With `keyRefs`, a value written `{key:ID}` becomes a reference to a stored API key.
+ */
+export function parseEnvLines(text: string, keyRefs = false): { env: Record<string, EnvValue> } | { error: string } {
+  const env: Record<string, EnvValue> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
@@ -39,14 +47,16 @@ export function parseEnvLines(text: string): { env: Record<string, string> } | {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
       return { error: `Line ${i + 1}: expected NAME=value.` };
     }
-    env[key] = line.slice(eq + 1);
+    const value = line.slice(eq + 1);
+    const ref = keyRefs ? KEY_REF.exec(value.trim()) : null;
+    env[key] = ref ? { api_key_id: Number(ref[1]) } : value;
   }
   return { env };
 }
 
-export function envToLines(env: Record<string, string>): string {
+export function envToLines(env: Record<string, EnvValue>): string {
   return Object.entries(env)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : `{key:${v.api_key_id}}`}`)
     .join('\n');
 }
 

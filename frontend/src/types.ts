@@ -59,11 +59,16 @@ export interface McpServer {
   env: Record<string, string>;
 }
 
+/** A literal value, or a reference to one of the user's stored API keys (never stored in plain text). */
+export type EnvValue = string | { api_key_id: number };
+
 export interface CliConfig {
   profile: 'claude-code';
   command: string | null;
   args: string[];
-  env: Record<string, string>;
+  env: Record<string, EnvValue>;
+  /** Let Claude Code judge tool calls itself instead of the agent's permission policy. */
+  auto_mode: boolean;
 }
 
 /** The fields a client sends to create or update an agent. */
@@ -73,7 +78,8 @@ export interface AgentInput {
   identity: string;
   tools: string[];
   mcp_servers: Record<string, McpServer>;
-  workspace_base: string;
+  /** Folder under the user's workspace; the server's default ("projects") when left out. */
+  workspace_base?: string;
   global_rules: string;
   llm_provider: LlmProvider;
   llm_base_url: string | null;
@@ -85,6 +91,7 @@ export interface AgentInput {
 }
 
 export interface Agent extends AgentInput {
+  workspace_base: string;
   id: number;
   project_count: number;
   created_at: string;
@@ -168,7 +175,8 @@ export interface ApiKey {
   id: number;
   provider: string;
   label: string;
-  last4: string;
+  /** Null when the stored key can no longer be decrypted. */
+  last4: string | null;
   created_at: string;
   /** False when the stored key can no longer be decrypted (e.g. the server secret changed). */
   readable: boolean;

@@ -1,7 +1,7 @@
 // The Agent Builder: creates an agent, or edits one at /agents/:id/edit.
 import { useEffect, useState, type FormEvent } from 'react';
 import { useNavigate, useParams } from 'react-router';
-import { api, ApiError, describeError } from '../api';
+import { api, ApiError, describeError, sentence } from '../api';
 import { hasErrors, type Errors } from '../forms';
 import { AGENT_TOOLS, LLM_PROVIDERS, type LlmProvider, type PolicyDefault } from '../types';
 import { Button, Card, ErrorMessage, Field, Loading, PageHeader } from '../ui/controls';
@@ -26,6 +26,9 @@ const TOOL_HELP: Record<string, string> = {
 const SERVER_FIELDS: Partial<Record<string, AgentField>> = {
   permission_policy: 'deny',
   cli: 'cli_command',
+  'cli.env': 'cli_env',
+  'cli.command': 'cli_command',
+  'cli.args': 'cli_args',
 };
 
 export function AgentBuilderPage() {
@@ -73,7 +76,7 @@ export function AgentBuilderPage() {
       setError(describeError(e));
       if (e instanceof ApiError && e.field) {
         const field = SERVER_FIELDS[e.field] ?? (e.field in form ? (e.field as AgentField) : null);
-        if (field) setErrors({ [field]: e.detail?.reason ?? e.message });
+        if (field) setErrors({ [field]: e.detail?.reason ? sentence(e.detail.reason) : e.message });
       }
     } finally {
       setBusy(false);
@@ -169,15 +172,19 @@ export function AgentBuilderPage() {
           <Field label="CLI command" hint="Empty to use claude from PATH." error={errors.cli_command}>
             {(p) => <input {...p} name="cli_command" autoCapitalize="none" {...text('cli_command')} />}
           </Field>
-          <Field label="Workspace base" hint="Empty for your default workspace." error={errors.workspace_base}>
+          <Field label="Workspace base" hint="A folder in your workspace; empty for the default (projects)." error={errors.workspace_base}>
             {(p) => <input {...p} name="workspace_base" autoCapitalize="none" {...text('workspace_base')} />}
           </Field>
           <Field label="CLI arguments" hint="One per line." error={errors.cli_args}>
             {(p) => <textarea {...p} name="cli_args" rows={3} className={`${p.className} font-mono text-sm`} {...text('cli_args')} />}
           </Field>
-          <Field label="CLI environment" hint="NAME=value, one per line." error={errors.cli_env}>
+          <Field label="CLI environment" hint="NAME=value, one per line; NAME={key:ID} uses a stored API key." error={errors.cli_env}>
             {(p) => <textarea {...p} name="cli_env" rows={3} className={`${p.className} font-mono text-sm`} {...text('cli_env')} />}
           </Field>
+          <label className="flex min-h-10 items-start gap-3 rounded-lg border border-slate-800 px-3 py-2 sm:col-span-2">
+            <input type="checkbox" className="mt-1 h-4 w-4 accent-sky-500" checked={form.auto_mode} onChange={(e) => set('auto_mode', e.target.checked)} />
+            <span className="text-sm text-slate-200">Auto mode: let Claude Code judge its own tool calls instead of the permission policy above</span>
+          </label>
           <Field label="Check interval (seconds)" error={errors.poll_interval_s}>
             {(p) => <input {...p} name="poll_interval_s" inputMode="numeric" {...text('poll_interval_s')} />}
           </Field>

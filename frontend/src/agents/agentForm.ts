@@ -24,6 +24,7 @@ export interface AgentForm {
   cli_command: string;
   cli_args: string;
   cli_env: string;
+  auto_mode: boolean;
   workspace_base: string;
   poll_interval_s: string;
   stall_timeout_s: string;
@@ -50,6 +51,7 @@ export function emptyAgentForm(): AgentForm {
     cli_command: '',
     cli_args: '',
     cli_env: '',
+    auto_mode: false,
     workspace_base: '',
     poll_interval_s: '2',
     stall_timeout_s: '300',
@@ -78,6 +80,7 @@ export function agentToForm(agent: Agent): AgentForm {
     cli_command: agent.cli.command ?? '',
     cli_args: agent.cli.args.join('\n'),
     cli_env: envToLines(agent.cli.env ?? {}),
+    auto_mode: agent.cli.auto_mode ?? false,
     workspace_base: agent.workspace_base,
     poll_interval_s: String(agent.poll_interval_s),
     stall_timeout_s: String(agent.stall_timeout_s),
@@ -95,7 +98,7 @@ function intIn(text: string, min: number, max: number, what: string): string | n
 export function validateAgentForm(form: AgentForm): Errors<AgentField> {
   const errors: Errors<AgentField> = {};
   if (!form.name.trim()) errors.name = 'Give the agent a name.';
-  else if (form.name.trim().length > 64) errors.name = 'At most 64 characters.';
+  else if (form.name.trim().length > 100) errors.name = 'At most 100 characters.';
   if (!form.model.trim()) errors.model = 'Enter the supervising model (e.g. gpt-4o-mini).';
   const url = form.llm_base_url.trim();
   if (form.llm_provider === 'custom' && !url) errors.llm_base_url = 'A custom provider needs a base URL.';
@@ -113,11 +116,11 @@ export function validateAgentForm(form: AgentForm): Errors<AgentField> {
     }
     names.add(name);
   });
-  const cliEnv = parseEnvLines(form.cli_env);
+  const cliEnv = parseEnvLines(form.cli_env, true);
   if ('error' in cliEnv) errors.cli_env = cliEnv.error;
   const poll = intIn(form.poll_interval_s, 1, 3600, 'The poll interval');
   if (poll) errors.poll_interval_s = poll;
-  const stall = intIn(form.stall_timeout_s, 30, 86_400, 'The stall timeout');
+  const stall = intIn(form.stall_timeout_s, 10, 86_400, 'The stall timeout');
   if (stall) errors.stall_timeout_s = stall;
   const retries = intIn(form.max_retries, 0, 20, 'Retries');
   if (retries) errors.max_retries = retries;
@@ -126,24 +129,33 @@ export function validateAgentForm(form: AgentForm): Errors<AgentField> {
 
 /** The API body for a form that passed validation. */
 export function formToInput(form: AgentForm): AgentInput {
-  const env = (text: string) => {
-    const parsed = parseEnvLines(text);
+  const env = (text: string, keyRefs = false) => {
+    const parsed = parseEnvLines(text, keyRefs);
     return 'env' in parsed ? parsed.env : {};
   };
+  const literal = (text: string) =>
+    Object.fromEntries(Object.entries(env(text)).filter((pair): pair is [string, string] => typeof pair[1] === 'string'));
+  const workspace = form.workspace_base.trim();
   return {
     name: form.name.trim(),
     model: form.model.trim(),
     identity: form.identity,
     tools: AGENT_TOOLS.filter((tool) => form.tools.includes(tool)),
     mcp_servers: Object.fromEntries(
-      form.mcp.map((row) => [row.name.trim(), { command: row.command.trim(), args: splitLines(row.args), env: env(row.env) }]),
+      form.mcp.map((row) => [row.name.trim(), { command: row.command.trim(), args: splitLines(row.args), env: literal(row.env) }]),
     ),
-    workspace_base: form.workspace_base.trim(),
+    ...(workspace ? { workspace_base: workspace } : {}),
     global_rules: form.global_rules,
     llm_provider: form.llm_provider,
     llm_base_url: form.llm_base_url.trim() || null,
     permission_policy: { allow: splitLines(form.allow), deny: splitLines(form.deny), default: form.policy_default },
-    cli: { profile: 'claude-code', command: form.cli_command.trim() || null, args: splitLines(form.cli_args), env: env(form.cli_env) },
+    cli: {
+      profile: 'claude-code',
+      command: form.cli_command.trim() || null,
+      args: splitLines(form.cli_args),
+      env: env(form.cli_env, true),
+      auto_mode: form.auto_mode,
+    },
     poll_interval_s: Number(form.poll_interval_s),
     stall_timeout_s: Number(form.stall_timeout_s),
     max_retries: Number(form.max_retries),

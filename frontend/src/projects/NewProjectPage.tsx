@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useNavigate, useParams } from 'react-router';
-import { api, ApiError, describeError } from '../api';
+import { api, ApiError, describeError, sentence } from '../api';
 import { useAgents } from '../agents/AgentsContext';
 import { hasErrors, type Errors } from '../forms';
 import { Button, Card, ErrorMessage, Field, PageHeader } from '../ui/controls';
@@ -31,7 +31,7 @@ export function NewProjectPage() {
     } catch (e) {
       setError(describeError(e));
       if (e instanceof ApiError && e.field && ['name', 'description', 'architecture'].includes(e.field)) {
-        setErrors({ [e.field]: e.detail?.reason ?? e.message });
+        setErrors({ [e.field]: e.detail?.reason ? sentence(e.detail.reason) : e.message });
       }
     } finally {
       setBusy(false);

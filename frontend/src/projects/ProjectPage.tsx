@@ -51,6 +51,8 @@ export function ProjectPage() {
   const p: Project = current;
   const agent = agents.data?.find((a) => a.id === p.agent_id);
   const step = activeStep(p);
+  // Older daemons leave cost out until the controller has spent something.
+  const cost = p.cost ?? { prompt_tokens: 0, completion_tokens: 0, usd: 0 };
   const save = async (patch: Partial<Pick<Project, 'description' | 'architecture'>>) => setData(await api.updateProject(p.id, patch));
 
   return (
@@ -81,11 +83,11 @@ export function ProjectPage() {
         <Card title="Cost">
           <dl className="grid grid-cols-2 gap-2 text-sm">
             <dt className="text-slate-400">Estimated</dt>
-            <dd className="text-right font-semibold">${p.cost.usd.toFixed(p.cost.usd < 1 ? 4 : 2)}</dd>
+            <dd className="text-right font-semibold">${cost.usd.toFixed(cost.usd < 1 ? 4 : 2)}</dd>
             <dt className="text-slate-400">Prompt tokens</dt>
-            <dd className="text-right">{p.cost.prompt_tokens.toLocaleString()}</dd>
+            <dd className="text-right">{cost.prompt_tokens.toLocaleString()}</dd>
             <dt className="text-slate-400">Completion tokens</dt>
-            <dd className="text-right">{p.cost.completion_tokens.toLocaleString()}</dd>
+            <dd className="text-right">{cost.completion_tokens.toLocaleString()}</dd>
           </dl>
         </Card>
       </div>

@@ -55,7 +55,8 @@ export function ApiKeys() {
                 <div className="min-w-0">
                   <p className="break-words font-semibold text-white">{k.label}</p>
                   <p className="text-sm text-slate-400">
-                    {k.provider} · <span className="font-mono">••••{k.last4}</span> · added {new Date(k.created_at).toLocaleDateString()}
+                    {k.provider} · <span className="font-mono">{k.last4 ? `••••${k.last4}` : 'unreadable'}</span> · id {k.id} · added{' '}
+                    {new Date(k.created_at).toLocaleDateString()}
                   </p>
                   {!k.readable && <p className="text-sm text-rose-300">This key can no longer be decrypted: delete it and add it again.</p>}
                 </div>
@@ -65,7 +66,7 @@ export function ApiKeys() {
                 confirmLabel="Yes, delete the key"
                 message={
                   <>
-                    Delete the {k.provider} key <strong>{k.label}</strong> (••••{k.last4})? Agents that use it stop working until you add another.
+                    Delete the {k.provider} key <strong>{k.label}</strong>{k.last4 && ` (••••${k.last4})`}? Agents that use it stop working until you add another.
                   </>
                 }
                 onConfirm={async () => {
