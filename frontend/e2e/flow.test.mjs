@@ -95,6 +95,7 @@ test('admin creates a user, who adds a key, an agent and a project that another 
   const projectId = Number(new URL(page.url()).pathname.split('/').pop());
   assert.ok(projectId > 0, `project id in ${page.url()}`);
   await page.getByText('Write index.html').first().waitFor();
+  await page.getByText('The terminal appears when the project starts').waitFor();
   await screenshotBoth(page, '08-project-terminal');
   for (const tab of ['Logs', 'Description', 'Architecture']) {
     await page.getByRole('tab', { name: tab }).click();

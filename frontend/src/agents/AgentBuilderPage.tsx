@@ -51,7 +51,11 @@ export function AgentBuilderPage() {
 
   if (!form) return error ? <ErrorMessage>{error}</ErrorMessage> : <Loading what="the agent" />;
 
-  const set = <K extends keyof AgentForm>(key: K, value: AgentForm[K]) => setForm({ ...form, [key]: value });
+  const set = <K extends keyof AgentForm>(key: K, value: AgentForm[K]) => {
+    setForm({ ...form, [key]: value });
+    // The message beside a field goes once the person changes that field.
+    if (errors[key]) setErrors({ ...errors, [key]: undefined });
+  };
   const text = (key: keyof AgentForm) => ({
     value: form[key] as string,
     onChange: (e: { target: { value: string } }) => set(key, e.target.value as never),

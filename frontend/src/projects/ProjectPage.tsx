@@ -5,7 +5,7 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api } from '../api';
 import { useAgents } from '../agents/AgentsContext';
 import type { Project } from '../types';
-import { Card, ErrorMessage, Loading, PageHeader } from '../ui/controls';
+import { Card, Empty, ErrorMessage, Loading, PageHeader } from '../ui/controls';
 import { ConfirmButton } from '../ui/ConfirmButton';
 import { useResource } from '../ui/useResource';
 import { LogsPanel } from './LogsPanel';
@@ -111,11 +111,14 @@ export function ProjectPage() {
           ))}
         </div>
         <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="p-3">
-          {tab === 'terminal' && (
-            <Suspense fallback={<Loading what="the terminal" />}>
-              <TerminalView projectId={p.id} />
-            </Suspense>
-          )}
+          {tab === 'terminal' &&
+            (p.status === 'created' ? (
+              <Empty>The terminal appears when the project starts: press Start.</Empty>
+            ) : (
+              <Suspense fallback={<Loading what="the terminal" />}>
+                <TerminalView projectId={p.id} />
+              </Suspense>
+            ))}
           {tab === 'logs' && <LogsPanel entries={live.entries} connection={live.connection} />}
           {tab === 'description' && <TextTab label="Goal" value={p.description} required onSave={(description) => save({ description })} />}
           {tab === 'architecture' && <TextTab label="Architecture" value={p.architecture} onSave={(architecture) => save({ architecture })} />}

@@ -71,7 +71,7 @@ export function AppShell() {
   }, [open]);
 
   return (
-    <div className="flex min-h-full">
+    <div className="flex flex-1">
       <aside className="sticky top-0 hidden h-screen w-64 shrink-0 border-r border-slate-800 bg-slate-900 md:block">
         <Sidebar />
       </aside>
