@@ -1,0 +1,4 @@
+//! The per-project controller.
+
+pub mod decide;
+pub mod policy;
