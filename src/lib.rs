@@ -7,12 +7,16 @@ pub mod accounts;
 pub mod agent_config;
 /// Flags, env and the optional `autocode.toml`.
 pub mod config;
+/// The per-project control loop: decisions and the permission policy.
+pub mod controller;
 /// SQLite: migrations and per-table queries.
 pub mod db;
 /// The REST API.
 pub mod http;
 /// Project logs committed to the database and broadcast to live subscribers.
 pub mod journal;
+/// The supervising LLM: an OpenAI-compatible chat-completions client.
+pub mod llm;
 /// Brute-force protection for logins.
 pub mod login_guard;
 /// Username rules and project slugs: names that become paths and tmux targets.

@@ -1,5 +1,6 @@
-//! Test support shared by the unit, integration and browser tests: a scriptable mock of the
-//! Anthropic Messages API and the environment that keeps the real Claude Code CLI offline.
+//! Test support shared by the unit, integration and browser tests: scriptable mocks of the
+//! Anthropic Messages API and of an OpenAI-compatible LLM, and the environment that keeps
+//! the real Claude Code CLI offline.
 //! Nothing here is used by the daemon itself; it lives in the library so that integration
 //! tests and the `autocode-mock` binary can share it.
 
@@ -11,6 +12,8 @@ pub mod mock_anthropic;
 pub mod mock_record;
 /// The mock's routes and request handlers.
 mod mock_routes;
+/// A scripted OpenAI-compatible chat-completions server (the supervising LLM).
+pub mod mock_llm;
 /// The turn script and its JSON form.
 pub mod mock_script;
 /// Messages API wire format: SSE events, message objects, error bodies.
