@@ -202,7 +202,7 @@ async fn question_menu_answer_reaches_the_mock(version: &str) {
         .expect("the answer went back as a tool result");
     assert!(answer.content.contains("PostgreSQL"), "answer: {answer:?}");
     assert!(
-        !answer.content.contains("SQLite\""),
+        !answer.content.contains("SQLite"),
         "only the chosen option: {answer:?}"
     );
 }
