@@ -6,6 +6,7 @@
 
 mod action;
 mod fallback;
+mod plan;
 mod prompt;
 
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ use crate::llm::{ChatModel, ChatReply, LlmError, Message, ToolSpec, Usage};
 
 pub use action::{Action, Key, MAX_WAIT_SECS};
 pub use fallback::{ESCALATE_AFTER, state_summary};
+pub use plan::{PlanDraft, PlanError, draft_plan};
 pub use prompt::{SCREEN_LINES, SYSTEM_PROMPT, fence};
 
 /// Why a decision is needed.

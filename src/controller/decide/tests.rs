@@ -406,3 +406,76 @@ fn actions_serialize_with_their_tool_name() {
     assert_eq!(Key::parse("7"), Some(Key::Digit(7)));
     assert_eq!(Key::parse("C-d"), None);
 }
+
+#[tokio::test]
+async fn a_plan_is_drafted_through_set_plan_with_one_correction() {
+    let mock = MockLlm::with_script(MockScript::queue([
+        MockReply::tool("set_plan", json!({"steps": []})).with_usage(50, 5),
+        MockReply::tool(
+            "set_plan",
+            json!({"steps": [
+                {"title": "Scaffold the package", "details": "pyproject, src/"},
+                {"title": " Write the greeter ", "details": "hello.py with tests"}
+            ]}),
+        )
+        .with_usage(70, 30),
+    ]))
+    .await
+    .expect("mock");
+    let draft = draft_plan(
+        &client(&mock, Duration::from_secs(5)),
+        &fast(),
+        "A greeting program",
+        "One Python package",
+        "",
+    )
+    .await
+    .expect("a plan");
+    let titles: Vec<&str> = draft.steps.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(titles, ["Scaffold the package", "Write the greeter"]);
+    assert!(draft.steps.iter().all(|s| s.status == StepStatus::Pending));
+    assert_eq!(
+        draft.usage,
+        Usage {
+            prompt_tokens: 120,
+            completion_tokens: 35
+        }
+    );
+    let requests = mock.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].offered_tools(), ["set_plan"]);
+    assert!(user_message(&requests[0]).contains("One Python package"));
+    let rejection = requests[1].messages()[3]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(rejection.contains("between 1 and"), "{rejection}");
+}
+
+#[tokio::test]
+async fn planning_reports_an_unavailable_llm() {
+    let mock = MockLlm::start(|_| MockReply::status(502))
+        .await
+        .expect("mock");
+    let err = draft_plan(&client(&mock, Duration::from_secs(5)), &fast(), "x", "", "")
+        .await
+        .expect_err("no plan");
+    assert!(
+        matches!(err, PlanError::Llm(LlmError::Status { status: 502, .. })),
+        "{err:?}"
+    );
+    assert_eq!(mock.request_count(), 3);
+    let garbage = MockLlm::start(|_| MockReply::content("1. do it"))
+        .await
+        .expect("mock");
+    let err = draft_plan(
+        &client(&garbage, Duration::from_secs(5)),
+        &fast(),
+        "x",
+        "",
+        "",
+    )
+    .await
+    .expect_err("no plan");
+    assert!(matches!(err, PlanError::Invalid(_)), "{err:?}");
+}
