@@ -119,8 +119,8 @@ fn describe(event: &Event) -> String {
     match event {
         Event::TurnFinished => "Claude Code finished its turn and waits for input. Is the current step done?".into(),
         Event::Permission { tool, subject, options } => format!(
-            "Claude Code asks permission to use the tool {tool:?} on:\n{}\nMenu options (answer with answer_prompt):\n{}",
-            fence("REQUEST", subject),
+            "Claude Code asks permission to use a tool (name, then command or path):\n{}\nMenu options (answer with answer_prompt):\n{}",
+            fence("REQUEST", &format!("{tool}\n{subject}")),
             fence("REQUEST", &numbered(options)),
         ),
         Event::Question { text, options } => {
