@@ -147,3 +147,34 @@ fn broken_rules_are_rejected_when_the_profile_loads() {
     let err = Profile::from_toml(&format!("{base}\n{missing_group}")).expect_err("must fail");
     assert!(err.to_string().contains("`text`"), "{err}");
 }
+
+/// The 2.1.330 trust dialog: options drawn without numbers, "No, exit" preselected.
+const UNNUMBERED_TRUST: &str = "\n────────────────────────────────────────\n Accessing workspace:\n\n /w\n\n Quick safety check: Is this a project you created or one you trust?\n\n ❯ No, exit\n   Yes, I trust this folder\n\n Enter to confirm · Esc to cancel\n";
+
+#[test]
+fn answers_use_digits_on_numbered_menus_and_arrows_otherwise() {
+    let profile = Profile::claude_code().expect("built-in profile loads");
+    let rules = profile
+        .screen_rules(Some("2.1.330"))
+        .expect("rules compile");
+    let trust = classify(UNNUMBERED_TRUST, None, &rules);
+    assert_eq!(trust.state, State::TrustDialog);
+    assert!(trust.options.iter().all(|o| !o.numbered));
+    assert_eq!(
+        profile.answer_keys(MenuAction::AcceptTrust, &trust),
+        Some(vec![
+            KeyStep::Key("Down".into()),
+            KeyStep::Key("Enter".into())
+        ])
+    );
+
+    let numbered = UNNUMBERED_TRUST
+        .replace("❯ No, exit", "❯ 1. No, exit")
+        .replace("  Yes, I trust", "  2. Yes, I trust");
+    let trust = classify(&numbered, None, &rules);
+    assert_eq!(
+        profile.answer_keys(MenuAction::AcceptTrust, &trust),
+        Some(vec![KeyStep::Key("2".into())])
+    );
+    assert_eq!(profile.answer_keys(MenuAction::AcceptBypass, &trust), None);
+}

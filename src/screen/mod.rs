@@ -4,6 +4,7 @@
 
 mod classify;
 mod debounce;
+mod details;
 mod layout;
 mod meta;
 mod rules;

@@ -72,6 +72,10 @@ pub enum Region {
 pub struct MatchSpec {
     pub region: Region,
     pub pattern: String,
+    /// Match against the region's lines joined with `\n` instead of line by line, for things
+    /// that span lines (use `(?m)` for line anchors). Only details honour it.
+    #[serde(default)]
+    pub multiline: bool,
 }
 
 /// Condition on the presence of the input box.
@@ -121,19 +125,28 @@ pub struct RuleSpec {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DetailsSpec {
-    /// A menu option in the live area: groups `number`, `label`, optional `cursor` (selected).
+    /// A numbered menu option in the live area: groups `number`, `label`, optional `cursor`
+    /// (selected).
     pub option: Option<String>,
+    /// An option of a menu drawn without numbers: groups `label`, optional `cursor`. Read only
+    /// when no numbered option is found, from the run of adjacent lines around the cursor line.
+    pub unnumbered_option: Option<String>,
     /// The question a menu asks (live area, last match above the first option): group `text`.
     pub prompt: Option<String>,
     /// A question header (live area): group `text`.
     pub question_header: Option<String>,
-    /// A tool-call line: groups `tool`, `target`. Such lines are not assistant messages.
-    pub tool_call: Option<MatchSpec>,
+    /// Tool-call lines: group `target`, optional `tool`; the last line matching any of them
+    /// names the tool a permission prompt is about. Such lines are not assistant messages.
+    #[serde(default)]
+    pub tool_calls: Vec<MatchSpec>,
     /// Tool named by a permission dialog's title, for when the tool-call line is off screen.
     #[serde(default)]
     pub tool_titles: BTreeMap<String, String>,
     /// An assistant message's first line (group `text`); the last one above the live area counts.
     pub assistant_message: Option<String>,
+    /// Bullet lines that look like assistant messages but are not (e.g. answers to a question).
+    #[serde(default)]
+    pub not_messages: Vec<String>,
     /// A wrapped or further line of a message: group `text`.
     pub continuation: Option<String>,
     /// Context used: group `percent`.
@@ -185,6 +198,7 @@ pub enum RulesError {
 pub(crate) struct Matcher {
     pub region: Region,
     pub regex: Regex,
+    pub multiline: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -210,11 +224,13 @@ pub(crate) struct Layout {
 #[derive(Debug, Clone)]
 pub(crate) struct Details {
     pub option: Option<Regex>,
+    pub unnumbered_option: Option<Regex>,
     pub prompt: Option<Regex>,
     pub question_header: Option<Regex>,
-    pub tool_call: Option<Matcher>,
+    pub tool_calls: Vec<Matcher>,
     pub tool_titles: BTreeMap<String, String>,
     pub assistant_message: Option<Regex>,
+    pub not_messages: Vec<Regex>,
     pub continuation: Option<Regex>,
     pub context: Option<Matcher>,
     pub retry: Option<Matcher>,
@@ -261,15 +277,29 @@ impl ScreenRules {
         let d = &spec.details;
         let details = Details {
             option: opt_regex("details.option", &d.option, &["number", "label"])?,
+            unnumbered_option: opt_regex(
+                "details.unnumbered_option",
+                &d.unnumbered_option,
+                &["label"],
+            )?,
             prompt: opt_regex("details.prompt", &d.prompt, &["text"])?,
             question_header: opt_regex("details.question_header", &d.question_header, &["text"])?,
-            tool_call: opt_matcher("details.tool_call", &d.tool_call, &["tool", "target"])?,
+            tool_calls: d
+                .tool_calls
+                .iter()
+                .map(|m| matcher("details.tool_calls", m, &["target"]))
+                .collect::<Result<_, _>>()?,
             tool_titles: d.tool_titles.clone(),
             assistant_message: opt_regex(
                 "details.assistant_message",
                 &d.assistant_message,
                 &["text"],
             )?,
+            not_messages: d
+                .not_messages
+                .iter()
+                .map(|p| regex("details.not_messages", p, &[]))
+                .collect::<Result<_, _>>()?,
             continuation: opt_regex("details.continuation", &d.continuation, &["text"])?,
             context: opt_matcher("details.context", &d.context, &["percent"])?,
             retry: opt_matcher("details.retry", &d.retry, &["attempt", "max"])?,
@@ -344,6 +374,7 @@ fn matcher(what: &str, spec: &MatchSpec, groups: &[&'static str]) -> Result<Matc
     Ok(Matcher {
         region: spec.region,
         regex: regex(what, &spec.pattern, groups)?,
+        multiline: spec.multiline,
     })
 }
 
