@@ -39,6 +39,10 @@ pub fn classify(screen: &str, meta: Option<&PaneMeta>, rules: &ScreenRules) -> C
         .as_ref()
         .and_then(|m| details::captures(&s, m, "percent").into_iter().next())
         .and_then(|p| p.parse().ok());
+    c.compact_left_percent = d
+        .compact_left
+        .as_ref()
+        .and_then(|m| details::compact_left(&s, m));
     match state {
         State::Permission => {
             c.options = details::options(&s, rules);

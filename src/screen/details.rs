@@ -23,6 +23,18 @@ pub(crate) fn captures(s: &Screen<'_>, m: &Matcher, group: &str) -> Vec<String> 
     }
 }
 
+/// Room left before auto-compaction: the `percent` group, or 0 for a match without it.
+pub(crate) fn compact_left(s: &Screen<'_>, m: &Matcher) -> Option<u8> {
+    let caps = s
+        .region(m.region)
+        .iter()
+        .find_map(|l| m.regex.captures(l))?;
+    match caps.name("percent") {
+        Some(p) => p.as_str().parse().ok(),
+        None => Some(0),
+    }
+}
+
 /// Group `text` of the first live-area line the pattern matches.
 pub(crate) fn live_text(s: &Screen<'_>, regex: Option<&Regex>) -> Option<String> {
     let regex = regex?;

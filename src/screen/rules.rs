@@ -151,6 +151,8 @@ pub struct DetailsSpec {
     pub continuation: Option<String>,
     /// Context used: group `percent`.
     pub context: Option<MatchSpec>,
+    /// Room left before auto-compaction: group `percent`; a match without it means 0.
+    pub compact_left: Option<MatchSpec>,
     /// Retry progress: groups `attempt`, `max`, optional `delay` (seconds).
     pub retry: Option<MatchSpec>,
     /// A queued message: group `text`.
@@ -233,6 +235,7 @@ pub(crate) struct Details {
     pub not_messages: Vec<Regex>,
     pub continuation: Option<Regex>,
     pub context: Option<Matcher>,
+    pub compact_left: Option<Matcher>,
     pub retry: Option<Matcher>,
     pub queued: Option<Matcher>,
     pub resume: Option<Matcher>,
@@ -302,6 +305,7 @@ impl ScreenRules {
                 .collect::<Result<_, _>>()?,
             continuation: opt_regex("details.continuation", &d.continuation, &["text"])?,
             context: opt_matcher("details.context", &d.context, &["percent"])?,
+            compact_left: opt_matcher("details.compact_left", &d.compact_left, &["percent"])?,
             retry: opt_matcher("details.retry", &d.retry, &["attempt", "max"])?,
             queued: opt_matcher("details.queued", &d.queued, &["text"])?,
             resume: opt_matcher("details.resume", &d.resume, &["session_id"])?,

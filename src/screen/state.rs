@@ -163,6 +163,9 @@ pub struct Classification {
     pub retry: Option<RetryInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_used_percent: Option<u8>,
+    /// Room left before automatic compaction, as newer releases show it (0: compaction is next).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compact_left_percent: Option<u8>,
     /// Messages typed while the CLI was busy, waiting to be sent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub queued: Vec<String>,
@@ -187,6 +190,7 @@ impl Classification {
             error: None,
             retry: None,
             context_used_percent: None,
+            compact_left_percent: None,
             queued: Vec::new(),
             input_text: None,
             last_assistant_message: None,
