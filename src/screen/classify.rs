@@ -1,9 +1,10 @@
 //! The classifier proper: picks the state by the first rule that holds, then reads the details.
 
+use super::compiled::{Matcher, Rule, ScreenRules};
 use super::details;
 use super::layout::Screen;
 use super::meta::PaneMeta;
-use super::rules::{BoxCondition, InputCondition, Matcher, Rule, ScreenRules};
+use super::rules::{BoxCondition, InputCondition};
 use super::state::{Classification, ExitInfo, QuestionRequest, State};
 
 /// Classifies one screen (the text of `tmux capture-pane -p`, or an emulator's rows joined with

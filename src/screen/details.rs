@@ -3,8 +3,9 @@
 
 use regex::Regex;
 
+use super::compiled::{Matcher, ScreenRules};
 use super::layout::Screen;
-use super::rules::{Matcher, Region, ScreenRules};
+use super::rules::Region;
 use super::state::{ApiErrorInfo, ErrorKind, MenuOption, PermissionRequest, RetryInfo};
 
 /// Every capture of `group` in the matcher's region, trimmed, top to bottom.
