@@ -27,7 +27,8 @@ pub struct RulesSpec {
     pub process_names: Vec<String>,
 }
 
-/// Patterns that cut a screen into regions (see [`Region`]).
+/// Patterns that cut a screen into regions (see [`Region`]). Every pattern in the rules sees
+/// lines with trailing ASCII blanks trimmed (so an empty prompt `> ` reads as `>`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LayoutSpec {
