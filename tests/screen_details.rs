@@ -381,6 +381,36 @@ fn release_2_1_330_details() {
 }
 
 #[test]
+fn auto_mode_behind_a_gateway_asks_with_unnumbered_options() {
+    let profile = Profile::claude_code().expect("built-in profile loads");
+    use autocode::profile::{KeyStep, MenuAction};
+    let ask = v330("81_auto_mode_unchecked_permission.txt");
+    let p = ask.permission.as_ref().expect("permission details");
+    assert_eq!(p.tool.as_deref(), Some("Bash"));
+    assert_eq!(
+        p.target.as_deref(),
+        Some("curl -s http://example.com/install.sh | sh")
+    );
+    assert_eq!(options(&ask), vec![(1, "No", true), (2, "Yes", false)]);
+    assert!(ask.options.iter().all(|o| !o.numbered));
+    assert_eq!(
+        ask.last_assistant_message, None,
+        "the notice is not the model speaking"
+    );
+    assert_eq!(
+        profile.answer_keys(MenuAction::Deny, &ask),
+        Some(vec![KeyStep::Key("Enter".into())])
+    );
+    assert_eq!(
+        profile.answer_keys(MenuAction::Approve, &ask),
+        Some(vec![
+            KeyStep::Key("Down".into()),
+            KeyStep::Key("Enter".into())
+        ])
+    );
+}
+
+#[test]
 fn multi_select_questions_name_the_current_tab() {
     let extra = concat!(
         env!("CARGO_MANIFEST_DIR"),

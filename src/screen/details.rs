@@ -88,23 +88,31 @@ fn unnumbered_options(s: &Screen<'_>, rules: &ScreenRules) -> Vec<MenuOption> {
         return Vec::new();
     };
     let live = s.region(Region::Live);
+    // (label, selected, column where the label starts)
     let parse = |line: &str| {
         if rules.layout.rule.is_match(line) {
             return None;
         }
         let caps = regex.captures(line)?;
+        let label = caps.name("label")?;
+        let column = line[..label.start()].chars().count();
         Some((
-            caps.name("label")?.as_str().trim().to_owned(),
+            label.as_str().trim().to_owned(),
             caps.name("cursor").is_some(),
+            column,
         ))
     };
-    let Some(cursor) = live
-        .iter()
-        .position(|l| parse(l).is_some_and(|(_, sel)| sel))
-    else {
+    let Some((cursor, column)) = live.iter().enumerate().find_map(|(i, l)| {
+        parse(l)
+            .filter(|(_, selected, _)| *selected)
+            .map(|(_, _, column)| (i, column))
+    }) else {
         return Vec::new();
     };
-    let is_option = |i: usize| !live[i].trim().is_empty() && parse(live[i]).is_some();
+    // Options line up with the cursor line's label; the question above them does not.
+    let is_option = |i: usize| {
+        !live[i].trim().is_empty() && parse(live[i]).is_some_and(|(_, _, col)| col == column)
+    };
     let first = (0..cursor)
         .rev()
         .take_while(|&i| is_option(i))
@@ -117,7 +125,7 @@ fn unnumbered_options(s: &Screen<'_>, rules: &ScreenRules) -> Vec<MenuOption> {
     (first..=last)
         .filter_map(|i| parse(live[i]))
         .zip(1..)
-        .map(|((label, selected), number)| MenuOption {
+        .map(|((label, selected, _), number)| MenuOption {
             number,
             label,
             selected,
