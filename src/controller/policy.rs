@@ -1,5 +1,5 @@
 //! The permission policy: what to do when the coding CLI asks to use a tool. Pure
-//! functions, no I/O. Built-in denials come first and no policy can lift them; then the
+//! functions apart from resolving where the workspace and data dir really are. Built-in denials come first and no policy can lift them; then the
 //! agent's deny patterns, then its allow patterns, then its default. A shell command line
 //! is judged part by part: one denied part denies the whole line, and the line is approved
 //! only if every part (substitutions included) is approved.
@@ -44,11 +44,7 @@ pub fn evaluate(
     subject: &str,
     ctx: &PolicyContext<'_>,
 ) -> Verdict {
-    let paths = Paths {
-        workspace: builtin::normalize(ctx.workspace),
-        data_dir: builtin::normalize(ctx.data_dir),
-        home: ctx.home.map(builtin::normalize),
-    };
+    let paths = Paths::new(ctx.workspace, ctx.data_dir, ctx.home);
     let commands = is_shell(tool).then(|| shell::parse(subject));
     let denial = match &commands {
         Some(commands) => builtin::shell_denial(commands, &paths),
@@ -118,8 +114,7 @@ fn writes_outside(commands: Option<&[SimpleCommand]>, paths: &Paths) -> bool {
         .any(|target| {
             target != "/dev/null"
                 && (target.contains(['$', '`', '~', '*'])
-                    || !builtin::normalize(&paths.workspace.join(target))
-                        .starts_with(&paths.workspace))
+                    || !paths.in_workspace(&builtin::normalize(&paths.workspace.join(target))))
         })
 }
 

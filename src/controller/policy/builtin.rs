@@ -18,12 +18,40 @@ const DOWNLOADERS: &[&str] = &["curl", "wget"];
 const MAX_DEPTH: usize = 4;
 
 pub(super) struct Paths {
+    /// Absolute and normalised; relative paths in commands start here.
     pub workspace: PathBuf,
-    pub data_dir: PathBuf,
-    pub home: Option<PathBuf>,
+    /// The workspace and the data dir as given and, when they differ, as the file system
+    /// resolves them (a data dir reached through a symlink has two spellings).
+    workspaces: Vec<PathBuf>,
+    data_dirs: Vec<PathBuf>,
+    home: Option<PathBuf>,
+}
+
+/// `path` made absolute and normalised, plus its canonical form when that exists and
+/// differs. The only file-system access of the policy: it reads no file, it only asks
+/// where directories really are.
+fn spellings(path: &Path) -> Vec<PathBuf> {
+    let absolute = normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_owned()));
+    let mut all = vec![absolute.clone()];
+    if let Ok(real) = std::fs::canonicalize(&absolute)
+        && real != absolute
+    {
+        all.push(real);
+    }
+    all
 }
 
 impl Paths {
+    pub fn new(workspace: &Path, data_dir: &Path, home: Option<&Path>) -> Self {
+        let workspaces = spellings(workspace);
+        Self {
+            workspace: workspaces[0].clone(),
+            workspaces,
+            data_dirs: spellings(data_dir),
+            home: home.map(normalize),
+        }
+    }
+
     /// Where `word` points if it is used as a path from `cwd`; `None` when unknowable.
     fn resolve(&self, word: &str, cwd: Option<&Path>) -> Option<PathBuf> {
         let word = word.strip_prefix("file://").unwrap_or(word);
@@ -42,11 +70,17 @@ impl Paths {
     }
 
     fn is_other_data(&self, path: &Path) -> bool {
-        path.starts_with(&self.data_dir) && !path.starts_with(&self.workspace)
+        self.data_dirs.iter().any(|d| path.starts_with(d)) && !self.in_workspace(path)
+    }
+
+    pub fn in_workspace(&self, path: &Path) -> bool {
+        self.workspaces.iter().any(|w| path.starts_with(w))
     }
 
     fn strictly_inside_workspace(&self, path: &Path) -> bool {
-        path.starts_with(&self.workspace) && path != self.workspace
+        self.workspaces
+            .iter()
+            .any(|w| path.starts_with(w) && path != w)
     }
 }
 
@@ -122,7 +156,12 @@ fn check_list(commands: &[SimpleCommand], paths: &Paths, depth: usize) -> Option
         }
         for word in cmd.words.iter().chain(&cmd.inputs).chain(&cmd.outputs) {
             let value = word.split_once('=').map_or(word.as_str(), |(_, v)| v);
-            for candidate in [word.as_str(), value] {
+            // `-C/data/x`: an option with its path glued on.
+            let glued = match word.find('/') {
+                Some(at) if word.starts_with('-') => &word[at..],
+                _ => word.as_str(),
+            };
+            for candidate in [word.as_str(), value, glued] {
                 if looks_like_path(candidate)
                     && let Some(path) = paths.resolve(candidate, cwd.as_deref())
                     && paths.is_other_data(&path)
@@ -195,7 +234,7 @@ fn recursive_delete(
                 .take_while(|w| !w.starts_with('-'))
                 .collect();
             let safe = if roots.is_empty() {
-                cwd.is_some_and(|c| c.starts_with(&paths.workspace))
+                cwd.is_some_and(|c| paths.in_workspace(c))
             } else {
                 roots.iter().all(|r| within_workspace(r, cwd, paths))
             };
@@ -256,7 +295,7 @@ fn within_workspace(target: &str, cwd: Option<&Path>, paths: &Paths) -> bool {
     !is_unknowable(target)
         && paths
             .resolve(target, cwd)
-            .is_some_and(|p| p.starts_with(&paths.workspace))
+            .is_some_and(|p| paths.in_workspace(&p))
 }
 
 fn is_force_push(program: &str, words: &[String]) -> bool {

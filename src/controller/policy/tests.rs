@@ -88,6 +88,7 @@ fn recursive_deletes_outside_the_workspace_are_always_denied() {
         "nohup rm -rf / &",
         "{ rm -rf /; }",
         "(rm -rf /)",
+        "busybox rm -rf /",
         "if true; then rm -rf /; fi",
         "$(echo rm) -rf /",
         "`echo rm` -rf /",
@@ -205,6 +206,7 @@ fn other_users_paths_under_the_data_dir_are_always_denied() {
         "cat /data/users/alice/projects/other/x",
         "cat /data/users/alice/projects/app/../app2/x",
         "python3 -c 'open(\"/data/users/bob/x\")' ; cat /data/users/bob/y",
+        "tar -C/data/users/bob -cf x.tar .",
     ] {
         assert_denied(command);
     }
@@ -319,4 +321,61 @@ fn globs_match_like_shell_stars() {
     assert!(!glob_match("a*c", "abd"));
     assert!(!glob_match("git status", "git status; rm x"));
     assert!(!glob_match("abc", "ab"));
+}
+
+#[test]
+fn a_data_dir_reached_through_a_symlink_or_a_relative_path_is_still_protected() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let real = root.path().join("real-data");
+    let workspace = real.join("users/alice/projects/app");
+    std::fs::create_dir_all(&workspace).expect("mkdir");
+    std::fs::create_dir_all(real.join("users/bob")).expect("mkdir");
+    let link = root.path().join("data");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    let ctx = PolicyContext {
+        workspace: &link.join("users/alice/projects/app"),
+        data_dir: &link,
+        home: None,
+    };
+    let p = approve_all();
+    let bob_real = real.join("users/bob/secret");
+    let bob_link = link.join("users/bob/secret");
+    for path in [&bob_real, &bob_link] {
+        let cmd = format!("cat {}", path.display());
+        assert!(
+            matches!(evaluate(&p, "Bash", &cmd, &ctx), Verdict::Deny(_)),
+            "{cmd}"
+        );
+        let verdict = evaluate(&p, "Read", &path.display().to_string(), &ctx);
+        assert!(matches!(verdict, Verdict::Deny(_)), "{}", path.display());
+    }
+    let own = workspace.join("src/main.rs");
+    assert_eq!(
+        evaluate(&p, "Read", &own.display().to_string(), &ctx),
+        Verdict::Approve
+    );
+    let own_cmd = format!("rm -rf {}", workspace.join("build").display());
+    assert_eq!(evaluate(&p, "Bash", &own_cmd, &ctx), Verdict::Approve);
+
+    // A relative data dir (as a `--data-dir ./data` flag gives) is made absolute.
+    let here = std::env::current_dir().expect("cwd");
+    let ctx = PolicyContext {
+        workspace: Path::new("data/users/alice/projects/app"),
+        data_dir: Path::new("./data"),
+        home: None,
+    };
+    let cmd = format!("cat {}", here.join("data/users/bob/x").display());
+    assert!(
+        matches!(evaluate(&p, "Bash", &cmd, &ctx), Verdict::Deny(_)),
+        "{cmd}"
+    );
+    // Another project of the same user is someone else's workspace too.
+    assert!(matches!(
+        evaluate(&p, "Bash", "cat ../other/x", &ctx),
+        Verdict::Deny(_)
+    ));
+    assert_eq!(
+        evaluate(&p, "Bash", "cat ../../../../../README", &ctx),
+        Verdict::Approve
+    );
 }
