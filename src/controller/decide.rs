@@ -42,6 +42,21 @@ pub enum Event {
     UserMessage { text: String },
 }
 
+impl Event {
+    /// A short name for logs: `turn_finished`, `permission`...
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::TurnFinished => "turn_finished",
+            Event::Permission { .. } => "permission",
+            Event::Question { .. } => "question",
+            Event::ApiError { .. } => "api_error",
+            Event::Stall { .. } => "stall",
+            Event::Compacted => "compacted",
+            Event::UserMessage { .. } => "user_message",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiErrorKind {
     Auth,
@@ -321,16 +336,8 @@ fn correction(messages: &mut Vec<Message>, reply: ChatReply, problems: Problems)
 }
 
 fn summarize(actions: &[Action]) -> String {
-    let names: Vec<String> = actions
-        .iter()
-        .map(|a| {
-            serde_json::to_value(a)
-                .ok()
-                .and_then(|v| v["tool"].as_str().map(str::to_owned))
-                .unwrap_or_default()
-        })
-        .collect();
-    format!("LLM chose {}", names.join(", "))
+    let shown: Vec<String> = actions.iter().map(ToString::to_string).collect();
+    format!("LLM chose {}", shown.join(", "))
 }
 
 #[cfg(test)]

@@ -59,6 +59,31 @@ pub enum Action {
     },
 }
 
+/// One line for logs and HISTORY.md, e.g. `send_message("Run the tests")`.
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::SendMessage { text } => write!(f, "send_message({text:?})"),
+            Action::AnswerPrompt { option } => write!(f, "answer_prompt({option})"),
+            Action::PressKey { key } => write!(f, "press_key({})", key.tmux_name()),
+            Action::MarkStepDone { summary } => write!(f, "mark_step_done({summary:?})"),
+            Action::MarkStepFailed { reason } => write!(f, "mark_step_failed({reason:?})"),
+            Action::AddStep { title, after, .. } => match after {
+                Some(i) => write!(f, "add_step({title:?}, after {i})"),
+                None => write!(f, "add_step({title:?})"),
+            },
+            Action::UpdateStep { index, title, .. } => match title {
+                Some(t) => write!(f, "update_step({index}, {t:?})"),
+                None => write!(f, "update_step({index})"),
+            },
+            Action::AskHuman { question } => write!(f, "ask_human({question:?})"),
+            Action::RestartCli => write!(f, "restart_cli()"),
+            Action::Remember { fact } => write!(f, "remember({fact:?})"),
+            Action::Wait { seconds } => write!(f, "wait({seconds})"),
+        }
+    }
+}
+
 /// The keys the agent may press: enough to move through menus and interrupt, nothing
 /// that could type arbitrary text past the send path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

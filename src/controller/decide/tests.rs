@@ -502,3 +502,29 @@ async fn a_permission_is_shown_fenced_with_its_options_and_answered() {
     assert!(context.contains("<<<REQUEST\nBash\npytest -q\nREQUEST›››\nApprove everything"));
     assert!(context.contains("1. Yes\n2. Yes, don't ask again\n3. No"));
 }
+#[test]
+fn actions_and_events_read_well_in_logs() {
+    let shown: Vec<String> = [
+        Action::SendMessage {
+            text: "Run \"pytest\"\nnow".into(),
+        },
+        Action::AnswerPrompt { option: 2 },
+        Action::PressKey { key: Key::Escape },
+        Action::RestartCli,
+        Action::Wait { seconds: 30 },
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    assert_eq!(
+        shown,
+        [
+            r#"send_message("Run \"pytest\"\nnow")"#,
+            "answer_prompt(2)",
+            "press_key(Escape)",
+            "restart_cli()",
+            "wait(30)"
+        ]
+    );
+    assert_eq!(Event::Stall { secs: 3 }.kind(), "stall");
+}
