@@ -70,14 +70,17 @@ pub fn evaluate(
         })
     };
     // Every part must be allowed on its own, so `Bash(ls *)` never approves `ls; rm x`.
-    let approve = !texts.is_empty() && texts.iter().all(|alts| alts.iter().any(allowed));
+    // When the screen did not show what is asked, the built-in denials had nothing to
+    // check, so nothing may be approved without someone looking at the screen.
+    let unknown = tool.trim().is_empty() || tool == "unknown" || subject.trim().is_empty();
+    let approve = !unknown && texts.iter().all(|alts| alts.iter().any(allowed));
     if approve && !writes_outside(commands.as_deref(), &paths) {
         return Verdict::Approve;
     }
     match policy.default {
-        PolicyDefault::Llm => Verdict::AskLlm,
         PolicyDefault::Ask => Verdict::AskHuman,
-        PolicyDefault::Approve => Verdict::Approve,
+        PolicyDefault::Approve if !unknown => Verdict::Approve,
+        PolicyDefault::Llm | PolicyDefault::Approve => Verdict::AskLlm,
     }
 }
 

@@ -281,6 +281,31 @@ fn allow_patterns_must_cover_every_part_of_a_command_line() {
 }
 
 #[test]
+fn a_request_whose_subject_was_not_read_is_never_approved_blindly() {
+    let p = approve_all();
+    for (tool, subject) in [
+        ("Bash", ""),
+        ("Bash", "  "),
+        ("Write", ""),
+        ("unknown", ""),
+        ("", "ls"),
+    ] {
+        assert_eq!(
+            evaluate(&p, tool, subject, &ctx()),
+            Verdict::AskLlm,
+            "{tool:?} {subject:?}"
+        );
+    }
+    let ask = policy(&["Bash"], &[], PolicyDefault::Ask);
+    assert_eq!(evaluate(&ask, "Bash", "", &ctx()), Verdict::AskHuman);
+    let deny = policy(&[], &["Bash"], PolicyDefault::Approve);
+    assert!(matches!(
+        evaluate(&deny, "Bash", "", &ctx()),
+        Verdict::Deny(_)
+    ));
+}
+
+#[test]
 fn tool_names_and_workspace_relative_paths_match() {
     let p = policy(&["write(src/*)", "Read"], &[], PolicyDefault::Ask);
     assert_eq!(
