@@ -164,7 +164,8 @@ fn spec(name: &str) -> ToolSpec {
     let text = |what: &str| json!({"type": "string", "description": what});
     let (description, properties, required): (&str, Value, &[&str]) = match name {
         "send_message" => (
-            "Type a message to Claude Code and submit it (instructions, answers, fixes).",
+            "Type a message to Claude Code and submit it (instructions, answers, fixes). \
+             Of the slash commands only /compact, /clear, /context, /cost, /status and /help are allowed.",
             json!({"text": text("The message")}),
             &["text"],
         ),
@@ -254,7 +255,7 @@ pub(super) fn parse_call(
     let a = Args(&args);
     Ok(match call.name.as_str() {
         "send_message" => Action::SendMessage {
-            text: a.text("text")?,
+            text: slash_command_checked(a.text("text")?)?,
         },
         "answer_prompt" => {
             let option = a.int("option")?;
@@ -330,6 +331,31 @@ pub(super) fn parse_call(
     })
 }
 
+/// Slash commands the agent may type. Others change what Claude Code may touch or how
+/// it runs (`/add-dir`, `/permissions`, `/model`, `/login`, `/exit`...), which is the
+/// owner's business, not something screen text should be able to talk the agent into.
+const SLASH_COMMANDS: &[&str] = &[
+    "/compact", "/clear", "/context", "/cost", "/status", "/help",
+];
+
+fn slash_command_checked(text: String) -> Result<String, String> {
+    let Some(command) = text
+        .split_whitespace()
+        .next()
+        .filter(|w| w.starts_with('/'))
+    else {
+        return Ok(text);
+    };
+    if SLASH_COMMANDS.contains(&command) {
+        Ok(text)
+    } else {
+        Err(format!(
+            "slash command {command} is not allowed; allowed: {} (use restart_cli to restart)",
+            SLASH_COMMANDS.join(", ")
+        ))
+    }
+}
+
 struct Args<'a>(&'a Map<String, Value>);
 
 impl Args<'_> {
@@ -342,7 +368,13 @@ impl Args<'_> {
             Some(Value::String(s)) if s.chars().count() > MAX_TEXT => {
                 Err(format!("`{field}` is longer than {MAX_TEXT} characters"))
             }
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+            // Escape sequences and other control characters would be typed into the
+            // terminal as keys; only line breaks and tabs are text.
+            Some(Value::String(s)) => Ok(Some(
+                s.chars()
+                    .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+                    .collect(),
+            )),
             Some(_) => Err(format!("`{field}` must be a string")),
         }
     }

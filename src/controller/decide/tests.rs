@@ -529,3 +529,44 @@ fn actions_and_events_read_well_in_logs() {
     );
     assert_eq!(Event::Stall { secs: 3 }.kind(), "stall");
 }
+
+#[test]
+fn messages_are_typed_as_text_and_risky_slash_commands_are_refused() {
+    let limits = action::Limits {
+        options: 0,
+        plan_len: 1,
+        has_current_step: true,
+    };
+    let offered = action::offered_tools(&["send_message".to_owned()], &limits);
+    let send = |text: &str| {
+        let call = crate::llm::ToolCall {
+            id: "c".into(),
+            name: "send_message".into(),
+            arguments: json!({ "text": text }).to_string(),
+        };
+        action::parse_call(&call, &offered, &limits)
+    };
+    assert_eq!(
+        send("Fix it\u{1b}[2J\tnow\n"),
+        Ok(Action::SendMessage {
+            text: "Fix it[2J\tnow\n".into()
+        })
+    );
+    assert_eq!(
+        send("/compact keep the plan"),
+        Ok(Action::SendMessage {
+            text: "/compact keep the plan".into()
+        })
+    );
+    for risky in [
+        "/add-dir /",
+        "  /permissions",
+        "/model opus",
+        "/exit",
+        "/login",
+    ] {
+        let err = send(risky).expect_err(risky);
+        assert!(err.contains("is not allowed"), "{err}");
+    }
+    assert!(send("path /etc is not ours").is_ok());
+}
