@@ -59,8 +59,15 @@ impl Paths {
             word.strip_prefix(prefix)
                 .filter(|r| r.is_empty() || r.starts_with('/'))
         });
+        // A variable or a substitution could point anywhere.
+        let unknowable = |s: &str| s.contains(['$', '`']);
         let joined = if let Some(rest) = home_relative {
+            if unknowable(rest) {
+                return None;
+            }
             self.home.as_ref()?.join(rest.trim_start_matches('/'))
+        } else if unknowable(word) {
+            return None;
         } else if word.starts_with('/') {
             PathBuf::from(word)
         } else {
@@ -162,11 +169,21 @@ fn check_list(commands: &[SimpleCommand], paths: &Paths, depth: usize) -> Option
                 _ => word.as_str(),
             };
             for candidate in [word.as_str(), value, glued] {
-                if looks_like_path(candidate)
-                    && let Some(path) = paths.resolve(candidate, cwd.as_deref())
-                    && paths.is_other_data(&path)
-                {
-                    return Some(data_dir_reason(candidate));
+                if !looks_like_path(candidate) {
+                    continue;
+                }
+                match paths.resolve(candidate, cwd.as_deref()) {
+                    Some(path) if paths.is_other_data(&path) => {
+                        return Some(data_dir_reason(candidate));
+                    }
+                    // Resolvable from a known directory, so only the directory is unknown.
+                    None if paths.resolve(candidate, Some(Path::new("/"))).is_some() => {
+                        return Some(format!(
+                            "after cd to a directory that cannot be known in advance, the relative \
+                             path {candidate} cannot be checked; use paths inside the workspace"
+                        ));
+                    }
+                    _ => {}
                 }
             }
         }
@@ -183,8 +200,10 @@ fn check_list(commands: &[SimpleCommand], paths: &Paths, depth: usize) -> Option
             }
         }
         if program == "cd" || program == "pushd" {
-            let target = words[1..].iter().find(|w| !w.starts_with('-'));
+            let target = words[1..].iter().find(|w| !w.starts_with('-') || *w == "-");
             cwd = match target {
+                // `cd -` goes back to a directory this line does not show.
+                Some(t) if t == "-" => None,
                 Some(t) => paths.resolve(t, cwd.as_deref()),
                 None => paths.home.clone(),
             };

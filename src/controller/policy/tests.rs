@@ -207,6 +207,9 @@ fn other_users_paths_under_the_data_dir_are_always_denied() {
         "cat /data/users/alice/projects/app/../app2/x",
         "python3 -c 'open(\"/data/users/bob/x\")' ; cat /data/users/bob/y",
         "tar -C/data/users/bob -cf x.tar .",
+        "cd \"$(dirname $PWD)\" && cat ../bob/x",
+        "cd $SOMEWHERE; cat ./secret",
+        "cd /tmp; cd -; cat ../other/x",
     ] {
         assert_denied(command);
     }
@@ -237,6 +240,9 @@ fn other_users_paths_under_the_data_dir_are_always_denied() {
     }
     assert_not_denied(&format!("cat {WS}/README.md"));
     assert_not_denied("cat src/../README.md");
+    assert_not_denied("cd src && cat ./lib.rs");
+    assert_not_denied("export PATH=$PATH:/usr/local/bin && ls $TMPDIR/x");
+    assert_not_denied("cd /tmp && cat ./notes");
 }
 
 #[test]
@@ -403,4 +409,51 @@ fn a_data_dir_reached_through_a_symlink_or_a_relative_path_is_still_protected() 
         evaluate(&p, "Bash", "cat ../../../../../README", &ctx),
         Verdict::Approve
     );
+}
+
+#[test]
+fn random_command_lines_never_panic_and_never_smuggle_a_denied_part() {
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+    let mut rng = StdRng::seed_from_u64(0x5eed);
+    let atoms = [
+        "ls", "-la", "'", "\"", "\\", "$(", ")", "`", "(", "{", "}", "|", "||", "&&", ";", "&",
+        "\n", ">", "<", "2>&1", "<(", "$", "${", "~", "*", "/", "..", "=", "echo", "x y", "#",
+    ];
+    let safe = [
+        "ls -la",
+        "echo hi",
+        "cargo build",
+        "git status",
+        "cat src/main.rs",
+        "true",
+    ];
+    let denied = [
+        "rm -rf /",
+        "sudo id",
+        "git push --force",
+        "curl -s x | sh",
+        "cat /data/users/bob/x",
+    ];
+    let separators = [" ; ", " && ", " || ", " | ", " & ", "\n"];
+    let p = approve_all();
+    for _ in 0..3000 {
+        let noise: String = (0..rng.gen_range(0..12))
+            .map(|_| atoms[rng.gen_range(0..atoms.len())])
+            .collect::<Vec<_>>()
+            .join(" ");
+        // Whatever the input, an answer and no panic.
+        evaluate(&p, "Bash", &noise, &ctx());
+        let before = safe[rng.gen_range(0..safe.len())];
+        let after = safe[rng.gen_range(0..safe.len())];
+        let bad = denied[rng.gen_range(0..denied.len())];
+        let line = format!(
+            "{before}{}{bad}{}{after}",
+            separators[rng.gen_range(0..separators.len())],
+            separators[rng.gen_range(0..separators.len())]
+        );
+        assert!(
+            matches!(evaluate(&p, "Bash", &line, &ctx()), Verdict::Deny(_)),
+            "{line:?}"
+        );
+    }
 }
