@@ -570,3 +570,39 @@ fn messages_are_typed_as_text_and_risky_slash_commands_are_refused() {
     }
     assert!(send("path /etc is not ours").is_ok());
 }
+
+#[tokio::test]
+async fn scripted_mocks_can_tell_events_and_planning_apart() {
+    let rule = |contains: &str, reply: MockReply| crate::testkit::mock_llm::MockRule {
+        contains: contains.into(),
+        reply,
+    };
+    let script = MockScript {
+        rules: vec![
+            rule(
+                "Call set_plan exactly once",
+                MockReply::tool(
+                    "set_plan",
+                    json!({"steps": [{"title": "A", "details": ""}]}),
+                ),
+            ),
+            rule(
+                "Event: stall",
+                MockReply::tool("press_key", json!({"key": "Escape"})),
+            ),
+            rule(
+                "Event: turn_finished",
+                MockReply::tool("wait", json!({"seconds": 9})),
+            ),
+        ],
+        ..MockScript::default()
+    };
+    let mock = MockLlm::with_script(script).await.expect("mock");
+    let llm = client(&mock, Duration::from_secs(5));
+    let d = decide(&llm, &fast(), &ctx(Event::TurnFinished)).await;
+    assert_eq!(d.actions, [Action::Wait { seconds: 9 }]);
+    let d = decide(&llm, &fast(), &ctx(Event::Stall { secs: 1 })).await;
+    assert_eq!(d.actions, [Action::PressKey { key: Key::Escape }]);
+    let plan = draft_plan(&llm, &fast(), "x", "", "").await.expect("plan");
+    assert_eq!(plan.steps.len(), 1);
+}
