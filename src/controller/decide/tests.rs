@@ -537,7 +537,7 @@ fn messages_are_typed_as_text_and_risky_slash_commands_are_refused() {
         plan_len: 1,
         has_current_step: true,
     };
-    let offered = action::offered_tools(&["send_message".to_owned()], &limits);
+    let offered = tools::offered_tools(&["send_message".to_owned()], &limits);
     let send = |text: &str| {
         let call = crate::llm::ToolCall {
             id: "c".into(),
