@@ -1,7 +1,7 @@
 //! What the supervising agent can do ([`Action`], [`Key`]) and the strict reading of the
-//! model's tool calls into actions (the schemas it is offered are in `tools`). Nothing the model sends is
-//! trusted: unknown tools, tools not offered, bad JSON, missing fields and out-of-range
-//! numbers are all rejected with a message the model can act on.
+//! model's tool calls into actions (the schemas it is offered are in `tools`). Nothing
+//! the model sends is trusted: unknown tools, tools not offered, bad JSON, missing fields
+//! and out-of-range numbers are all rejected with a message the model can act on.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
