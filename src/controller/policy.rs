@@ -5,12 +5,13 @@
 //! only if every part (substitutions included) is approved.
 
 mod builtin;
+mod paths;
 mod shell;
 
 use std::path::Path;
 
 use crate::agent_config::{PermissionPolicy, PolicyDefault};
-use builtin::Paths;
+use paths::Paths;
 use shell::SimpleCommand;
 
 /// Where the project lives, to tell its own files from everyone else's.
@@ -117,7 +118,7 @@ fn writes_outside(commands: Option<&[SimpleCommand]>, paths: &Paths) -> bool {
         .any(|target| {
             target != "/dev/null"
                 && (target.contains(['$', '`', '~', '*'])
-                    || !paths.in_workspace(&builtin::normalize(&paths.workspace.join(target))))
+                    || !paths.in_workspace(&paths::normalize(&paths.workspace.join(target))))
         })
 }
 
