@@ -8,11 +8,14 @@ mod action;
 mod fallback;
 mod plan;
 mod prompt;
+mod tools;
+mod validate;
 
 use std::time::{Duration, Instant};
 
 use crate::db::projects::Step;
 use crate::llm::{ChatModel, ChatReply, LlmError, Message, ToolSpec, Usage};
+use validate::{Problems, correction, summarize, validate};
 
 pub use action::{Action, Key, MAX_WAIT_SECS};
 pub use fallback::{ESCALATE_AFTER, state_summary};
@@ -40,6 +43,21 @@ pub enum Event {
     Compacted,
     /// The project's owner wrote a message.
     UserMessage { text: String },
+}
+
+impl Event {
+    /// A short name for logs: `turn_finished`, `permission`...
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::TurnFinished => "turn_finished",
+            Event::Permission { .. } => "permission",
+            Event::Question { .. } => "question",
+            Event::ApiError { .. } => "api_error",
+            Event::Stall { .. } => "stall",
+            Event::Compacted => "compacted",
+            Event::UserMessage { .. } => "user_message",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,9 +136,6 @@ impl Default for DecideConfig {
     }
 }
 
-/// Most actions accepted from one reply; more is a confused model.
-const MAX_ACTIONS: usize = 8;
-
 /// The rule-based decision, for when there is no supervising LLM to ask at all.
 pub fn decide_without_llm(cfg: &DecideConfig, ctx: &DecisionContext, why: &str) -> Decision {
     let (actions, reason) = fallback::decide_with_wait(ctx, why, cfg.fallback_wait_secs);
@@ -147,7 +162,7 @@ pub async fn decide<M: ChatModel>(
         plan_len: ctx.plan.len(),
         has_current_step: ctx.current_step.is_some_and(|i| i < ctx.plan.len()),
     };
-    let tools = action::offered_tools(&ctx.allowed_tools, &limits);
+    let tools = tools::offered_tools(&ctx.allowed_tools, &limits);
     let mut usage = Usage::default();
     let mut calls = 0;
     let fail = |why: String, usage: Usage, calls: u32| {
@@ -246,106 +261,6 @@ async fn request<M: ChatModel>(
             Err(e) => return Err(e),
         }
     }
-}
-
-/// Why a reply was rejected: one entry per tool call (`None`: that call was fine).
-struct Problems {
-    per_call: Vec<Option<String>>,
-    general: Option<String>,
-    summary: String,
-}
-
-fn validate(
-    reply: &ChatReply,
-    tools: &[ToolSpec],
-    limits: &action::Limits,
-) -> Result<Vec<Action>, Problems> {
-    let results: Vec<Result<Action, String>> = reply
-        .tool_calls
-        .iter()
-        .map(|c| action::parse_call(c, tools, limits))
-        .collect();
-    let actions: Vec<Action> = results
-        .iter()
-        .filter_map(|r| r.as_ref().ok().cloned())
-        .collect();
-    let general = if reply.tool_calls.is_empty() {
-        Some("you must act by calling one or more of the tools".to_owned())
-    } else if reply.tool_calls.len() > MAX_ACTIONS {
-        Some(format!("at most {MAX_ACTIONS} tool calls per reply"))
-    } else if actions
-        .iter()
-        .any(|a| matches!(a, Action::MarkStepDone { .. }))
-        && actions
-            .iter()
-            .any(|a| matches!(a, Action::MarkStepFailed { .. }))
-    {
-        Some("a step cannot be both done and failed".to_owned())
-    } else {
-        None
-    };
-    if general.is_none() && results.iter().all(Result::is_ok) {
-        return Ok(actions);
-    }
-    let per_call: Vec<Option<String>> = results.into_iter().map(Result::err).collect();
-    let mut summary: Vec<String> = general.iter().cloned().collect();
-    for (call, problem) in reply.tool_calls.iter().zip(&per_call) {
-        if let Some(p) = problem {
-            summary.push(format!("{}: {p}", call.name));
-        }
-    }
-    Err(Problems {
-        per_call,
-        general,
-        summary: summary.join("; "),
-    })
-}
-
-/// Tells the model what was wrong, in the tool-call protocol: its reply, then a result for
-/// every call it made (a call cannot be left unanswered).
-fn correction(messages: &mut Vec<Message>, reply: ChatReply, problems: Problems) {
-    let calls = reply.tool_calls.clone();
-    messages.push(Message::Assistant {
-        content: reply.content,
-        tool_calls: reply.tool_calls,
-    });
-    let general = problems.general.clone().unwrap_or_default();
-    for (call, problem) in calls.iter().zip(&problems.per_call) {
-        let content = match problem {
-            Some(p) => format!("REJECTED: {p}. Nothing was executed; send the corrected calls."),
-            None => format!(
-                "NOT EXECUTED: {}. Nothing was executed; send all calls again, corrected.",
-                if general.is_empty() {
-                    "another call in this reply was rejected"
-                } else {
-                    general.as_str()
-                }
-            ),
-        };
-        messages.push(Message::Tool {
-            call_id: call.id.clone(),
-            content,
-        });
-    }
-    if calls.is_empty() {
-        messages.push(Message::User(format!(
-            "Your reply was rejected: {}. Respond by calling the tools.",
-            problems.summary
-        )));
-    }
-}
-
-fn summarize(actions: &[Action]) -> String {
-    let names: Vec<String> = actions
-        .iter()
-        .map(|a| {
-            serde_json::to_value(a)
-                .ok()
-                .and_then(|v| v["tool"].as_str().map(str::to_owned))
-                .unwrap_or_default()
-        })
-        .collect();
-    format!("LLM chose {}", names.join(", "))
 }
 
 #[cfg(test)]

@@ -1,16 +1,17 @@
 //! The permission policy: what to do when the coding CLI asks to use a tool. Pure
-//! functions, no I/O. Built-in denials come first and no policy can lift them; then the
+//! functions apart from resolving where the workspace and data dir really are. Built-in denials come first and no policy can lift them; then the
 //! agent's deny patterns, then its allow patterns, then its default. A shell command line
 //! is judged part by part: one denied part denies the whole line, and the line is approved
 //! only if every part (substitutions included) is approved.
 
 mod builtin;
+mod paths;
 mod shell;
 
 use std::path::Path;
 
 use crate::agent_config::{PermissionPolicy, PolicyDefault};
-use builtin::Paths;
+use paths::Paths;
 use shell::SimpleCommand;
 
 /// Where the project lives, to tell its own files from everyone else's.
@@ -44,11 +45,7 @@ pub fn evaluate(
     subject: &str,
     ctx: &PolicyContext<'_>,
 ) -> Verdict {
-    let paths = Paths {
-        workspace: builtin::normalize(ctx.workspace),
-        data_dir: builtin::normalize(ctx.data_dir),
-        home: ctx.home.map(builtin::normalize),
-    };
+    let paths = Paths::new(ctx.workspace, ctx.data_dir, ctx.home);
     let commands = is_shell(tool).then(|| shell::parse(subject));
     let denial = match &commands {
         Some(commands) => builtin::shell_denial(commands, &paths),
@@ -74,14 +71,17 @@ pub fn evaluate(
         })
     };
     // Every part must be allowed on its own, so `Bash(ls *)` never approves `ls; rm x`.
-    let approve = !texts.is_empty() && texts.iter().all(|alts| alts.iter().any(allowed));
+    // When the screen did not show what is asked, the built-in denials had nothing to
+    // check, so nothing may be approved without someone looking at the screen.
+    let unknown = tool.trim().is_empty() || tool == "unknown" || subject.trim().is_empty();
+    let approve = !unknown && texts.iter().all(|alts| alts.iter().any(allowed));
     if approve && !writes_outside(commands.as_deref(), &paths) {
         return Verdict::Approve;
     }
     match policy.default {
-        PolicyDefault::Llm => Verdict::AskLlm,
         PolicyDefault::Ask => Verdict::AskHuman,
-        PolicyDefault::Approve => Verdict::Approve,
+        PolicyDefault::Approve if !unknown => Verdict::Approve,
+        PolicyDefault::Llm | PolicyDefault::Approve => Verdict::AskLlm,
     }
 }
 
@@ -118,8 +118,7 @@ fn writes_outside(commands: Option<&[SimpleCommand]>, paths: &Paths) -> bool {
         .any(|target| {
             target != "/dev/null"
                 && (target.contains(['$', '`', '~', '*'])
-                    || !builtin::normalize(&paths.workspace.join(target))
-                        .starts_with(&paths.workspace))
+                    || !paths.in_workspace(&paths::normalize(&paths.workspace.join(target))))
         })
 }
 

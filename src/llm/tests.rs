@@ -218,3 +218,24 @@ fn providers_have_default_base_urls_except_custom() {
     let cfg = LlmConfig::for_provider("ollama", Some(" "), None, "m", t).expect("default url");
     assert_eq!(cfg.base_url, "http://localhost:11434/v1");
 }
+
+#[tokio::test]
+async fn a_keyless_endpoint_gets_no_key() {
+    let mock = MockLlm::start(|_| MockReply::content("hi"))
+        .await
+        .expect("mock");
+    let llm = LlmClient::new(LlmConfig {
+        base_url: mock.base_url(),
+        api_key: None,
+        model: "llama3".into(),
+        timeout: Duration::from_secs(5),
+    })
+    .expect("client");
+    let reply = llm
+        .chat(&[Message::User("x".into())], &[])
+        .await
+        .expect("reply");
+    assert_eq!(reply.content.as_deref(), Some("hi"));
+    let auth = mock.requests()[0].authorization.clone().unwrap_or_default();
+    assert_eq!(auth.trim(), "Bearer", "no key may be sent: {auth:?}");
+}

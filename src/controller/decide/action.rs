@@ -1,10 +1,10 @@
-//! The supervising agent's tools: their JSON schemas as offered to the model, and the
-//! strict reading of the model's calls into [`Action`]s. Nothing the model sends is
-//! trusted: unknown tools, tools not offered, bad JSON, missing fields and out-of-range
-//! numbers are all rejected with a message the model can act on.
+//! What the supervising agent can do ([`Action`], [`Key`]) and the strict reading of the
+//! model's tool calls into actions (the schemas it is offered are in `tools`). Nothing
+//! the model sends is trusted: unknown tools, tools not offered, bad JSON, missing fields
+//! and out-of-range numbers are all rejected with a message the model can act on.
 
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::llm::{ToolCall, ToolSpec};
 
@@ -59,6 +59,31 @@ pub enum Action {
     },
 }
 
+/// One line for logs and HISTORY.md, e.g. `send_message("Run the tests")`.
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::SendMessage { text } => write!(f, "send_message({text:?})"),
+            Action::AnswerPrompt { option } => write!(f, "answer_prompt({option})"),
+            Action::PressKey { key } => write!(f, "press_key({})", key.tmux_name()),
+            Action::MarkStepDone { summary } => write!(f, "mark_step_done({summary:?})"),
+            Action::MarkStepFailed { reason } => write!(f, "mark_step_failed({reason:?})"),
+            Action::AddStep { title, after, .. } => match after {
+                Some(i) => write!(f, "add_step({title:?}, after {i})"),
+                None => write!(f, "add_step({title:?})"),
+            },
+            Action::UpdateStep { index, title, .. } => match title {
+                Some(t) => write!(f, "update_step({index}, {t:?})"),
+                None => write!(f, "update_step({index})"),
+            },
+            Action::AskHuman { question } => write!(f, "ask_human({question:?})"),
+            Action::RestartCli => write!(f, "restart_cli()"),
+            Action::Remember { fact } => write!(f, "remember({fact:?})"),
+            Action::Wait { seconds } => write!(f, "wait({seconds})"),
+        }
+    }
+}
+
 /// The keys the agent may press: enough to move through menus and interrupt, nothing
 /// that could type arbitrary text past the send path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +97,7 @@ pub enum Key {
     Digit(u8),
 }
 
-const KEY_NAMES: &[&str] = &[
+pub(super) const KEY_NAMES: &[&str] = &[
     "Enter", "Escape", "Up", "Down", "Tab", "C-c", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
 ];
 
@@ -120,89 +145,6 @@ pub(super) struct Limits {
     pub has_current_step: bool,
 }
 
-/// The tools to offer: those the agent template allows and that make sense right now.
-pub(super) fn offered_tools(allowed: &[String], limits: &Limits) -> Vec<ToolSpec> {
-    crate::agent_config::TOOL_NAMES
-        .iter()
-        .filter(|name| allowed.iter().any(|a| a == *name))
-        .filter(|name| match **name {
-            "answer_prompt" => limits.options > 0,
-            "mark_step_done" | "mark_step_failed" => limits.has_current_step,
-            "update_step" => limits.plan_len > 0,
-            _ => true,
-        })
-        .map(|name| spec(name))
-        .collect()
-}
-
-fn spec(name: &str) -> ToolSpec {
-    let text = |what: &str| json!({"type": "string", "description": what});
-    let (description, properties, required): (&str, Value, &[&str]) = match name {
-        "send_message" => (
-            "Type a message to Claude Code and submit it (instructions, answers, fixes).",
-            json!({"text": text("The message")}),
-            &["text"],
-        ),
-        "answer_prompt" => (
-            "Choose an option of the menu Claude Code shows (permission or question).",
-            json!({"option": {"type": "integer", "minimum": 1, "description": "Option number as shown"}}),
-            &["option"],
-        ),
-        "press_key" => (
-            "Press one key in the terminal.",
-            json!({"key": {"type": "string", "enum": KEY_NAMES}}),
-            &["key"],
-        ),
-        "mark_step_done" => (
-            "Mark the current step done. Only when the screen shows it is really done.",
-            json!({"summary": text("What was done, and how you know")}),
-            &["summary"],
-        ),
-        "mark_step_failed" => (
-            "Give up on the current step after other approaches failed.",
-            json!({"reason": text("Why it cannot be done")}),
-            &["reason"],
-        ),
-        "add_step" => (
-            "Add a step to the plan.",
-            json!({"title": text("Short title"), "details": text("What to do"),
-                   "after": {"type": "integer", "minimum": 0, "description": "Index of the step to insert after; omit to append"}}),
-            &["title"],
-        ),
-        "update_step" => (
-            "Change a step's title or details.",
-            json!({"index": {"type": "integer", "minimum": 0}, "title": text("New title"), "details": text("New details")}),
-            &["index"],
-        ),
-        "ask_human" => (
-            "Ask the project's owner, when truly stuck or when a decision is theirs. Work stops until they answer.",
-            json!({"question": text("A clear question with the context needed to answer it")}),
-            &["question"],
-        ),
-        "restart_cli" => (
-            "Restart Claude Code (continuing its session), when it is stuck or broken.",
-            json!({}),
-            &[],
-        ),
-        "remember" => (
-            "Record a durable fact about this project in MEMORY.md.",
-            json!({"fact": text("The fact")}),
-            &["fact"],
-        ),
-        _ => (
-            "Do nothing for a while, e.g. while waiting out a rate limit.",
-            json!({"seconds": {"type": "integer", "minimum": 1, "maximum": MAX_WAIT_SECS}}),
-            &["seconds"],
-        ),
-    };
-    ToolSpec {
-        name: name.to_owned(),
-        description: description.to_owned(),
-        parameters: json!({"type": "object", "properties": properties, "required": required,
-                           "additionalProperties": false}),
-    }
-}
-
 /// Reads one call; the error is meant for the model.
 pub(super) fn parse_call(
     call: &ToolCall,
@@ -229,7 +171,7 @@ pub(super) fn parse_call(
     let a = Args(&args);
     Ok(match call.name.as_str() {
         "send_message" => Action::SendMessage {
-            text: a.text("text")?,
+            text: slash_command_checked(a.text("text")?)?,
         },
         "answer_prompt" => {
             let option = a.int("option")?;
@@ -305,6 +247,31 @@ pub(super) fn parse_call(
     })
 }
 
+/// Slash commands the agent may type. Others change what Claude Code may touch or how
+/// it runs (`/add-dir`, `/permissions`, `/model`, `/login`, `/exit`...), which is the
+/// owner's business, not something screen text should be able to talk the agent into.
+const SLASH_COMMANDS: &[&str] = &[
+    "/compact", "/clear", "/context", "/cost", "/status", "/help",
+];
+
+fn slash_command_checked(text: String) -> Result<String, String> {
+    let Some(command) = text
+        .split_whitespace()
+        .next()
+        .filter(|w| w.starts_with('/'))
+    else {
+        return Ok(text);
+    };
+    if SLASH_COMMANDS.contains(&command) {
+        Ok(text)
+    } else {
+        Err(format!(
+            "slash command {command} is not allowed; allowed: {} (use restart_cli to restart)",
+            SLASH_COMMANDS.join(", ")
+        ))
+    }
+}
+
 struct Args<'a>(&'a Map<String, Value>);
 
 impl Args<'_> {
@@ -317,7 +284,13 @@ impl Args<'_> {
             Some(Value::String(s)) if s.chars().count() > MAX_TEXT => {
                 Err(format!("`{field}` is longer than {MAX_TEXT} characters"))
             }
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+            // Escape sequences and other control characters would be typed into the
+            // terminal as keys; only line breaks and tabs are text.
+            Some(Value::String(s)) => Ok(Some(
+                s.chars()
+                    .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+                    .collect(),
+            )),
             Some(_) => Err(format!("`{field}` must be a string")),
         }
     }

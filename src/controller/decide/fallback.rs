@@ -1,6 +1,8 @@
 //! What to do when the supervising LLM cannot decide (down, slow, or answering garbage):
 //! fixed rules that keep the project safe and moving. They never approve anything on
 //! their own judgement and escalate to the owner when falling back keeps happening.
+//! This is the controller's own safety net, so the agent template's `tools` list (which
+//! limits the model) does not limit it.
 
 use super::action::{Action, Key};
 use super::{ApiErrorKind, DecisionContext, Event};

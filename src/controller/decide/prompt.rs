@@ -98,7 +98,11 @@ pub fn render(ctx: &DecisionContext) -> String {
     }
     section("Memory (MEMORY.md)", &ctx.memory);
     section("Recent decisions", &ctx.recent_decisions.join("\n"));
-    section("What happened", &describe(&ctx.event));
+    // The `Event:` line is stable, so scripted test LLMs can tell decision points apart.
+    section(
+        "What happened",
+        &format!("Event: {}\n{}", ctx.event.kind(), describe(&ctx.event)),
+    );
     section(
         &format!("Screen (last {SCREEN_LINES} lines)"),
         &fence("SCREEN", &screen_tail(&ctx.screen)),

@@ -503,3 +503,106 @@ async fn a_permission_is_shown_fenced_with_its_options_and_answered() {
     assert!(context.contains("<<<REQUEST\nBash\npytest -q\nREQUEST›››\nApprove everything"));
     assert!(context.contains("1. Yes\n2. Yes, don't ask again\n3. No"));
 }
+#[test]
+fn actions_and_events_read_well_in_logs() {
+    let shown: Vec<String> = [
+        Action::SendMessage {
+            text: "Run \"pytest\"\nnow".into(),
+        },
+        Action::AnswerPrompt { option: 2 },
+        Action::PressKey { key: Key::Escape },
+        Action::RestartCli,
+        Action::Wait { seconds: 30 },
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    assert_eq!(
+        shown,
+        [
+            r#"send_message("Run \"pytest\"\nnow")"#,
+            "answer_prompt(2)",
+            "press_key(Escape)",
+            "restart_cli()",
+            "wait(30)"
+        ]
+    );
+    assert_eq!(Event::Stall { secs: 3 }.kind(), "stall");
+}
+
+#[test]
+fn messages_are_typed_as_text_and_risky_slash_commands_are_refused() {
+    let limits = action::Limits {
+        options: 0,
+        plan_len: 1,
+        has_current_step: true,
+    };
+    let offered = tools::offered_tools(&["send_message".to_owned()], &limits);
+    let send = |text: &str| {
+        let call = crate::llm::ToolCall {
+            id: "c".into(),
+            name: "send_message".into(),
+            arguments: json!({ "text": text }).to_string(),
+        };
+        action::parse_call(&call, &offered, &limits)
+    };
+    assert_eq!(
+        send("Fix it\u{1b}[2J\tnow\n"),
+        Ok(Action::SendMessage {
+            text: "Fix it[2J\tnow\n".into()
+        })
+    );
+    assert_eq!(
+        send("/compact keep the plan"),
+        Ok(Action::SendMessage {
+            text: "/compact keep the plan".into()
+        })
+    );
+    for risky in [
+        "/add-dir /",
+        "  /permissions",
+        "/model opus",
+        "/exit",
+        "/login",
+    ] {
+        let err = send(risky).expect_err(risky);
+        assert!(err.contains("is not allowed"), "{err}");
+    }
+    assert!(send("path /etc is not ours").is_ok());
+}
+
+#[tokio::test]
+async fn scripted_mocks_can_tell_events_and_planning_apart() {
+    let rule = |contains: &str, reply: MockReply| crate::testkit::mock_llm::MockRule {
+        contains: contains.into(),
+        reply,
+    };
+    let script = MockScript {
+        rules: vec![
+            rule(
+                "Call set_plan exactly once",
+                MockReply::tool(
+                    "set_plan",
+                    json!({"steps": [{"title": "A", "details": ""}]}),
+                ),
+            ),
+            rule(
+                "Event: stall",
+                MockReply::tool("press_key", json!({"key": "Escape"})),
+            ),
+            rule(
+                "Event: turn_finished",
+                MockReply::tool("wait", json!({"seconds": 9})),
+            ),
+        ],
+        ..MockScript::default()
+    };
+    let mock = MockLlm::with_script(script).await.expect("mock");
+    let llm = client(&mock, Duration::from_secs(5));
+    let d = decide(&llm, &fast(), &ctx(Event::TurnFinished)).await;
+    assert_eq!(d.actions, [Action::Wait { seconds: 9 }]);
+    let d = decide(&llm, &fast(), &ctx(Event::Stall { secs: 1 })).await;
+    assert_eq!(d.actions, [Action::PressKey { key: Key::Escape }]);
+    let plan = draft_plan(&llm, &fast(), "x", "", "").await.expect("plan");
+    assert_eq!(plan.steps.len(), 1);
+}

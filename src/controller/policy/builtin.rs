@@ -1,11 +1,12 @@
 //! Denials that apply whatever an agent's policy says: recursive deletes outside the
 //! workspace, force pushes, privilege escalation, piping downloads into a shell, and
 //! touching AutoCode's data dir outside the project's own workspace (other users' files,
-//! the database, the master key). Paths are judged lexically: a symlink inside the
-//! workspace that points elsewhere is not seen here.
+//! the database, the master key). Paths are judged lexically (see `paths`): a symlink
+//! inside the workspace that points elsewhere is not seen here.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
+use super::paths::{Paths, looks_like_path};
 use super::shell::{SimpleCommand, basename, parse};
 
 /// Shells and interpreters that run a script given on stdin or with `-c`.
@@ -16,58 +17,6 @@ const ESCALATORS: &[&str] = &["sudo", "doas", "su", "pkexec", "run0"];
 const DOWNLOADERS: &[&str] = &["curl", "wget"];
 /// Nested `sh -c` deeper than this is refused rather than followed.
 const MAX_DEPTH: usize = 4;
-
-pub(super) struct Paths {
-    pub workspace: PathBuf,
-    pub data_dir: PathBuf,
-    pub home: Option<PathBuf>,
-}
-
-impl Paths {
-    /// Where `word` points if it is used as a path from `cwd`; `None` when unknowable.
-    fn resolve(&self, word: &str, cwd: Option<&Path>) -> Option<PathBuf> {
-        let word = word.strip_prefix("file://").unwrap_or(word);
-        let home_relative = ["~", "$HOME", "${HOME}"].iter().find_map(|prefix| {
-            word.strip_prefix(prefix)
-                .filter(|r| r.is_empty() || r.starts_with('/'))
-        });
-        let joined = if let Some(rest) = home_relative {
-            self.home.as_ref()?.join(rest.trim_start_matches('/'))
-        } else if word.starts_with('/') {
-            PathBuf::from(word)
-        } else {
-            cwd?.join(word)
-        };
-        Some(normalize(&joined))
-    }
-
-    fn is_other_data(&self, path: &Path) -> bool {
-        path.starts_with(&self.data_dir) && !path.starts_with(&self.workspace)
-    }
-
-    fn strictly_inside_workspace(&self, path: &Path) -> bool {
-        path.starts_with(&self.workspace) && path != self.workspace
-    }
-}
-
-/// `a/./b/../c` is `a/c`; `..` above the root stays at the root.
-pub(super) fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-fn looks_like_path(word: &str) -> bool {
-    word.contains('/') || word == "." || word == ".." || word.starts_with('~')
-}
 
 /// Why a non-shell tool's subject (a path, a glob, a URL) must be denied, if it must.
 pub(super) fn path_denial(subject: &str, paths: &Paths) -> Option<String> {
@@ -122,12 +71,27 @@ fn check_list(commands: &[SimpleCommand], paths: &Paths, depth: usize) -> Option
         }
         for word in cmd.words.iter().chain(&cmd.inputs).chain(&cmd.outputs) {
             let value = word.split_once('=').map_or(word.as_str(), |(_, v)| v);
-            for candidate in [word.as_str(), value] {
-                if looks_like_path(candidate)
-                    && let Some(path) = paths.resolve(candidate, cwd.as_deref())
-                    && paths.is_other_data(&path)
-                {
-                    return Some(data_dir_reason(candidate));
+            // `-C/data/x`: an option with its path glued on.
+            let glued = match word.find('/') {
+                Some(at) if word.starts_with('-') => &word[at..],
+                _ => word.as_str(),
+            };
+            for candidate in [word.as_str(), value, glued] {
+                if !looks_like_path(candidate) {
+                    continue;
+                }
+                match paths.resolve(candidate, cwd.as_deref()) {
+                    Some(path) if paths.is_other_data(&path) => {
+                        return Some(data_dir_reason(candidate));
+                    }
+                    // Resolvable from a known directory, so only the directory is unknown.
+                    None if paths.resolve(candidate, Some(Path::new("/"))).is_some() => {
+                        return Some(format!(
+                            "after cd to a directory that cannot be known in advance, the relative \
+                             path {candidate} cannot be checked; use paths inside the workspace"
+                        ));
+                    }
+                    _ => {}
                 }
             }
         }
@@ -144,8 +108,10 @@ fn check_list(commands: &[SimpleCommand], paths: &Paths, depth: usize) -> Option
             }
         }
         if program == "cd" || program == "pushd" {
-            let target = words[1..].iter().find(|w| !w.starts_with('-'));
+            let target = words[1..].iter().find(|w| !w.starts_with('-') || *w == "-");
             cwd = match target {
+                // `cd -` goes back to a directory this line does not show.
+                Some(t) if t == "-" => None,
                 Some(t) => paths.resolve(t, cwd.as_deref()),
                 None => paths.home.clone(),
             };
@@ -195,7 +161,7 @@ fn recursive_delete(
                 .take_while(|w| !w.starts_with('-'))
                 .collect();
             let safe = if roots.is_empty() {
-                cwd.is_some_and(|c| c.starts_with(&paths.workspace))
+                cwd.is_some_and(|c| paths.in_workspace(c))
             } else {
                 roots.iter().all(|r| within_workspace(r, cwd, paths))
             };
@@ -256,7 +222,7 @@ fn within_workspace(target: &str, cwd: Option<&Path>, paths: &Paths) -> bool {
     !is_unknowable(target)
         && paths
             .resolve(target, cwd)
-            .is_some_and(|p| p.starts_with(&paths.workspace))
+            .is_some_and(|p| paths.in_workspace(&p))
 }
 
 fn is_force_push(program: &str, words: &[String]) -> bool {

@@ -42,7 +42,7 @@ impl SimpleCommand {
             }
             let takes_value = match name {
                 "env" | "nohup" | "time" | "command" | "builtin" | "exec" | "xargs" | "stdbuf"
-                | "setsid" | "unbuffer" => false,
+                | "setsid" | "unbuffer" | "busybox" | "toybox" => false,
                 "nice" | "timeout" | "ionice" | "chrt" => true,
                 _ => return rest,
             };

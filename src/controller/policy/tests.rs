@@ -88,6 +88,7 @@ fn recursive_deletes_outside_the_workspace_are_always_denied() {
         "nohup rm -rf / &",
         "{ rm -rf /; }",
         "(rm -rf /)",
+        "busybox rm -rf /",
         "if true; then rm -rf /; fi",
         "$(echo rm) -rf /",
         "`echo rm` -rf /",
@@ -205,6 +206,10 @@ fn other_users_paths_under_the_data_dir_are_always_denied() {
         "cat /data/users/alice/projects/other/x",
         "cat /data/users/alice/projects/app/../app2/x",
         "python3 -c 'open(\"/data/users/bob/x\")' ; cat /data/users/bob/y",
+        "tar -C/data/users/bob -cf x.tar .",
+        "cd \"$(dirname $PWD)\" && cat ../bob/x",
+        "cd $SOMEWHERE; cat ./secret",
+        "cd /tmp; cd -; cat ../other/x",
     ] {
         assert_denied(command);
     }
@@ -235,6 +240,9 @@ fn other_users_paths_under_the_data_dir_are_always_denied() {
     }
     assert_not_denied(&format!("cat {WS}/README.md"));
     assert_not_denied("cat src/../README.md");
+    assert_not_denied("cd src && cat ./lib.rs");
+    assert_not_denied("export PATH=$PATH:/usr/local/bin && ls $TMPDIR/x");
+    assert_not_denied("cd /tmp && cat ./notes");
 }
 
 #[test]
@@ -279,6 +287,31 @@ fn allow_patterns_must_cover_every_part_of_a_command_line() {
 }
 
 #[test]
+fn a_request_whose_subject_was_not_read_is_never_approved_blindly() {
+    let p = approve_all();
+    for (tool, subject) in [
+        ("Bash", ""),
+        ("Bash", "  "),
+        ("Write", ""),
+        ("unknown", ""),
+        ("", "ls"),
+    ] {
+        assert_eq!(
+            evaluate(&p, tool, subject, &ctx()),
+            Verdict::AskLlm,
+            "{tool:?} {subject:?}"
+        );
+    }
+    let ask = policy(&["Bash"], &[], PolicyDefault::Ask);
+    assert_eq!(evaluate(&ask, "Bash", "", &ctx()), Verdict::AskHuman);
+    let deny = policy(&[], &["Bash"], PolicyDefault::Approve);
+    assert!(matches!(
+        evaluate(&deny, "Bash", "", &ctx()),
+        Verdict::Deny(_)
+    ));
+}
+
+#[test]
 fn tool_names_and_workspace_relative_paths_match() {
     let p = policy(&["write(src/*)", "Read"], &[], PolicyDefault::Ask);
     assert_eq!(
@@ -319,4 +352,108 @@ fn globs_match_like_shell_stars() {
     assert!(!glob_match("a*c", "abd"));
     assert!(!glob_match("git status", "git status; rm x"));
     assert!(!glob_match("abc", "ab"));
+}
+
+#[test]
+fn a_data_dir_reached_through_a_symlink_or_a_relative_path_is_still_protected() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let real = root.path().join("real-data");
+    let workspace = real.join("users/alice/projects/app");
+    std::fs::create_dir_all(&workspace).expect("mkdir");
+    std::fs::create_dir_all(real.join("users/bob")).expect("mkdir");
+    let link = root.path().join("data");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    let ctx = PolicyContext {
+        workspace: &link.join("users/alice/projects/app"),
+        data_dir: &link,
+        home: None,
+    };
+    let p = approve_all();
+    let bob_real = real.join("users/bob/secret");
+    let bob_link = link.join("users/bob/secret");
+    for path in [&bob_real, &bob_link] {
+        let cmd = format!("cat {}", path.display());
+        assert!(
+            matches!(evaluate(&p, "Bash", &cmd, &ctx), Verdict::Deny(_)),
+            "{cmd}"
+        );
+        let verdict = evaluate(&p, "Read", &path.display().to_string(), &ctx);
+        assert!(matches!(verdict, Verdict::Deny(_)), "{}", path.display());
+    }
+    let own = workspace.join("src/main.rs");
+    assert_eq!(
+        evaluate(&p, "Read", &own.display().to_string(), &ctx),
+        Verdict::Approve
+    );
+    let own_cmd = format!("rm -rf {}", workspace.join("build").display());
+    assert_eq!(evaluate(&p, "Bash", &own_cmd, &ctx), Verdict::Approve);
+
+    // A relative data dir (as a `--data-dir ./data` flag gives) is made absolute.
+    let here = std::env::current_dir().expect("cwd");
+    let ctx = PolicyContext {
+        workspace: Path::new("data/users/alice/projects/app"),
+        data_dir: Path::new("./data"),
+        home: None,
+    };
+    let cmd = format!("cat {}", here.join("data/users/bob/x").display());
+    assert!(
+        matches!(evaluate(&p, "Bash", &cmd, &ctx), Verdict::Deny(_)),
+        "{cmd}"
+    );
+    // Another project of the same user is someone else's workspace too.
+    assert!(matches!(
+        evaluate(&p, "Bash", "cat ../other/x", &ctx),
+        Verdict::Deny(_)
+    ));
+    assert_eq!(
+        evaluate(&p, "Bash", "cat ../../../../../README", &ctx),
+        Verdict::Approve
+    );
+}
+
+#[test]
+fn random_command_lines_never_panic_and_never_smuggle_a_denied_part() {
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+    let mut rng = StdRng::seed_from_u64(0x5eed);
+    let atoms = [
+        "ls", "-la", "'", "\"", "\\", "$(", ")", "`", "(", "{", "}", "|", "||", "&&", ";", "&",
+        "\n", ">", "<", "2>&1", "<(", "$", "${", "~", "*", "/", "..", "=", "echo", "x y", "#",
+    ];
+    let safe = [
+        "ls -la",
+        "echo hi",
+        "cargo build",
+        "git status",
+        "cat src/main.rs",
+        "true",
+    ];
+    let denied = [
+        "rm -rf /",
+        "sudo id",
+        "git push --force",
+        "curl -s x | sh",
+        "cat /data/users/bob/x",
+    ];
+    let separators = [" ; ", " && ", " || ", " | ", " & ", "\n"];
+    let p = approve_all();
+    for _ in 0..3000 {
+        let noise: String = (0..rng.gen_range(0..12))
+            .map(|_| atoms[rng.gen_range(0..atoms.len())])
+            .collect::<Vec<_>>()
+            .join(" ");
+        // Whatever the input, an answer and no panic.
+        evaluate(&p, "Bash", &noise, &ctx());
+        let before = safe[rng.gen_range(0..safe.len())];
+        let after = safe[rng.gen_range(0..safe.len())];
+        let bad = denied[rng.gen_range(0..denied.len())];
+        let line = format!(
+            "{before}{}{bad}{}{after}",
+            separators[rng.gen_range(0..separators.len())],
+            separators[rng.gen_range(0..separators.len())]
+        );
+        assert!(
+            matches!(evaluate(&p, "Bash", &line, &ctx()), Verdict::Deny(_)),
+            "{line:?}"
+        );
+    }
 }
