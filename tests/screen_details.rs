@@ -264,6 +264,20 @@ fn a_dead_pane_is_exited_whatever_the_frame_but_setup_errors_say_why() {
         classify(&working, Some(&alive), &rules).state,
         State::Working
     );
+    let wrapped = PaneMeta {
+        current_command: "my-claude.sh".into(),
+        ..PaneMeta::default()
+    };
+    assert_eq!(
+        classify(&working, Some(&wrapped), &rules).state,
+        State::Exited
+    );
+    let mut custom = (*rules).clone();
+    custom.add_process_name("my-claude.sh");
+    assert_eq!(
+        classify(&working, Some(&wrapped), &custom).state,
+        State::Working
+    );
     let launching = PaneMeta {
         current_command: "env".into(),
         ..PaneMeta::default()
