@@ -99,6 +99,18 @@ fn api_errors_carry_their_kind_and_message() {
 }
 
 #[test]
+fn text_typed_after_an_error_is_idle_with_input_and_keeps_the_error() {
+    let rules = rules_for("2.1.197");
+    let screen = std::fs::read_to_string(Path::new(SHARED).join("21_api_error_529_final.txt"))
+        .expect("fixture file is readable")
+        .replace("❯\u{a0}\n", "❯\u{a0}try again\n");
+    let c = classify(&screen, None, &rules);
+    assert_eq!(c.state, State::IdleWithInput);
+    assert_eq!(c.input_text.as_deref(), Some("try again"));
+    assert_eq!(c.error.map(|e| e.kind), Some(ErrorKind::Overloaded));
+}
+
+#[test]
 fn context_percentage_is_read_from_the_footer() {
     let cases = [
         ("30_ctx1M_footer_97pct_context_used.txt", Some(97)),
