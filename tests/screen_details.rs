@@ -99,6 +99,18 @@ fn api_errors_carry_their_kind_and_message() {
 }
 
 #[test]
+fn text_typed_after_an_error_is_idle_with_input_and_keeps_the_error() {
+    let rules = rules_for("2.1.197");
+    let screen = std::fs::read_to_string(Path::new(SHARED).join("21_api_error_529_final.txt"))
+        .expect("fixture file is readable")
+        .replace("❯\u{a0}\n", "❯\u{a0}try again\n");
+    let c = classify(&screen, None, &rules);
+    assert_eq!(c.state, State::IdleWithInput);
+    assert_eq!(c.input_text.as_deref(), Some("try again"));
+    assert_eq!(c.error.map(|e| e.kind), Some(ErrorKind::Overloaded));
+}
+
+#[test]
 fn context_percentage_is_read_from_the_footer() {
     let cases = [
         ("30_ctx1M_footer_97pct_context_used.txt", Some(97)),
@@ -262,6 +274,20 @@ fn a_dead_pane_is_exited_whatever_the_frame_but_setup_errors_say_why() {
     };
     assert_eq!(
         classify(&working, Some(&alive), &rules).state,
+        State::Working
+    );
+    let wrapped = PaneMeta {
+        current_command: "my-claude.sh".into(),
+        ..PaneMeta::default()
+    };
+    assert_eq!(
+        classify(&working, Some(&wrapped), &rules).state,
+        State::Exited
+    );
+    let mut custom = (*rules).clone();
+    custom.add_process_name("my-claude.sh");
+    assert_eq!(
+        classify(&working, Some(&wrapped), &custom).state,
         State::Working
     );
     let launching = PaneMeta {

@@ -59,7 +59,8 @@ pub fn classify(screen: &str, meta: Option<&PaneMeta>, rules: &ScreenRules) -> C
         State::TrustDialog | State::ApiKeyDialog | State::BypassDialog | State::AutoModeDialog => {
             c.options = details::options(&s, rules);
         }
-        State::ApiError => c.error = error,
+        // With text typed after a failed turn the error still describes that turn.
+        State::ApiError | State::IdleWithInput => c.error = error,
         State::Retrying => c.retry = details::retry(&s, rules),
         State::Exited => {
             c.exit = Some(ExitInfo {

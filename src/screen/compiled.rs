@@ -79,6 +79,15 @@ pub struct ScreenRules {
 }
 
 impl ScreenRules {
+    /// Adds a name `pane_current_command` may show while the CLI runs, e.g. the basename of a
+    /// custom launch command (a wrapper script would otherwise look like the CLI has exited).
+    pub fn add_process_name(&mut self, name: impl Into<String>) {
+        let name = name.into();
+        if !name.is_empty() && !self.process_names.contains(&name) {
+            self.process_names.push(name);
+        }
+    }
+
     /// Compiles and validates every pattern of a spec.
     pub fn compile(spec: &RulesSpec) -> Result<ScreenRules, RulesError> {
         let l = &spec.layout;
