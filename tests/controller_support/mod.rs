@@ -48,7 +48,7 @@ pub fn offers(request: &Value, tool: &str) -> bool {
 /// A supervisor that approves every menu with option 1 and calls every finished turn done.
 pub fn agreeable(request: &Value) -> MockReply {
     let text = last_user_text(request);
-    if text.contains("asks permission") || text.contains("asks a question") {
+    if text.contains("Event: permission") || text.contains("Event: question") {
         MockReply::tool("answer_prompt", json!({"option": 1}))
     } else {
         MockReply::tool(
@@ -197,6 +197,37 @@ impl World {
 
     pub async fn stop(self) {
         self.app.stop().await;
+    }
+
+    /// Restarts the daemon on the same data dir, as systemd would: the CLIs keep running.
+    pub async fn restart_daemon(self) -> World {
+        let World { app, anthropic, llm, user, agent_id, claude, version } = self;
+        let app = app.restart().await;
+        World { app, anthropic, llm, user, agent_id, claude, version }
+    }
+
+    /// The pid of the CLI in the project's pane.
+    pub fn cli_pid(&self, project: &Value) -> u32 {
+        let sock = self.app.data_dir.join("tmux.sock");
+        let out = std::process::Command::new("tmux")
+            .arg("-S")
+            .arg(&sock)
+            .args(["display-message", "-p", "-t", project["tmux_session"].as_str().expect("session"), "#{pane_pid}"])
+            .output()
+            .expect("tmux display");
+        String::from_utf8_lossy(&out.stdout).trim().parse().expect("pane pid")
+    }
+
+    pub async fn wait_log(&self, id: i64, needle: &str, timeout: Duration) -> Vec<String> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let logs = self.logs(id).await;
+            if logs.iter().any(|l| l.contains(needle)) {
+                return logs;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "[{}] no log line with {needle:?}:\n{}", self.version, logs.join("\n"));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 }
 
