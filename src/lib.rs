@@ -25,6 +25,8 @@ pub mod secrets;
 pub mod state;
 /// JWT access tokens and hashed refresh tokens.
 pub mod tokens;
+/// tmux driver (sessions, input) and live pane screens from a control-mode client.
+pub mod tmux;
 /// The embedded web app.
 pub mod webapp;
 /// The data-dir layout, workspaces from `data-template/`, path confinement.
