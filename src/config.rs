@@ -41,6 +41,17 @@ pub struct FileConfig {
     pub login_max_failures: usize,
     /// The brute-force window.
     pub login_window_secs: u64,
+    /// Open WebSockets allowed per user (a phone, a laptop and a few tabs).
+    pub ws_max_sockets_per_user: usize,
+    /// Largest WebSocket message a client may send (input, control); larger closes the
+    /// socket with "message too big".
+    pub ws_max_message_bytes: usize,
+    /// A socket with nothing from the client (not even a pong) for this long is closed.
+    pub ws_idle_timeout_secs: u64,
+    /// Interval of server pings, which also keep proxies from dropping quiet sockets.
+    pub ws_ping_interval_secs: u64,
+    /// A human's take-over of a terminal ends after this long without input.
+    pub human_idle_timeout_secs: u64,
 }
 
 impl Default for FileConfig {
@@ -53,6 +64,11 @@ impl Default for FileConfig {
             max_body_bytes: 1024 * 1024,
             login_max_failures: 5,
             login_window_secs: 15 * 60,
+            ws_max_sockets_per_user: 16,
+            ws_max_message_bytes: 64 * 1024,
+            ws_idle_timeout_secs: 60,
+            ws_ping_interval_secs: 20,
+            human_idle_timeout_secs: 120,
         }
     }
 }

@@ -23,14 +23,16 @@ pub mod passwords;
 pub mod secrets;
 /// What handlers and tasks share.
 pub mod state;
-/// JWT access tokens and hashed refresh tokens.
-pub mod tokens;
 /// tmux driver (sessions, input) and live pane screens from a control-mode client.
 pub mod tmux;
+/// JWT access tokens and hashed refresh tokens.
+pub mod tokens;
 /// The embedded web app.
 pub mod webapp;
 /// The data-dir layout, workspaces from `data-template/`, path confinement.
 pub mod workspace;
+/// Live logs and live terminals over WebSockets, and who is typing into which terminal.
+pub mod ws;
 
 use std::future::Future;
 

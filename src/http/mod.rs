@@ -9,6 +9,7 @@ pub mod extract;
 pub mod keys;
 pub mod projects;
 pub mod users;
+pub mod ws;
 
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -73,6 +74,7 @@ fn routes() -> Vec<Route> {
     all.extend(agents::routes());
     all.extend(projects::routes());
     all.extend(keys::routes());
+    all.extend(ws::routes());
     all
 }
 

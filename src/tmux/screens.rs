@@ -17,8 +17,14 @@ use super::PaneId;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScreenEvent {
     /// Raw bytes the pane's program wrote, already applied to the screen (for terminal
-    /// streaming).
-    Output { pane: PaneId, bytes: Arc<[u8]> },
+    /// streaming). `seq` is the pane's output counter after these bytes: a consumer that
+    /// started from a [`Snapshot`] skips events with `seq <= snapshot.seq`, and a gap in
+    /// the sequence means bytes were missed (or the screen was resynced).
+    Output {
+        pane: PaneId,
+        seq: u64,
+        bytes: Arc<[u8]>,
+    },
     /// The pane's screen changed (after output, or after a resync from `capture-pane`).
     ScreenChanged { pane: PaneId },
     /// The pane's program ended (`status` is its exit code when tmux knows it), or the pane
@@ -37,6 +43,18 @@ struct PaneScreen {
     /// When the screen was last compared with `capture-pane`; None after new output.
     checked_at: Option<Instant>,
     exited: bool,
+}
+
+/// A pane's screen redrawn as escape sequences, with the output counter it reflects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub seq: u64,
+    pub rows: u16,
+    pub cols: u16,
+    /// Resets the terminal and redraws the screen (colours, attributes, cursor, input
+    /// modes) on a terminal of this size.
+    pub data: String,
+    pub exited: bool,
 }
 
 /// Registry of pane screens. Cheap to clone; all clones share the same screens.
@@ -119,6 +137,30 @@ impl Screens {
         self.with_screen(pane, |s| s.contents_formatted().into_bytes())
     }
 
+    /// The formatted screen and the output counter it reflects, read under one lock so that
+    /// a consumer can continue exactly after it with [`ScreenEvent::Output`] bytes.
+    pub fn snapshot(&self, pane: PaneId) -> Option<Snapshot> {
+        self.lock().get(&pane).map(|p| {
+            let screen = p.parser.screen();
+            let (rows, cols) = screen.size();
+            // RIS first so a terminal that already shows something starts clean; the
+            // alternate screen is entered before drawing so that later output leaving it
+            // behaves as it does in tmux.
+            let mut data = String::from("\x1bc");
+            if screen.alternate_screen() {
+                data.push_str("\x1b[?1049h");
+            }
+            data.push_str(&screen.state_formatted());
+            Snapshot {
+                seq: p.seq,
+                rows: rows.get(),
+                cols: cols.get(),
+                data,
+                exited: p.exited,
+            }
+        })
+    }
+
     /// Whether the pane's program has ended (None for an unknown pane).
     pub fn is_exited(&self, pane: PaneId) -> Option<bool> {
         self.lock().get(&pane).map(|p| p.exited)
@@ -168,7 +210,7 @@ impl Screens {
 
     /// Applies output from the control client. Output of untracked panes is ignored.
     pub(crate) fn apply_output(&self, pane: PaneId, bytes: Vec<u8>) {
-        {
+        let seq = {
             let mut panes = self.lock();
             let Some(screen) = panes.get_mut(&pane) else {
                 return;
@@ -177,9 +219,11 @@ impl Screens {
             screen.seq += 1;
             screen.last_output = Instant::now();
             screen.checked_at = None;
-        }
+            screen.seq
+        };
         self.emit(ScreenEvent::Output {
             pane,
+            seq,
             bytes: bytes.into(),
         });
         self.emit(ScreenEvent::ScreenChanged { pane });
@@ -209,6 +253,9 @@ impl Screens {
                 || screen.parser.screen().size() != captured.screen().size();
             if differs {
                 screen.parser = captured;
+                // Byte streams continued from an older snapshot no longer add up to this
+                // screen; the skipped number tells them to take a new snapshot.
+                screen.seq += 1;
             }
             differs
         };
