@@ -87,8 +87,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Upgraded sockets are not connections graceful shutdown waits for; they are told to
+    // close ("server shutting down") when shutdown begins.
+    let sockets = state.ws.shutdown.clone();
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            sockets.cancel();
+        })
         .await
 }

@@ -43,8 +43,25 @@ impl TestApp {
         app
     }
 
+    /// Starts with a tmux monitor in the state, as the daemon runs with its tmux server.
+    pub async fn start_with_monitor(file: FileConfig, monitor: autocode::tmux::Monitor) -> Self {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("data");
+        let mut app = Self::start_in_with(&dir, file, Some(monitor)).await;
+        app._tmp = Some(tmp);
+        app
+    }
+
     /// Starts on an existing data dir (to test restarts); the caller keeps the dir alive.
     pub async fn start_in(dir: &Path, file: FileConfig) -> Self {
+        Self::start_in_with(dir, file, None).await
+    }
+
+    async fn start_in_with(
+        dir: &Path,
+        file: FileConfig,
+        monitor: Option<autocode::tmux::Monitor>,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -54,7 +71,8 @@ impl TestApp {
             listen: addr,
             file,
         };
-        let state = autocode::open_state(config).await.expect("open state");
+        let mut state = autocode::open_state(config).await.expect("open state");
+        state.monitor = monitor;
         autocode::ensure_admin(&state, Some(ADMIN_PASSWORD.into()))
             .await
             .expect("admin");
