@@ -158,9 +158,9 @@ async fn literal_text_and_enter_reach_the_program() {
 /// A program that turns on bracketed paste, reads raw input until the paste ends and shows
 /// exactly what it received in one go.
 const PASTE_READER: &str = r#"
-import os, sys, tty
+import os, sys, termios, tty
+tty.setraw(0, termios.TCSANOW)
 sys.stdout.write("\x1b[?2004hready\r\n"); sys.stdout.flush()
-tty.setraw(0)
 data = b""
 while not data.endswith(b"\x1b[201~"):
     data += os.read(0, 4096)
