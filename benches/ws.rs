@@ -308,6 +308,7 @@ async fn terminal_bench() {
     }
     let tmux_pid = tmux.server_pid().await.expect("tmux pid");
 
+    let rss_idle = status_kb(daemon_pid, "VmRSS:");
     let samples = Arc::new(Mutex::new(Vec::<f64>::with_capacity(1 << 20)));
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = CancellationToken::new();
@@ -325,10 +326,12 @@ async fn terminal_bench() {
         }
     }
     println!(
-        "terminal: {} panes x 10 lines/s, {} clients connected in {:.1} s",
+        "terminal: {} panes x 10 lines/s, {} clients connected in {:.1} s; daemon RSS {} MB before any client, {} MB once every pane is watched",
         panes,
         clients.len(),
-        connect_started.elapsed().as_secs_f64()
+        connect_started.elapsed().as_secs_f64(),
+        rss_idle / 1024,
+        status_kb(daemon_pid, "VmRSS:") / 1024,
     );
     tokio::time::sleep(Duration::from_secs(5)).await;
     let ticks = clock_ticks_per_sec();
@@ -459,10 +462,10 @@ async fn logs_bench() {
         clients.push(tokio::spawn(async move {
             let mut got = 0;
             while got < entries {
-                let Ok(Some(Ok(Message::Text(t)))) =
-                    tokio::time::timeout(Duration::from_secs(10), ws.next()).await
-                else {
-                    break;
+                let t = match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+                    Ok(Some(Ok(Message::Text(t)))) => t,
+                    Ok(Some(Ok(_))) => continue,
+                    _ => break,
                 };
                 let received = now();
                 let v: Value = serde_json::from_str(t.as_str()).expect("json");

@@ -46,7 +46,8 @@ pub struct FileConfig {
     /// Largest WebSocket message a client may send (input, control); larger closes the
     /// socket with "message too big".
     pub ws_max_message_bytes: usize,
-    /// A socket with nothing from the client (not even a pong) for this long is closed.
+    /// A socket with nothing from the client (not even a pong) for this long is closed;
+    /// at least two ping intervals.
     pub ws_idle_timeout_secs: u64,
     /// Interval of server pings, which also keep proxies from dropping quiet sockets.
     pub ws_ping_interval_secs: u64,

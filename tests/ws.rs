@@ -752,3 +752,37 @@ async fn a_project_without_a_pane_shows_a_placeholder() {
     f.app.state.ws.shutdown.cancel();
     running.stop().await;
 }
+
+#[tokio::test]
+async fn a_silent_client_is_closed_as_idle() {
+    let file = FileConfig {
+        ws_idle_timeout_secs: 1,
+        ws_ping_interval_secs: 1,
+        ..FileConfig::default()
+    };
+    let f = fixture(TestApp::start_with(file).await).await;
+    let path = logs_path(f.project_id);
+    let opts = Options::token(&f.alice.access);
+    let mut silent = connect(f.app.addr, &path, &opts).await.expect("connect");
+    let mut alive = connect(f.app.addr, &path, &opts).await.expect("connect");
+    // `alive` reads (and so answers pings) throughout; `silent` reads nothing for 3 s.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while tokio::time::Instant::now() < deadline {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if let Some(Frame::Close(c)) = alive.next(left).await {
+            panic!("a client answering pings was closed: {c:?}");
+        }
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match silent.next(left).await {
+            Some(Frame::Close(Some((code, reason)))) => {
+                assert_eq!((code, reason.as_str()), (1000, "idle timeout"));
+                break;
+            }
+            Some(Frame::Close(None)) | None => panic!("closed without saying why"),
+            Some(_) => {}
+        }
+    }
+}

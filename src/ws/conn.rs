@@ -44,6 +44,14 @@ impl CloseReason {
     }
 }
 
+/// Ping interval and idle timeout from the config. The idle timeout is at least two ping
+/// intervals: a client is only heard from when it answers a ping.
+pub fn keep_alive_timing(file: &crate::config::FileConfig) -> (Duration, Duration) {
+    let ping = Duration::from_secs(file.ws_ping_interval_secs.max(1));
+    let idle = Duration::from_secs(file.ws_idle_timeout_secs).max(ping * 2);
+    (ping, idle)
+}
+
 pub struct Conn {
     socket: WebSocket,
     last_heard: Instant,

@@ -34,9 +34,9 @@ enum LogsError {
 
 /// Runs one `/logs` connection until the client leaves, goes idle, or the server stops.
 pub async fn run(socket: axum::extract::ws::WebSocket, state: AppState, project_id: i64) {
-    let file = &state.config.file;
-    let mut conn = Conn::new(socket, Duration::from_secs(file.ws_idle_timeout_secs));
-    let mut ping = tokio::time::interval(Duration::from_secs(file.ws_ping_interval_secs.max(1)));
+    let (ping_every, idle) = super::conn::keep_alive_timing(&state.config.file);
+    let mut conn = Conn::new(socket, idle);
+    let mut ping = tokio::time::interval(ping_every);
     ping.reset();
     let shutdown = state.ws.shutdown.clone();
     let mut stream = Stream {

@@ -65,9 +65,9 @@ pub async fn run(
     tmux_session: String,
     viewer: Viewer,
 ) {
-    let file = &state.config.file;
-    let mut conn = Conn::new(socket, Duration::from_secs(file.ws_idle_timeout_secs));
-    let mut ping = tokio::time::interval(Duration::from_secs(file.ws_ping_interval_secs.max(1)));
+    let (ping_every, idle) = super::conn::keep_alive_timing(&state.config.file);
+    let mut conn = Conn::new(socket, idle);
+    let mut ping = tokio::time::interval(ping_every);
     ping.reset();
     let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
     housekeeping.reset();
