@@ -4,8 +4,6 @@
 //! id the backlog already sent are skipped. A client that falls behind the channel gets
 //! `resubscribe` and nothing more until it subscribes again.
 
-use std::time::Duration;
-
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::conn::{CloseReason, Conn, ConnError, Incoming};
