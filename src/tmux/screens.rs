@@ -387,6 +387,46 @@ mod tests {
     }
 
     #[test]
+    fn a_snapshot_and_the_output_after_it_add_up_to_the_screen() {
+        let screens = Screens::new(16, 0);
+        screens.track(PaneId(1), 5, 20);
+        let mut events = screens.subscribe();
+        screens.apply_output(PaneId(1), b"\x1b[32mgreen\x1b[0m\r\n".to_vec());
+        let snap = screens.snapshot(PaneId(1)).unwrap();
+        assert_eq!(
+            (snap.seq, snap.rows, snap.cols, snap.exited),
+            (1, 5, 20, false)
+        );
+        screens.apply_output(PaneId(1), b"after".to_vec());
+        // A viewer replays the snapshot, then only the output numbered after it.
+        let size = |n| NonZeroU16::new(n).unwrap();
+        let mut viewer = vt100::Parser::new(size(5), size(20), 0);
+        viewer.process(b"leftover junk");
+        viewer.process(snap.data.as_bytes());
+        while let Ok(event) = events.try_recv() {
+            if let ScreenEvent::Output { seq, bytes, .. } = event
+                && seq > snap.seq
+            {
+                viewer.process(&bytes);
+            }
+        }
+        assert_eq!(
+            screen_rows(viewer.screen()),
+            screens.rows(PaneId(1)).unwrap()
+        );
+        assert_eq!(
+            viewer.screen().cell(0, 0).unwrap().fgcolor(),
+            vt100::Color::Idx(2)
+        );
+        assert_eq!(viewer.screen().cursor_position(), (1, 5));
+        // A resync that replaces the screen skips a number, so viewers know to redraw.
+        let seq = screens.seq(PaneId(1)).unwrap();
+        let captured = screen_from_capture(b"other\n", 5, 20, (0, 0), false, true, 0);
+        assert!(screens.resync(PaneId(1), seq, captured));
+        assert_eq!(screens.seq(PaneId(1)), Some(seq + 1));
+    }
+
+    #[test]
     fn exit_is_announced_once() {
         let screens = Screens::new(16, 0);
         let mut events = screens.subscribe();
