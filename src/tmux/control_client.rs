@@ -106,7 +106,9 @@ async fn read_client(
     let mut stdin = child.stdin.take();
     let mut state_tick = tokio::time::interval(inner.config.state_interval);
     state_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let query = format!("list-panes -s -t '={MONITOR_SESSION}' -F '{PANE_FORMAT}'\n");
+    // Only dead panes are listed: the reply is usually empty and tmux's work stays small.
+    let query =
+        format!("list-panes -s -t '={MONITOR_SESSION}' -f '#{{pane_dead}}' -F '{PANE_FORMAT}'\n");
     let Some(mut stdout) = child.stdout.take() else {
         return;
     };
