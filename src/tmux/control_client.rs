@@ -47,6 +47,9 @@ pub(crate) async fn run_client(inner: &Inner, cancel: &CancellationToken) {
     let mut backoff = MIN_BACKOFF;
     let mut connected_before = false;
     while !cancel.is_cancelled() {
+        if connected_before && let Err(e) = inner.restore_monitor_session().await {
+            tracing::warn!(error = %e, "cannot restore the tmux monitor session");
+        }
         let attach = AttachSession::new()
             .target_session(format!("={MONITOR_SESSION}"))
             .build();

@@ -340,6 +340,36 @@ mod tests {
     }
 
     #[test]
+    fn quiet_panes_are_due_for_one_check_until_new_output() {
+        let screens = Screens::new(16, 0);
+        screens.track(PaneId(1), 3, 10);
+        screens.apply_output(PaneId(1), b"x".to_vec());
+        // Still talking: not due.
+        assert!(
+            screens
+                .unchecked_quiet(Duration::from_secs(60), None)
+                .is_empty()
+        );
+        assert_eq!(screens.unchecked_quiet(Duration::ZERO, None), [PaneId(1)]);
+        let seq = screens.seq(PaneId(1)).unwrap();
+        let same = screen_from_capture(b"x", 3, 10, (0, 1), false, true, 0);
+        assert!(
+            !screens.resync(PaneId(1), seq, same),
+            "identical capture replaced"
+        );
+        // Checked: not due again unless a recheck interval passed or new output came.
+        assert!(screens.unchecked_quiet(Duration::ZERO, None).is_empty());
+        assert_eq!(
+            screens.unchecked_quiet(Duration::ZERO, Some(Duration::ZERO)),
+            [PaneId(1)]
+        );
+        screens.apply_output(PaneId(1), b"y".to_vec());
+        assert_eq!(screens.unchecked_quiet(Duration::ZERO, None), [PaneId(1)]);
+        screens.mark_exited(PaneId(1), None);
+        assert!(screens.unchecked_quiet(Duration::ZERO, None).is_empty());
+    }
+
+    #[test]
     fn exit_is_announced_once() {
         let screens = Screens::new(16, 0);
         let mut events = screens.subscribe();
