@@ -284,3 +284,54 @@ async fn adopt_all_picks_up_sessions_created_before_the_monitor() {
     assert_eq!(running.monitor.screens().panes(), expected);
     running.stop().await;
 }
+
+#[tokio::test]
+async fn a_resized_pane_gets_a_resized_screen() {
+    let t = TestTmux::new();
+    let running = t.monitor(MonitorConfig::default()).await;
+    let spec = t.spec("mia-resize", &["sh", "-c", "seq 1 60; exec cat"]);
+    let pane = t.tmux.create_session(&spec).await.unwrap();
+    running.monitor.adopt(&spec.name).await.unwrap();
+    let screens = running.monitor.screens();
+    assert!(
+        screens
+            .wait_for(pane.id, WAIT, |s| s.contains("\n60\n"))
+            .await
+    );
+    let status = std::process::Command::new("tmux")
+        .arg("-S")
+        .arg(t.tmux.socket())
+        .args([
+            "resize-window",
+            "-t",
+            &pane.window.to_string(),
+            "-x",
+            "100",
+            "-y",
+            "30",
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let size = || {
+        screens
+            .with_screen(pane.id, |s| s.size())
+            .map(|(r, c)| (r.get(), c.get()))
+    };
+    assert!(
+        eventually(WAIT, || async { size() == Some((30, 100)) }).await,
+        "{:?}",
+        size()
+    );
+    // After the quiet check the content is tmux's own again.
+    assert!(
+        eventually(WAIT, || async {
+            screens.rows(pane.id).unwrap() == t.capture(pane.id)
+        })
+        .await,
+        "{:?} vs {:?}",
+        screens.rows(pane.id),
+        t.capture(pane.id)
+    );
+    running.stop().await;
+}

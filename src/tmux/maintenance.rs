@@ -15,8 +15,8 @@ use super::{PaneId, TmuxError};
 
 /// How long a dead pane's exit status is awaited before its exit is reported without it.
 const STATUS_GRACE: Duration = Duration::from_millis(500);
-/// Re-sweep interval while a dead pane's status is awaited; each call also wakes tmux 3.3a,
-/// which otherwise may sit on the child's exit.
+/// Re-sweep interval while a dead pane's status is awaited, so that the exit is reported as
+/// soon as the status arrives or the grace time ends.
 const STATUS_POLL: Duration = Duration::from_millis(40);
 
 impl Inner {
@@ -44,6 +44,13 @@ impl Inner {
         tracing::debug!(pane = %pane.id, status = ?pane.dead_status, signal = ?pane.dead_signal, "pane dead");
         self.screens.mark_exited(pane.id, pane.dead_status);
         false
+    }
+
+    /// A resync whose failure only concerns this pane: logged, and the caller goes on.
+    async fn resync_logged(&self, pane: PaneId) {
+        if let Err(e) = self.resync(pane).await {
+            tracing::warn!(%pane, error = %e, "screen resync failed");
+        }
     }
 
     pub(crate) async fn resync(&self, pane: PaneId) -> Result<bool, TmuxError> {
@@ -97,8 +104,6 @@ impl Inner {
         Ok(replaced)
     }
 
-    /// Reads every monitored pane's metadata: adopts panes linked by someone else (an
-    /// earlier daemon run), reports deaths and closed panes, follows size changes.
     /// Applies pane states queried through the control client: reports deaths, and leaves
     /// closing and adopting to the spawned sweep (a reply can predate an adoption).
     async fn apply_listed(&self) -> Result<bool, TmuxError> {
@@ -115,7 +120,9 @@ impl Inner {
         Ok(awaiting_status)
     }
 
-    /// Returns whether a dead pane's status is still awaited (sweep again soon).
+    /// Reads every monitored pane's metadata: adopts panes linked by someone else (an
+    /// earlier daemon run), reports deaths and closed panes, follows size changes. Returns
+    /// whether a dead pane's status is still awaited (sweep again soon).
     async fn sweep(&self) -> Result<bool, TmuxError> {
         tracing::trace!("sweep");
         // Taken before listing: a pane adopted while the list runs is linked after the
@@ -149,15 +156,20 @@ impl Inner {
         let mut awaiting_status = false;
         for info in present.values() {
             let size = self.screens.with_screen(info.id, |s| s.size());
-            match size {
+            let resync = match size {
                 None => {
                     self.track(info);
-                    self.resync(info.id).await?;
+                    true
                 }
                 Some((rows, cols)) if (rows.get(), cols.get()) != (info.height, info.width) => {
-                    self.resync(info.id).await?;
+                    // Resized at once: the resync below is skipped while output flows.
+                    self.screens.resize(info.id, info.height, info.width);
+                    true
                 }
-                Some(_) => {}
+                Some(_) => false,
+            };
+            if resync {
+                self.resync_logged(info.id).await;
             }
             if self.screens.is_exited(info.id) == Some(false) {
                 awaiting_status |= self.check_dead(info);
@@ -185,7 +197,10 @@ pub(crate) async fn maintain(inner: &Inner, cancel: &CancellationToken) {
             _ = sleep_until_some(follow_up) => inner.sweep().await,
             _ = inner.resync_all.notified() => resync_all(inner).await,
             _ = inner.listed_ready.notified() => inner.apply_listed().await,
-            _ = quiet_tick.tick() => check_quiet(inner).await.map(|()| follow_up.is_some()),
+            _ = quiet_tick.tick() => {
+                check_quiet(inner).await;
+                Ok(follow_up.is_some())
+            }
         };
         match swept {
             Ok(true) => {
@@ -208,20 +223,19 @@ async fn sleep_until_some(at: Option<tokio::time::Instant>) {
 }
 
 async fn resync_all(inner: &Inner) -> Result<bool, TmuxError> {
-    let awaiting_status = inner.sweep().await?;
+    let awaiting_status = inner.sweep().await;
     for pane in inner.screens.panes() {
-        inner.resync(pane).await?;
+        inner.resync_logged(pane).await;
     }
-    Ok(awaiting_status)
+    awaiting_status
 }
 
-async fn check_quiet(inner: &Inner) -> Result<(), TmuxError> {
+async fn check_quiet(inner: &Inner) {
     let config = &inner.config;
     let due = inner
         .screens
         .unchecked_quiet(config.quiet_after, config.recheck_after);
     for pane in due.into_iter().take(config.checks_per_tick) {
-        inner.resync(pane).await?;
+        inner.resync_logged(pane).await;
     }
-    Ok(())
 }

@@ -162,6 +162,16 @@ impl Screens {
         });
     }
 
+    /// Follows a pane resize. The emulator does not reflow lines the way tmux does; the
+    /// next quiet check replaces the screen with tmux's own.
+    pub(crate) fn resize(&self, pane: PaneId, rows: u16, cols: u16) {
+        let (rows, cols) = size(rows, cols);
+        if let Some(screen) = self.lock().get_mut(&pane) {
+            screen.parser.screen_mut().set_size(rows, cols);
+            screen.checked_at = None;
+        }
+    }
+
     pub(crate) fn remove(&self, pane: PaneId) {
         self.lock().remove(&pane);
     }
