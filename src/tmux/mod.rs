@@ -10,6 +10,7 @@ mod control;
 mod control_client;
 mod error;
 pub mod input;
+mod maintenance;
 mod monitor;
 mod names;
 mod screens;

@@ -204,6 +204,16 @@ impl Screens {
         });
     }
 
+    /// Follows a pane resize. The emulator does not reflow lines the way tmux does; the
+    /// next quiet check replaces the screen with tmux's own.
+    pub(crate) fn resize(&self, pane: PaneId, rows: u16, cols: u16) {
+        let (rows, cols) = size(rows, cols);
+        if let Some(screen) = self.lock().get_mut(&pane) {
+            screen.parser.screen_mut().set_size(rows, cols);
+            screen.checked_at = None;
+        }
+    }
+
     pub(crate) fn remove(&self, pane: PaneId) {
         self.lock().remove(&pane);
     }
@@ -424,6 +434,36 @@ mod tests {
         let captured = screen_from_capture(b"other\n", 5, 20, (0, 0), false, true, 0);
         assert!(screens.resync(PaneId(1), seq, captured));
         assert_eq!(screens.seq(PaneId(1)), Some(seq + 1));
+    }
+
+    #[test]
+    fn quiet_panes_are_due_for_one_check_until_new_output() {
+        let screens = Screens::new(16, 0);
+        screens.track(PaneId(1), 3, 10);
+        screens.apply_output(PaneId(1), b"x".to_vec());
+        // Still talking: not due.
+        assert!(
+            screens
+                .unchecked_quiet(Duration::from_secs(60), None)
+                .is_empty()
+        );
+        assert_eq!(screens.unchecked_quiet(Duration::ZERO, None), [PaneId(1)]);
+        let seq = screens.seq(PaneId(1)).unwrap();
+        let same = screen_from_capture(b"x", 3, 10, (0, 1), false, true, 0);
+        assert!(
+            !screens.resync(PaneId(1), seq, same),
+            "identical capture replaced"
+        );
+        // Checked: not due again unless a recheck interval passed or new output came.
+        assert!(screens.unchecked_quiet(Duration::ZERO, None).is_empty());
+        assert_eq!(
+            screens.unchecked_quiet(Duration::ZERO, Some(Duration::ZERO)),
+            [PaneId(1)]
+        );
+        screens.apply_output(PaneId(1), b"y".to_vec());
+        assert_eq!(screens.unchecked_quiet(Duration::ZERO, None), [PaneId(1)]);
+        screens.mark_exited(PaneId(1), None);
+        assert!(screens.unchecked_quiet(Duration::ZERO, None).is_empty());
     }
 
     #[test]
