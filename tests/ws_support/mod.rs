@@ -6,11 +6,47 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
+
+use crate::common::TestApp;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// A user `alice` with one project `demo`, whose tmux session is `session`.
+pub struct Fixture {
+    pub app: TestApp,
+    pub alice: crate::common::Session,
+    pub project_id: i64,
+    pub session: String,
+}
+
+pub async fn fixture(app: TestApp) -> Fixture {
+    let admin = app.admin().await;
+    let alice = app.user(&admin, "alice").await;
+    let agent = app.agent(&alice, "helper").await;
+    let project = app
+        .project(&alice, agent["id"].as_i64().expect("id"), "demo")
+        .await;
+    Fixture {
+        project_id: project["id"].as_i64().expect("id"),
+        session: project["tmux_session"]
+            .as_str()
+            .expect("session")
+            .to_owned(),
+        app,
+        alice,
+    }
+}
+
+pub fn logs_path(id: i64) -> String {
+    format!("/api/ws/projects/{id}/logs")
+}
+
+pub fn terminal_path(id: i64) -> String {
+    format!("/api/ws/projects/{id}/terminal")
+}
 
 /// How a test client proves who it is.
 #[derive(Clone, Copy)]
