@@ -477,3 +477,49 @@ async fn a_project_without_a_pane_shows_a_placeholder() {
     f.app.state.ws.shutdown.cancel();
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resized_pane_is_redrawn_at_its_new_size() {
+    let t = TestTmux::new();
+    let running = t.monitor(MonitorConfig::default()).await;
+    let f =
+        fixture(TestApp::start_with_monitor(FileConfig::default(), running.monitor.clone()).await)
+            .await;
+    let pane = project_pane(&t, &f.session, &bash()).await;
+    let mut ws = connect(
+        f.app.addr,
+        &terminal_path(f.project_id),
+        &Options::token(&f.alice.access),
+    )
+    .await
+    .expect("connect");
+    let snap = ws.expect_type("snapshot", WAIT).await;
+    assert_eq!((&snap["cols"], &snap["rows"]), (&json!(200), &json!(50)));
+    let status = std::process::Command::new("tmux")
+        .arg("-S")
+        .arg(t.tmux.socket())
+        .args([
+            "resize-window",
+            "-t",
+            &pane.to_string(),
+            "-x",
+            "120",
+            "-y",
+            "40",
+        ])
+        .status()
+        .expect("resize-window");
+    assert!(status.success());
+    // The monitor resyncs the screen from tmux; the viewer gets a snapshot of the new size
+    // (the browser refits its terminal from it) without reconnecting.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let snap = ws.expect_type("snapshot", left).await;
+        if (&snap["cols"], &snap["rows"]) == (&json!(120), &json!(40)) {
+            break;
+        }
+    }
+    f.app.state.ws.shutdown.cancel();
+    running.stop().await;
+}

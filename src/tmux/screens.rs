@@ -206,11 +206,21 @@ impl Screens {
 
     /// Follows a pane resize. The emulator does not reflow lines the way tmux does; the
     /// next quiet check replaces the screen with tmux's own.
+    /// A terminal streaming this pane's bytes has the old size, so the output counter skips
+    /// a number: such viewers take a new snapshot (at the new size).
     pub(crate) fn resize(&self, pane: PaneId, rows: u16, cols: u16) {
         let (rows, cols) = size(rows, cols);
-        if let Some(screen) = self.lock().get_mut(&pane) {
-            screen.parser.screen_mut().set_size(rows, cols);
-            screen.checked_at = None;
+        let resized = match self.lock().get_mut(&pane) {
+            Some(screen) => {
+                screen.parser.screen_mut().set_size(rows, cols);
+                screen.checked_at = None;
+                screen.seq += 1;
+                true
+            }
+            None => false,
+        };
+        if resized {
+            self.emit(ScreenEvent::ScreenChanged { pane });
         }
     }
 
