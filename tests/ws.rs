@@ -97,6 +97,35 @@ async fn sockets_are_refused_before_the_upgrade() {
 }
 
 #[tokio::test]
+async fn a_ticket_dies_with_its_login_session() {
+    let f = fixture(TestApp::start().await).await;
+    let (status, body) = f
+        .app
+        .post("/api/ws/ticket", &f.alice.access, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ticket = body["ticket"].as_str().expect("ticket").to_owned();
+    let (status, _) = f
+        .app
+        .call(
+            reqwest::Method::POST,
+            "/api/auth/logout",
+            Some(&f.alice.access),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let opts = Options {
+        auth: Auth::Ticket(&ticket),
+        origin: None,
+    };
+    let refused = connect(f.app.addr, &logs_path(f.project_id), &opts)
+        .await
+        .err();
+    assert_eq!(refused, Some(StatusCode::UNAUTHORIZED));
+}
+
+#[tokio::test]
 async fn an_oversized_message_closes_with_a_reason() {
     let file = FileConfig {
         ws_max_message_bytes: 1024,
