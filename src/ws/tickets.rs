@@ -12,7 +12,10 @@ use rand::RngCore;
 
 /// How long an unused ticket stays valid.
 pub const TICKET_TTL: Duration = Duration::from_secs(30);
-/// Outstanding tickets across all users; more means someone is minting them in a loop.
+/// Outstanding tickets per user; a client needs one per connection attempt, so more within
+/// 30 s means it is minting them in a loop.
+const MAX_PER_USER: usize = 64;
+/// Outstanding tickets across all users, bounding the memory they take.
 const MAX_OUTSTANDING: usize = 10_000;
 
 /// Whom a redeemed ticket was issued to. The session still has to be checked as live.
@@ -50,7 +53,11 @@ impl Tickets {
         let now = Instant::now();
         let mut issued = self.lock();
         issued.retain(|_, t| t.expires > now);
-        if issued.len() >= MAX_OUTSTANDING {
+        let mine = issued
+            .values()
+            .filter(|t| t.owner.user_id == owner.user_id)
+            .count();
+        if mine >= MAX_PER_USER || issued.len() >= MAX_OUTSTANDING {
             return Err(TooManyTickets);
         }
         issued.insert(
@@ -97,6 +104,25 @@ mod tests {
         assert_eq!(tickets.redeem(&t), Some(owner()));
         assert_eq!(tickets.redeem(&t), None);
         assert_eq!(tickets.redeem("not-a-ticket"), None);
+    }
+
+    #[test]
+    fn one_user_cannot_hoard_tickets() {
+        let tickets = Tickets::default();
+        for _ in 0..MAX_PER_USER {
+            tickets.issue(owner()).unwrap();
+        }
+        assert!(tickets.issue(owner()).is_err());
+        let other = TicketOwner {
+            user_id: 8,
+            sid: "s2".into(),
+        };
+        assert!(tickets.issue(other).is_ok(), "other users are not affected");
+        tickets.expire_all();
+        assert!(
+            tickets.issue(owner()).is_ok(),
+            "expired tickets free the quota"
+        );
     }
 
     #[test]
