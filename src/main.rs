@@ -1,1 +1,196 @@
-fn main() {}
+//! The `autocode` binary: parses the command line and hands over to the library.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use autocode::config::Config;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "autocode",
+    version,
+    about = "Self-hosted home for autonomous coding agents"
+)]
+struct Cli {
+    /// Where AutoCode keeps its database, keys and workspaces.
+    #[arg(
+        long,
+        env = "AUTOCODE_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon until SIGTERM or Ctrl-C.
+    Serve {
+        #[arg(long, env = "AUTOCODE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Manage accounts (works while the daemon runs).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Debug the screen classifier.
+    #[command(subcommand)]
+    Screen(ScreenCommand),
+}
+
+#[derive(Subcommand)]
+enum ScreenCommand {
+    /// Print the classification of a saved screen (`tmux capture-pane -p`) as one JSON object.
+    Classify {
+        file: PathBuf,
+        /// Pane metadata as `tmux display -p` prints it (JSON of raw strings).
+        #[arg(long)]
+        meta: Option<PathBuf>,
+        /// CLI version whose rules to use (default: the version the screen shows, if any).
+        #[arg(long)]
+        cli_version: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add {
+        name: String,
+        #[arg(long)]
+        admin: bool,
+    },
+    /// List users.
+    List,
+    /// Set a user's password (read from standard input); logs them out everywhere.
+    Passwd { name: String },
+    /// Delete a user, their projects and their workspace.
+    Delete { name: String },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "autocode=info,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type AnyError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn run(cli: Cli) -> Result<(), AnyError> {
+    match cli.command {
+        Command::Serve { listen } => serve(cli.data_dir, listen).await,
+        Command::User(cmd) => user(cli.data_dir, cmd).await,
+        Command::Screen(ScreenCommand::Classify {
+            file,
+            meta,
+            cli_version,
+        }) => {
+            let value = autocode::profile::classify_file_as(
+                &file,
+                meta.as_deref(),
+                cli_version.as_deref(),
+            )?;
+            println!("{value}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(data_dir: PathBuf, listen: SocketAddr) -> Result<(), AnyError> {
+    let config = Config::load(data_dir, listen)?;
+    let state = autocode::open_state(config).await?;
+    autocode::ensure_admin(&state, std::env::var("AUTOCODE_ADMIN_PASSWORD").ok()).await?;
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!(
+        "AutoCode {} listening on http://{}",
+        env!("CARGO_PKG_VERSION"),
+        listener.local_addr()?
+    );
+    autocode::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("cannot listen for SIGTERM: {e}");
+            let _ = ctrl_c.await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
+    }
+    tracing::info!("shutdown requested");
+}
+
+fn read_password() -> Result<String, AnyError> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+async fn user(data_dir: PathBuf, cmd: UserCommand) -> Result<(), AnyError> {
+    // The listen address is irrelevant to account commands.
+    let config = Config::load(data_dir, SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let state = autocode::open_state(config).await?;
+    let (db, layout) = (&state.db, &state.layout);
+    match cmd {
+        UserCommand::Add { name, admin } => {
+            let role = if admin { "admin" } else { "user" };
+            let user =
+                autocode::accounts::create(db, layout, &name, &read_password()?, role).await?;
+            println!("created {} ({})", user.username, user.role);
+        }
+        UserCommand::List => {
+            for u in autocode::db::users::list(db).await? {
+                println!(
+                    "{}\t{}\t{} agents\t{}",
+                    u.username, u.role, u.agent_count, u.created_at
+                );
+            }
+        }
+        UserCommand::Passwd { name } => {
+            let user = autocode::db::users::by_name(db, &name)
+                .await?
+                .ok_or("no such user")?;
+            autocode::accounts::set_password(db, user.id, &read_password()?, None).await?;
+            println!("password changed for {name}; their sessions were ended");
+        }
+        UserCommand::Delete { name } => {
+            let user = autocode::db::users::by_name(db, &name)
+                .await?
+                .ok_or("no such user")?;
+            autocode::accounts::delete(db, layout, user.id).await?;
+            println!("deleted {name}");
+        }
+    }
+    Ok(())
+}

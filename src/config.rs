@@ -1,0 +1,144 @@
+//! Daemon configuration: command-line flags and env vars for where things live, and an
+//! optional `autocode.toml` in the data dir for everything else. Holds no secrets, so
+//! `Debug` is safe to log.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Name of the optional config file inside the data dir.
+pub const CONFIG_FILE: &str = "autocode.toml";
+
+/// Everything the daemon needs to know, resolved from flags, env and the config file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Root of all state: database, master key, user workspaces, tmux socket.
+    pub data_dir: PathBuf,
+    /// Address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// The rest, from `autocode.toml` (defaults when absent).
+    pub file: FileConfig,
+}
+
+/// The optional `DATA/autocode.toml`. Every field has a default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileConfig {
+    /// Public URL users reach the app at (e.g. `https://code.example.org`); WebSocket
+    /// `Origin` headers are checked against it. `None` accepts same-host origins only.
+    pub public_url: Option<String>,
+    /// Peers whose `X-Forwarded-For` is believed (Caddy on the same host: `127.0.0.1`).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Lifetime of a JWT access token.
+    pub access_token_ttl_secs: u64,
+    /// How long a login stays refreshable without use.
+    pub refresh_token_ttl_secs: u64,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Failed logins per username or address allowed inside `login_window_secs`.
+    pub login_max_failures: usize,
+    /// The brute-force window.
+    pub login_window_secs: u64,
+    /// Bound on one supervising-LLM request.
+    pub llm_timeout_secs: u64,
+    /// Environment given to every coding CLI (the traffic switches the admin chooses).
+    pub cli_env: BTreeMap<String, String>,
+    /// Prices per model for cost estimates, in USD per million tokens.
+    pub llm_prices: BTreeMap<String, Price>,
+}
+
+/// USD per million tokens.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    pub prompt: f64,
+    pub completion: f64,
+}
+
+impl FileConfig {
+    /// Estimated cost of one call; models without a price cost nothing (local models).
+    pub fn cost_usd(&self, model: &str, prompt_tokens: u64, completion_tokens: u64) -> f64 {
+        self.llm_prices.get(model).map_or(0.0, |p| {
+            (prompt_tokens as f64 * p.prompt + completion_tokens as f64 * p.completion)
+                / 1_000_000.0
+        })
+    }
+}
+
+/// Privacy defaults: the CLI talks to its model API and nothing else.
+fn default_cli_env() -> BTreeMap<String, String> {
+    [
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+        "DISABLE_TELEMETRY",
+        "DISABLE_ERROR_REPORTING",
+        "DISABLE_BUG_COMMAND",
+    ]
+    .into_iter()
+    .map(|k| (k.to_owned(), "1".to_owned()))
+    .collect()
+}
+
+impl Default for FileConfig {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            max_body_bytes: 1024 * 1024,
+            login_max_failures: 5,
+            login_window_secs: 15 * 60,
+            llm_timeout_secs: 60,
+            cli_env: default_cli_env(),
+            llm_prices: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+}
+
+impl Config {
+    /// Resolves the config, reading `DATA/autocode.toml` if it exists.
+    pub fn load(data_dir: PathBuf, listen: SocketAddr) -> Result<Self, ConfigError> {
+        let file = FileConfig::load(&data_dir)?;
+        Ok(Self {
+            data_dir,
+            listen,
+            file,
+        })
+    }
+
+    pub fn access_ttl(&self) -> Duration {
+        Duration::from_secs(self.file.access_token_ttl_secs)
+    }
+
+    pub fn refresh_ttl(&self) -> Duration {
+        Duration::from_secs(self.file.refresh_token_ttl_secs)
+    }
+}
+
+impl FileConfig {
+    fn load(data_dir: &Path) -> Result<Self, ConfigError> {
+        let path = data_dir.join(CONFIG_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|source| ConfigError::Parse { path, source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(source) => Err(ConfigError::Read { path, source }),
+        }
+    }
+}

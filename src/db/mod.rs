@@ -1,0 +1,54 @@
+//! The SQLite database: opening it (WAL, foreign keys on), running the embedded
+//! migrations, and one file of small query functions per table. Every function that
+//! reads or writes a user's data takes that user's id and filters by it.
+
+pub mod agents;
+pub mod api_keys;
+pub mod instances;
+pub mod logs;
+pub mod projects;
+pub mod sessions;
+pub mod usage;
+pub mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot open database {0}: {1}")]
+    Open(String, sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Opens (creating if needed) the database file and brings its schema up to date.
+pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
+    let shown = path.display().to_string();
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{shown}"))
+        .map_err(|e| OpenError::Open(shown.clone(), e))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        // The CLI may write while the daemon runs: wait for the lock instead of failing.
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .map_err(|e| OpenError::Open(shown, e))?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// True when the error is a UNIQUE constraint violation (a duplicate name).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}

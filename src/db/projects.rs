@@ -1,0 +1,228 @@
+//! The `projects` table. Every query is scoped to its owner.
+
+use serde::{Deserialize, Serialize};
+use sqlx::SqlitePool;
+use sqlx::types::Json;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    #[default]
+    Pending,
+    Running,
+    Done,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub title: String,
+    #[serde(default)]
+    pub details: String,
+    #[serde(default)]
+    pub status: StepStatus,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Project {
+    pub id: i64,
+    #[serde(skip)]
+    pub user_id: i64,
+    pub agent_id: i64,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub architecture: String,
+    pub implementation_plan: Json<Vec<Step>>,
+    pub status: String,
+    pub current_step: Option<i64>,
+    pub tmux_session: String,
+    pub workspace_path: String,
+    pub created_at: String,
+    pub updated_at: String,
+    /// What the project asks its owner while it needs help.
+    pub question: Option<String>,
+    #[serde(skip)]
+    pub cli_session_id: Option<String>,
+    #[serde(skip)]
+    pub pending_action: Option<String>,
+    #[serde(skip)]
+    pub restarts: Json<Vec<u64>>,
+}
+
+pub struct NewProject<'a> {
+    pub agent_id: i64,
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub description: &'a str,
+    pub architecture: &'a str,
+    pub plan: &'a [Step],
+    pub tmux_session: &'a str,
+    pub workspace_path: &'a str,
+}
+
+pub async fn list_for_agent(
+    pool: &SqlitePool,
+    user_id: i64,
+    agent_id: i64,
+) -> sqlx::Result<Vec<Project>> {
+    sqlx::query_as(
+        "select * from projects where user_id = ? and agent_id = ? order by created_at, id",
+    )
+    .bind(user_id)
+    .bind(agent_id)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn list(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Vec<Project>> {
+    sqlx::query_as("select * from projects where user_id = ? order by created_at, id")
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn get(pool: &SqlitePool, user_id: i64, id: i64) -> sqlx::Result<Option<Project>> {
+    sqlx::query_as("select * from projects where user_id = ? and id = ?")
+        .bind(user_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn slug_taken(pool: &SqlitePool, user_id: i64, slug: &str) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("select count(*) from projects where user_id = ? and slug = ?")
+        .bind(user_id)
+        .bind(slug)
+        .fetch_one(pool)
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn slugs_of_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("select slug from projects where user_id = ?")
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn insert(pool: &SqlitePool, user_id: i64, p: &NewProject<'_>) -> sqlx::Result<Project> {
+    sqlx::query_as(
+        r"insert into projects (user_id, agent_id, name, slug, description, architecture,
+              implementation_plan, tmux_session, workspace_path)
+          values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning *",
+    )
+    .bind(user_id)
+    .bind(p.agent_id)
+    .bind(p.name)
+    .bind(p.slug)
+    .bind(p.description)
+    .bind(p.architecture)
+    .bind(Json(p.plan))
+    .bind(p.tmux_session)
+    .bind(p.workspace_path)
+    .fetch_one(pool)
+    .await
+}
+
+/// Writes the user-editable fields of `p` back.
+pub async fn update_fields(pool: &SqlitePool, p: &Project) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        r"update projects set name = ?, description = ?, architecture = ?, implementation_plan = ?,
+              updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+          where user_id = ? and id = ?",
+    )
+    .bind(&p.name)
+    .bind(&p.description)
+    .bind(&p.architecture)
+    .bind(&p.implementation_plan)
+    .bind(p.user_id)
+    .bind(p.id)
+    .execute(pool)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn delete(pool: &SqlitePool, user_id: i64, id: i64) -> sqlx::Result<bool> {
+    let r = sqlx::query("delete from projects where user_id = ? and id = ?")
+        .bind(user_id)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Projects whose controller should be running: boot re-adopts these.
+pub async fn with_running_instance(pool: &SqlitePool) -> sqlx::Result<Vec<Project>> {
+    sqlx::query_as(
+        r"select p.* from projects p
+          where exists (select 1 from agent_instances i where i.project_id = p.id and i.status = 'running')
+          order by p.id",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Sets status, current step and question together (they change together).
+pub async fn set_status(
+    pool: &SqlitePool,
+    id: i64,
+    status: &str,
+    current_step: Option<i64>,
+    question: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        r"update projects set status = ?, current_step = ?, question = ?,
+              updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') where id = ?",
+    )
+    .bind(status)
+    .bind(current_step)
+    .bind(question)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_plan(pool: &SqlitePool, id: i64, plan: &[Step]) -> sqlx::Result<()> {
+    sqlx::query(
+        "update projects set implementation_plan = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') where id = ?",
+    )
+    .bind(Json(plan))
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_pending_action(
+    pool: &SqlitePool,
+    id: i64,
+    action: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("update projects set pending_action = ? where id = ?")
+        .bind(action)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_cli_session_id(pool: &SqlitePool, id: i64, session: &str) -> sqlx::Result<()> {
+    sqlx::query("update projects set cli_session_id = ? where id = ?")
+        .bind(session)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_restarts(pool: &SqlitePool, id: i64, restarts: &[u64]) -> sqlx::Result<()> {
+    sqlx::query("update projects set restarts = ? where id = ?")
+        .bind(Json(restarts))
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! A project's journal: every log entry is committed to the `logs` table first and then
+//! published on a broadcast channel, so live subscribers never see an entry that a later
+//! backlog read could miss. Status and plan changes travel on the same channel.
+
+use serde::Serialize;
+use sqlx::SqlitePool;
+use tokio::sync::broadcast;
+
+use crate::db::logs::{self, Level, LogEntry};
+use crate::db::projects::Step;
+
+/// Capacity of the in-process channel; a receiver that lags further re-reads the database.
+const CHANNEL_CAPACITY: usize = 4096;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ProjectEvent {
+    Log {
+        entry: LogEntry,
+    },
+    Status {
+        project_id: i64,
+        status: String,
+        current_step: Option<i64>,
+        question: Option<String>,
+    },
+    Plan {
+        project_id: i64,
+        implementation_plan: Vec<Step>,
+    },
+}
+
+impl ProjectEvent {
+    pub fn project_id(&self) -> i64 {
+        match self {
+            ProjectEvent::Log { entry } => entry.project_id,
+            ProjectEvent::Status { project_id, .. } | ProjectEvent::Plan { project_id, .. } => {
+                *project_id
+            }
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Journal {
+    db: SqlitePool,
+    tx: broadcast::Sender<ProjectEvent>,
+}
+
+impl Journal {
+    pub fn new(db: SqlitePool) -> Self {
+        let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
+        Self { db, tx }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<ProjectEvent> {
+        self.tx.subscribe()
+    }
+
+    /// Records an entry, then announces it.
+    pub async fn log(
+        &self,
+        project_id: i64,
+        instance_id: Option<i64>,
+        level: Level,
+        message: &str,
+    ) -> sqlx::Result<LogEntry> {
+        let entry = logs::insert(&self.db, project_id, instance_id, level, message).await?;
+        self.publish(ProjectEvent::Log {
+            entry: entry.clone(),
+        });
+        Ok(entry)
+    }
+
+    pub fn publish(&self, event: ProjectEvent) {
+        // No receiver is a normal state (nobody watching), not an error.
+        if self.tx.send(event).is_err() {
+            tracing::trace!("project event with no subscribers");
+        }
+    }
+}

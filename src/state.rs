@@ -1,0 +1,48 @@
+//! `AppState`: what every handler and background task shares. Cheap to clone.
+
+use std::sync::Arc;
+
+use sqlx::SqlitePool;
+
+use crate::config::Config;
+use crate::controller::Controllers;
+use crate::hooks::Hooks;
+use crate::journal::Journal;
+use crate::login_guard::LoginGuard;
+use crate::secrets::MasterKey;
+use crate::tokens::TokenKeys;
+use crate::workspace::Layout;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: SqlitePool,
+    pub config: Arc<Config>,
+    pub layout: Arc<Layout>,
+    pub master: Arc<MasterKey>,
+    pub tokens: Arc<TokenKeys>,
+    pub login_guard: Arc<LoginGuard>,
+    pub journal: Journal,
+    pub hooks: Arc<Hooks>,
+    /// The controller registry; `None` in processes that only manage accounts (the CLI).
+    pub controllers: Option<Arc<Controllers>>,
+}
+
+impl AppState {
+    pub fn new(db: SqlitePool, config: Config, layout: Layout, master: MasterKey) -> Self {
+        let login_guard = LoginGuard::new(
+            config.file.login_max_failures,
+            std::time::Duration::from_secs(config.file.login_window_secs),
+        );
+        Self {
+            journal: Journal::new(db.clone()),
+            tokens: Arc::new(TokenKeys::new(&master)),
+            db,
+            config: Arc::new(config),
+            layout: Arc::new(layout),
+            master: Arc::new(master),
+            login_guard: Arc::new(login_guard),
+            hooks: Arc::new(Hooks::default()),
+            controllers: None,
+        }
+    }
+}
