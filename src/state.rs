@@ -5,6 +5,8 @@ use std::sync::Arc;
 use sqlx::SqlitePool;
 
 use crate::config::Config;
+use crate::controller::Controllers;
+use crate::hooks::Hooks;
 use crate::journal::Journal;
 use crate::login_guard::LoginGuard;
 use crate::secrets::MasterKey;
@@ -22,6 +24,9 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub login_guard: Arc<LoginGuard>,
     pub journal: Journal,
+    pub hooks: Arc<Hooks>,
+    /// The controller registry; `None` in processes that only manage accounts (the CLI).
+    pub controllers: Option<Arc<Controllers>>,
     /// The live screens of every pane; None until the daemon has started its tmux server
     /// (terminal sockets then show "no terminal is running").
     pub monitor: Option<Monitor>,
@@ -50,6 +55,8 @@ impl AppState {
             layout: Arc::new(layout),
             master: Arc::new(master),
             login_guard: Arc::new(login_guard),
+            hooks: Arc::new(Hooks::default()),
+            controllers: None,
         }
     }
 }

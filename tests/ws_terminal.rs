@@ -3,27 +3,32 @@
 //! until a pane exists, and a stalled viewer does not hold up another.
 
 mod common;
-mod tmux_support;
 mod ws_support;
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use autocode::config::FileConfig;
-use autocode::tmux::{Key, MonitorConfig, PaneId, ScreenEvent};
+use autocode::tmux::{Key, Monitor, PaneId, ScreenEvent, SessionName, SessionSpec};
 use common::TestApp;
 use serde_json::json;
-use tmux_support::TestTmux;
-use ws_support::{Frame, Options, connect, connect_small_buffer, fixture, terminal_path};
+use ws_support::{Fixture, Frame, Options, connect, connect_small_buffer, fixture, terminal_path};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-async fn project_pane(t: &TestTmux, session: &str, command: &[&str]) -> PaneId {
-    let spec = t
-        .spec(session, command)
-        .env("PS1", "$ ")
-        .env("TERM", "xterm-256color");
-    t.tmux.create_session(&spec).await.expect("session").id
+async fn project_pane(f: &Fixture, command: &[&str]) -> PaneId {
+    let spec = SessionSpec::new(
+        SessionName::new(f.session.as_str()).expect("session name"),
+        &f.app.data_dir,
+        command.iter().map(|s| s.to_string()).collect(),
+    )
+    .env("PS1", "$ ")
+    .env("TERM", "xterm-256color");
+    f.monitor()
+        .tmux()
+        .create_session(&spec)
+        .await
+        .expect("session")
+        .id
 }
 
 fn bash() -> Vec<&'static str> {
@@ -38,10 +43,10 @@ fn render(rows: u16, cols: u16, bytes: &[u8]) -> vt100::Parser {
     parser
 }
 
-fn capture(t: &TestTmux, pane: PaneId, escapes: bool) -> Vec<u8> {
+fn capture(monitor: &Monitor, pane: PaneId, escapes: bool) -> Vec<u8> {
     let mut cmd = std::process::Command::new("tmux");
     cmd.arg("-S")
-        .arg(t.tmux.socket())
+        .arg(monitor.tmux().socket())
         .args(["capture-pane", "-p"]);
     if escapes {
         cmd.arg("-e");
@@ -72,12 +77,9 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_terminal_snapshot_matches_the_pane_and_bytes_follow_in_order() {
-    let t = TestTmux::new();
-    let running = t.monitor(MonitorConfig::default()).await;
-    let f =
-        fixture(TestApp::start_with_monitor(FileConfig::default(), running.monitor.clone()).await)
-            .await;
-    let pane = project_pane(&t, &f.session, &bash()).await;
+    let f = fixture(TestApp::start().await).await;
+    let monitor = f.monitor();
+    let pane = project_pane(&f, &bash()).await;
     let path = terminal_path(f.project_id);
     let opts = Options::token(&f.alice.access);
 
@@ -95,7 +97,7 @@ async fn the_terminal_snapshot_matches_the_pane_and_bytes_follow_in_order() {
 
     // Colours and attributes drawn after the first viewer attached reach the emulator
     // only through the control client's output stream.
-    let tmux = running.monitor.tmux();
+    let tmux = monitor.tmux();
     tmux.send_literal(pane, r"printf '\e[31mred\e[0m plain \e[1;44mbold-on-blue\e[0m \e[38;5;208m%s\e[0m\n' orange-$((6*7))")
         .await
         .expect("type");
@@ -106,7 +108,7 @@ async fn the_terminal_snapshot_matches_the_pane_and_bytes_follow_in_order() {
     let snap = second.expect_type("snapshot", WAIT).await;
     let data = snap["data"].as_str().expect("data");
     let shown = render(50, 200, data.as_bytes());
-    let plain = String::from_utf8(capture(&t, pane, false)).expect("utf8");
+    let plain = String::from_utf8(capture(&monitor, pane, false)).expect("utf8");
     let expected: Vec<&str> = plain.lines().map(str::trim_end).collect();
     let shown_rows: Vec<String> = shown
         .screen()
@@ -119,7 +121,7 @@ async fn the_terminal_snapshot_matches_the_pane_and_bytes_follow_in_order() {
         "snapshot text equals capture-pane"
     );
     // Cell by cell, colours and attributes equal `capture-pane -e` rendered the same way.
-    let escaped = capture(&t, pane, true);
+    let escaped = capture(&monitor, pane, true);
     let lines: Vec<&[u8]> = escaped.split(|&b| b == b'\n').take(50).collect();
     let reference = render(50, 200, &lines.join(&b"\r\n"[..]));
     let mut coloured = 0;
@@ -153,7 +155,7 @@ async fn the_terminal_snapshot_matches_the_pane_and_bytes_follow_in_order() {
     );
     assert_eq!(
         shown.screen().cursor_position(),
-        running.monitor.screens().cursor(pane).expect("cursor")
+        monitor.screens().cursor(pane).expect("cursor")
     );
 
     // Bytes after the snapshot arrive complete and in order.
@@ -176,25 +178,19 @@ async fn the_terminal_snapshot_matches_the_pane_and_bytes_follow_in_order() {
         .rows(0, 200)
         .map(|r| r.trim_end().to_owned())
         .collect();
-    assert!(
-        tmux_support::eventually(WAIT, || async {
-            let plain = String::from_utf8(capture(&t, pane, false)).expect("utf8");
-            plain.lines().map(str::trim_end).collect::<Vec<_>>() == rows[..plain.lines().count()]
-        })
-        .await
-    );
-    f.app.state.ws.shutdown.cancel();
-    running.stop().await;
+    common::eventually("the client's screen to equal the pane", WAIT, || async {
+        let plain = String::from_utf8(capture(&monitor, pane, false)).expect("utf8");
+        plain.lines().map(str::trim_end).collect::<Vec<_>>() == rows[..plain.lines().count()]
+    })
+    .await;
+    f.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn input_reaches_the_pane_only_after_take_over() {
-    let t = TestTmux::new();
-    let running = t.monitor(MonitorConfig::default()).await;
-    let f =
-        fixture(TestApp::start_with_monitor(FileConfig::default(), running.monitor.clone()).await)
-            .await;
-    let pane = project_pane(&t, &f.session, &bash()).await;
+    let f = fixture(TestApp::start().await).await;
+    let monitor = f.monitor();
+    let pane = project_pane(&f, &bash()).await;
     let opts = Options::token(&f.alice.access);
     let mut ws = connect(f.app.addr, &terminal_path(f.project_id), &opts)
         .await
@@ -229,7 +225,7 @@ async fn input_reaches_the_pane_only_after_take_over() {
         .await;
     ws.send_json(json!({"type": "key", "key": "Enter"})).await;
     let out = bytes_until(&mut ws, "took-42\r\n", WAIT).await;
-    let screen = running.monitor.screens().text(pane).expect("screen");
+    let screen = monitor.screens().text(pane).expect("screen");
     assert!(screen.contains("took-42"), "{screen}");
     assert!(!screen.contains("refused") && !String::from_utf8_lossy(&out).contains("refused"));
 
@@ -259,8 +255,7 @@ async fn input_reaches_the_pane_only_after_take_over() {
         !messages.iter().any(|m| m.contains("took-")),
         "typed text is not journaled"
     );
-    f.app.state.ws.shutdown.cancel();
-    running.stop().await;
+    f.app.stop().await;
 }
 
 /// The timestamp of a `mark:N:EPOCHREALTIME` line.
@@ -283,12 +278,9 @@ fn now_secs() -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_viewer_does_not_delay_another() {
-    let t = TestTmux::new();
-    let running = t.monitor(MonitorConfig::default()).await;
-    let f =
-        fixture(TestApp::start_with_monitor(FileConfig::default(), running.monitor.clone()).await)
-            .await;
-    let pane = project_pane(&t, &f.session, &bash()).await;
+    let f = fixture(TestApp::start().await).await;
+    let monitor = f.monitor();
+    let pane = project_pane(&f, &bash()).await;
     let path = terminal_path(f.project_id);
     let opts = Options::token(&f.alice.access);
 
@@ -300,7 +292,7 @@ async fn a_stalled_viewer_does_not_delay_another() {
     // When each mark reached the daemon's emulator: the reader's delay is measured from
     // there, so that a slow tmux or emulator under a loaded test machine does not count.
     let at_monitor = std::sync::Arc::new(std::sync::Mutex::new(HashMap::<u32, f64>::new()));
-    let mut events = running.monitor.subscribe();
+    let mut events = monitor.subscribe();
     let watcher = tokio::spawn({
         let at_monitor = at_monitor.clone();
         async move {
@@ -327,7 +319,7 @@ async fn a_stalled_viewer_does_not_delay_another() {
     });
 
     // Enough output to fill the stalled socket and its queue, then timestamped marks.
-    let tmux = running.monitor.tmux();
+    let tmux = monitor.tmux();
     tmux.send_literal(
         pane,
         "head -c 3000000 /dev/zero | tr '\\0' x | fold -w 150; sleep 0.5; for i in $(seq 1 25); do echo \"mark:$i:$EPOCHREALTIME\"; sleep 0.05; done",
@@ -428,17 +420,12 @@ async fn a_stalled_viewer_does_not_delay_another() {
             ),
         }
     }
-    f.app.state.ws.shutdown.cancel();
-    running.stop().await;
+    f.app.stop().await;
 }
 
 #[tokio::test]
 async fn a_project_without_a_pane_shows_a_placeholder() {
-    let t = TestTmux::new();
-    let running = t.monitor(MonitorConfig::default()).await;
-    let f =
-        fixture(TestApp::start_with_monitor(FileConfig::default(), running.monitor.clone()).await)
-            .await;
+    let f = fixture(TestApp::start().await).await;
     let mut ws = connect(
         f.app.addr,
         &terminal_path(f.project_id),
@@ -456,8 +443,7 @@ async fn a_project_without_a_pane_shows_a_placeholder() {
     );
     // The pane appears later: the viewer switches to it without reconnecting.
     let _pane = project_pane(
-        &t,
-        &f.session,
+        &f,
         &[
             "bash",
             "--norc",
@@ -474,18 +460,14 @@ async fn a_project_without_a_pane_shows_a_placeholder() {
     if !text.contains("started-42") {
         bytes_until(&mut ws, "started-42", WAIT).await;
     }
-    f.app.state.ws.shutdown.cancel();
-    running.stop().await;
+    f.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resized_pane_is_redrawn_at_its_new_size() {
-    let t = TestTmux::new();
-    let running = t.monitor(MonitorConfig::default()).await;
-    let f =
-        fixture(TestApp::start_with_monitor(FileConfig::default(), running.monitor.clone()).await)
-            .await;
-    let pane = project_pane(&t, &f.session, &bash()).await;
+    let f = fixture(TestApp::start().await).await;
+    let monitor = f.monitor();
+    let pane = project_pane(&f, &bash()).await;
     let mut ws = connect(
         f.app.addr,
         &terminal_path(f.project_id),
@@ -497,7 +479,7 @@ async fn a_resized_pane_is_redrawn_at_its_new_size() {
     assert_eq!((&snap["cols"], &snap["rows"]), (&json!(200), &json!(50)));
     let status = std::process::Command::new("tmux")
         .arg("-S")
-        .arg(t.tmux.socket())
+        .arg(monitor.tmux().socket())
         .args([
             "resize-window",
             "-t",
@@ -520,6 +502,5 @@ async fn a_resized_pane_is_redrawn_at_its_new_size() {
             break;
         }
     }
-    f.app.state.ws.shutdown.cancel();
-    running.stop().await;
+    f.app.stop().await;
 }

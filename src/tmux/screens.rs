@@ -361,7 +361,9 @@ fn screen_rows(screen: &vt100::Screen) -> Vec<String> {
     let (_, cols) = screen.size();
     screen
         .rows(0, cols.get())
-        .map(|r| r.trim_end().to_owned())
+        // Like `capture-pane`: only blanks are trimmed. `trim_end` would also eat a
+        // trailing U+00A0, which Claude Code's prompt glyph is followed by.
+        .map(|r| r.trim_end_matches(' ').to_owned())
         .collect()
 }
 
@@ -491,5 +493,17 @@ mod tests {
             }
         );
         assert!(events.try_recv().is_err());
+    }
+}
+
+#[cfg(test)]
+mod nbsp_tests {
+    #[test]
+    fn rows_keep_a_trailing_no_break_space() {
+        let (rows, cols) = super::size(3, 20);
+        let mut parser = vt100::Parser::new(rows, cols, 0);
+        parser.process("\u{276f}\u{a0}   ".as_bytes());
+        let rows = super::screen_rows(parser.screen());
+        assert_eq!(rows[0], "\u{276f}\u{a0}");
     }
 }

@@ -16,10 +16,42 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// A user `alice` with one project `demo`, whose tmux session is `session`.
 pub struct Fixture {
+    /// First, so it is dropped while the app's data dir (holding the socket) still exists.
+    _tmux: KillTmuxOnDrop,
     pub app: TestApp,
     pub alice: crate::common::Session,
     pub project_id: i64,
     pub session: String,
+}
+
+impl Fixture {
+    /// The daemon's live screens (its own tmux server, in the test's data dir).
+    pub fn monitor(&self) -> autocode::tmux::Monitor {
+        self.app
+            .state
+            .monitor
+            .clone()
+            .expect("the daemon runs a monitor")
+    }
+}
+
+/// Kills the daemon's tmux server (only it, by its socket) even when a test fails before
+/// `TestApp::stop`.
+struct KillTmuxOnDrop(Option<std::path::PathBuf>);
+
+impl Drop for KillTmuxOnDrop {
+    fn drop(&mut self) {
+        let Some(socket) = &self.0 else { return };
+        let status = std::process::Command::new("tmux")
+            .arg("-S")
+            .arg(socket)
+            .arg("kill-server")
+            .stderr(std::process::Stdio::null())
+            .status();
+        if let Err(e) = status {
+            eprintln!("kill-server failed: {e}");
+        }
+    }
 }
 
 pub async fn fixture(app: TestApp) -> Fixture {
@@ -29,7 +61,13 @@ pub async fn fixture(app: TestApp) -> Fixture {
     let project = app
         .project(&alice, agent["id"].as_i64().expect("id"), "demo")
         .await;
+    let socket = app
+        .state
+        .monitor
+        .as_ref()
+        .map(|m| m.tmux().socket().to_owned());
     Fixture {
+        _tmux: KillTmuxOnDrop(socket),
         project_id: project["id"].as_i64().expect("id"),
         session: project["tmux_session"]
             .as_str()

@@ -1,0 +1,72 @@
+import { useState, type FormEvent } from 'react';
+import { useNavigate, useParams } from 'react-router';
+import { api, ApiError, describeError, sentence } from '../api';
+import { useAgents } from '../agents/AgentsContext';
+import { hasErrors, type Errors } from '../forms';
+import { Button, Card, ErrorMessage, Field, PageHeader } from '../ui/controls';
+import { PlanRowsEditor } from './PlanRowsEditor';
+import { formToNewProject, validateProjectForm, type ProjectField, type ProjectForm } from './projectForm';
+
+export function NewProjectPage() {
+  const agentId = Number(useParams().id);
+  const navigate = useNavigate();
+  const agents = useAgents();
+  const agent = agents.data?.find((a) => a.id === agentId);
+  const [form, setForm] = useState<ProjectForm>({ name: '', description: '', architecture: '', plan: [] });
+  const [errors, setErrors] = useState<Errors<ProjectField>>({});
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const next = validateProjectForm(form);
+    setErrors(next);
+    if (hasErrors(next)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const project = await api.createProject(agentId, formToNewProject(form));
+      void agents.reload();
+      navigate(`/projects/${project.id}`);
+    } catch (e) {
+      setError(describeError(e));
+      if (e instanceof ApiError && e.field && ['name', 'description', 'architecture'].includes(e.field)) {
+        setErrors({ [e.field]: e.detail?.reason ? sentence(e.detail.reason) : e.message });
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} noValidate className="flex flex-col gap-4">
+      <PageHeader title="New project" subtitle={agent ? `For ${agent.name}` : undefined} />
+      <ErrorMessage>{error}</ErrorMessage>
+      <Card>
+        <div className="flex flex-col gap-4">
+          <Field label="Name" error={errors.name}>
+            {(p) => <input {...p} name="name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
+          </Field>
+          <Field label="Goal" error={errors.description} hint="What should exist when the project is done.">
+            {(p) => <textarea {...p} name="description" rows={5} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />}
+          </Field>
+          <Field label="Architecture (optional)" error={errors.architecture} hint="Languages, structure, constraints.">
+            {(p) => <textarea {...p} name="architecture" rows={4} value={form.architecture} onChange={(e) => setForm({ ...form, architecture: e.target.value })} />}
+          </Field>
+        </div>
+      </Card>
+      <Card title="Implementation plan (optional)">
+        <p className="mb-3 text-sm text-slate-400">Leave it empty and the agent drafts the steps when the project starts.</p>
+        <PlanRowsEditor rows={form.plan} errors={errors} onChange={(plan) => setForm({ ...form, plan })} />
+      </Card>
+      <div className="flex flex-wrap justify-end gap-2">
+        <Button variant="secondary" onClick={() => navigate(-1)}>
+          Cancel
+        </Button>
+        <Button type="submit" busy={busy}>
+          Create project
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,38 @@
+// Backoff for the live sockets: phones drop connections all the time, so reconnecting is the
+// normal path, but a dead server must not be hammered.
+
+export interface Backoff {
+  /** Delay before the next attempt, growing with each failure. */
+  next(): number;
+  /** A connection worked: start again from the shortest delay. */
+  reset(): void;
+}
+
+export function exponentialBackoff(baseMs = 500, maxMs = 15_000, random: () => number = Math.random): Backoff {
+  let attempt = 0;
+  return {
+    next() {
+      const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
+      attempt += 1;
+      // Jitter so many clients cut off together do not all come back in the same instant.
+      return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+    },
+    reset() {
+      attempt = 0;
+    },
+  };
+}
+
+/** The part of the browser's WebSocket the streams use, so tests can hand in a fake. */
+export interface SocketLike {
+  binaryType: BinaryType;
+  readonly readyState: number;
+  onopen: ((event: Event) => void) | null;
+  onmessage: ((event: MessageEvent) => void) | null;
+  onclose: ((event: CloseEvent) => void) | null;
+  onerror: ((event: Event) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export type SocketFactory = () => Promise<SocketLike>;

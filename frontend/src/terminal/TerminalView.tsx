@@ -1,0 +1,144 @@
+// The live Claude Code pane in xterm.js. Read-only until the owner presses "Take over"; then
+// typing and the key bar go to the pane, and the controller waits until "Release".
+import '@xterm/xterm/css/xterm.css';
+import { FitAddon } from '@xterm/addon-fit';
+import { Terminal } from '@xterm/xterm';
+import { useEffect, useRef, useState } from 'react';
+import { api } from '../api';
+import { useAuth } from '../auth/AuthContext';
+import type { SocketLike } from '../reconnect';
+import type { TerminalKey } from '../types';
+import { Button, ErrorMessage } from '../ui/controls';
+import { TerminalSocket } from './terminalSocket';
+
+const KEYS: Array<{ key: TerminalKey; label: string; name: string }> = [
+  { key: 'Escape', label: 'Esc', name: 'Escape' },
+  { key: 'Enter', label: '⏎', name: 'Enter' },
+  { key: 'C-c', label: '^C', name: 'Control C' },
+  { key: 'Up', label: '↑', name: 'Up arrow' },
+  { key: 'Down', label: '↓', name: 'Down arrow' },
+  { key: 'Tab', label: 'Tab', name: 'Tab' },
+];
+
+const MAX_FONT = 14;
+const MIN_FONT = 5;
+
+export function TerminalView({ projectId }: { projectId: number }) {
+  const { user } = useAuth();
+  const host = useRef<HTMLDivElement>(null);
+  const socketRef = useRef<TerminalSocket | null>(null);
+  const [connection, setConnection] = useState<'connecting' | 'live' | 'reconnecting' | 'closed'>('connecting');
+  const [control, setControl] = useState<{ human: boolean; by: string | null }>({ human: false, by: null });
+  const [error, setError] = useState<string | null>(null);
+  const mine = control.human && control.by === user?.username;
+  const mineRef = useRef(mine);
+  mineRef.current = mine;
+
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    const term = new Terminal({
+      disableStdin: true,
+      fontSize: MAX_FONT,
+      fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace',
+      scrollback: 5000,
+      theme: { background: '#020617', foreground: '#e2e8f0', cursor: '#38bdf8' },
+    });
+    const fit = new FitAddon();
+    term.loadAddon(fit);
+    term.open(el);
+    let paneCols = 80;
+
+    // The pane's size is the server's; scale the font so all of its columns fit the width.
+    const fitFont = () => {
+      const proposed = fit.proposeDimensions();
+      if (!proposed || !proposed.cols) return;
+      const current = term.options.fontSize ?? MAX_FONT;
+      const wanted = Math.max(MIN_FONT, Math.min(MAX_FONT, Math.floor(((current * proposed.cols) / paneCols) * 10) / 10));
+      if (Math.abs(wanted - current) >= 0.1) term.options.fontSize = wanted;
+    };
+    const observer = new ResizeObserver(() => fitFont());
+    observer.observe(el);
+
+    const socket = new TerminalSocket(
+      async () => new WebSocket(await api.socketUrl(projectId, 'terminal')) as SocketLike,
+      {
+        onSnapshot: (cols, rows, data) => {
+          paneCols = cols;
+          term.reset();
+          term.resize(cols, rows);
+          term.write(data);
+          fitFont();
+        },
+        onBytes: (bytes) => term.write(bytes),
+        onControl: (human, by) => setControl({ human, by }),
+        onConnection: (state, reason) => {
+          setConnection(state);
+          if (state === 'reconnecting' && reason) setError(reason);
+          if (state === 'live') setError(null);
+        },
+      },
+    );
+    socketRef.current = socket;
+    const typed = term.onData((data) => {
+      if (mineRef.current && !socket.input(data)) setError('Not connected: that input was not sent.');
+    });
+    socket.start();
+    const wake = () => socket.reconnectNow();
+    window.addEventListener('online', wake);
+    return () => {
+      window.removeEventListener('online', wake);
+      typed.dispose();
+      socket.stop();
+      socketRef.current = null;
+      observer.disconnect();
+      term.dispose();
+    };
+  }, [projectId]);
+
+  const send = (ok: boolean | undefined) => {
+    if (!ok) setError('Not connected to the terminal. Wait for it to reconnect.');
+  };
+
+  return (
+    <div className="flex flex-col gap-2">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <p className="text-sm" role="status">
+          {connection !== 'live' ? (
+            <span className="text-amber-300">{connection === 'reconnecting' ? 'Reconnecting to the terminal…' : 'Connecting to the terminal…'}</span>
+          ) : mine ? (
+            <span className="font-semibold text-amber-300">You are in control. The agent waits until you release.</span>
+          ) : control.human ? (
+            <span className="text-amber-300">{control.by ?? 'Someone'} is in control.</span>
+          ) : (
+            <span className="text-slate-400">Watching (read-only). The agent is in control.</span>
+          )}
+        </p>
+        {mine ? (
+          <Button variant="secondary" onClick={() => send(socketRef.current?.send({ type: 'release' }))}>
+            Release
+          </Button>
+        ) : (
+          <Button disabled={connection !== 'live'} onClick={() => send(socketRef.current?.send({ type: 'take_over' }))}>
+            Take over
+          </Button>
+        )}
+      </div>
+      <ErrorMessage>{error}</ErrorMessage>
+      <div
+        ref={host}
+        aria-label="Claude Code terminal"
+        className={`w-full overflow-x-auto rounded-lg border bg-slate-950 p-1 ${mine ? 'border-amber-400' : 'border-slate-800'}`}
+      />
+      {mine && (
+        <div className="flex flex-wrap gap-2" role="group" aria-label="Keys">
+          {KEYS.map(({ key, label, name }) => (
+            <Button key={key} variant="secondary" aria-label={name} className="min-w-12 font-mono" onClick={() => send(socketRef.current?.key(key))}>
+              {label}
+            </Button>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}

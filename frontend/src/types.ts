@@ -1,0 +1,210 @@
+// Every type the daemon's HTTP and WebSocket API speaks, written once. Keep in step with the
+// Rust handlers (src/http/*.rs); nothing else in the frontend declares API shapes.
+
+export type Role = 'admin' | 'user';
+
+export interface User {
+  id: number;
+  username: string;
+  role: Role;
+  created_at: string;
+}
+
+export interface UserWithCount extends User {
+  agent_count: number;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  refresh_token: string;
+  /** Seconds until the access token expires. */
+  expires_in: number;
+  user: User;
+}
+
+export interface ApiErrorBody {
+  error: string;
+  detail?: { field?: string; reason?: string; [key: string]: unknown } | null;
+}
+
+export const AGENT_TOOLS = [
+  'send_message',
+  'answer_prompt',
+  'press_key',
+  'mark_step_done',
+  'mark_step_failed',
+  'add_step',
+  'update_step',
+  'ask_human',
+  'restart_cli',
+  'remember',
+  'wait',
+] as const;
+export type AgentTool = (typeof AGENT_TOOLS)[number];
+
+export const LLM_PROVIDERS = ['openai', 'openrouter', 'ollama', 'custom'] as const;
+export type LlmProvider = (typeof LLM_PROVIDERS)[number];
+
+export type PolicyDefault = 'llm' | 'ask' | 'approve';
+
+export interface PermissionPolicy {
+  allow: string[];
+  deny: string[];
+  default: PolicyDefault;
+}
+
+export interface McpServer {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** A literal value, or a reference to one of the user's stored API keys (never stored in plain text). */
+export type EnvValue = string | { api_key_id: number };
+
+export interface CliConfig {
+  profile: 'claude-code';
+  command: string | null;
+  args: string[];
+  env: Record<string, EnvValue>;
+  /** Let Claude Code judge tool calls itself instead of the agent's permission policy. */
+  auto_mode: boolean;
+}
+
+/** The fields a client sends to create or update an agent. */
+export interface AgentInput {
+  name: string;
+  model: string;
+  identity: string;
+  tools: string[];
+  mcp_servers: Record<string, McpServer>;
+  /** Folder under the user's workspace; the server's default ("projects") when left out. */
+  workspace_base?: string;
+  global_rules: string;
+  llm_provider: LlmProvider;
+  llm_base_url: string | null;
+  permission_policy: PermissionPolicy;
+  cli: CliConfig;
+  poll_interval_s: number;
+  stall_timeout_s: number;
+  max_retries: number;
+}
+
+export interface Agent extends AgentInput {
+  workspace_base: string;
+  id: number;
+  project_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed';
+
+export interface PlanStep {
+  title: string;
+  details: string;
+  status: StepStatus;
+}
+
+export type PlanStepInput = Pick<PlanStep, 'title' | 'details'> & Partial<Pick<PlanStep, 'status'>>;
+
+export const PROJECT_STATUSES = [
+  'created',
+  'planning',
+  'running',
+  'paused',
+  'needs_help',
+  'completed',
+  'failed',
+] as const;
+export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
+
+export interface Cost {
+  prompt_tokens: number;
+  completion_tokens: number;
+  usd: number;
+}
+
+export interface Project {
+  id: number;
+  agent_id: number;
+  name: string;
+  slug: string;
+  description: string;
+  architecture: string;
+  implementation_plan: PlanStep[];
+  status: ProjectStatus;
+  current_step: number | null;
+  question: string | null;
+  human_control: boolean;
+  tmux_session: string | null;
+  workspace_path: string | null;
+  cost: Cost;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NewProject {
+  name: string;
+  description: string;
+  architecture?: string;
+  implementation_plan?: PlanStepInput[];
+}
+
+export type ProjectUpdate = Partial<{
+  name: string;
+  description: string;
+  architecture: string;
+  implementation_plan: PlanStepInput[];
+}>;
+
+export type ProjectAction = 'start' | 'stop' | 'restart' | 'pause' | 'resume';
+
+export type LogLevel = 'info' | 'action' | 'error' | 'agent_decision';
+export const LOG_LEVELS: readonly LogLevel[] = ['info', 'action', 'error', 'agent_decision'];
+
+export interface LogEntry {
+  id: number;
+  project_id: number;
+  level: LogLevel;
+  message: string;
+  timestamp: string;
+}
+
+export interface ApiKey {
+  id: number;
+  provider: string;
+  label: string;
+  /** Null when the stored key can no longer be decrypted. */
+  last4: string | null;
+  created_at: string;
+  /** False when the stored key can no longer be decrypted (e.g. the server secret changed). */
+  readable: boolean;
+}
+
+export interface Health {
+  status: string;
+  version: string;
+}
+
+// ---- WebSocket messages (issue 5) ----
+
+export type LogsClientMessage = { type: 'subscribe'; after: number };
+
+export type LogsServerMessage =
+  | { type: 'log'; entry: LogEntry }
+  | { type: 'status'; status: ProjectStatus; current_step: number | null; question: string | null }
+  | { type: 'plan'; implementation_plan: PlanStep[] }
+  | { type: 'resubscribe' };
+
+export type TerminalKey = 'Enter' | 'Escape' | 'C-c' | 'Up' | 'Down' | 'Left' | 'Right' | 'Tab' | 'BSpace';
+
+export type TerminalClientMessage =
+  | { type: 'take_over' }
+  | { type: 'release' }
+  | { type: 'input'; data: string }
+  | { type: 'key'; key: TerminalKey };
+
+export type TerminalServerMessage =
+  | { type: 'snapshot'; cols: number; rows: number; data: string }
+  | { type: 'control'; human: boolean; by: string | null };

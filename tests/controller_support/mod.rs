@@ -1,0 +1,260 @@
+//! A whole AutoCode world for controller tests: the real app (with its own tmux server),
+//! the real Claude Code CLI of a pinned release against the mock Anthropic API, and a
+//! scripted mock supervising LLM, all on 127.0.0.1 and driven through the HTTP API only.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use autocode::testkit::claude_env::claude_binary_for_test;
+use autocode::testkit::mock_llm::{MockLlm, MockReply};
+use autocode::testkit::{MockAnthropic, Script};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::{Session, TestApp, eventually};
+
+pub const VERSIONS: &[&str] = &["2.1.197", "2.1.330"];
+
+pub type LlmHandler = Arc<dyn Fn(&Value) -> MockReply + Send + Sync>;
+
+pub struct World {
+    pub app: TestApp,
+    pub anthropic: MockAnthropic,
+    pub llm: MockLlm,
+    pub user: Session,
+    pub agent_id: i64,
+    pub claude: PathBuf,
+    pub version: String,
+}
+
+/// The text of the last `user` message of a chat request (where the decision context is).
+pub fn last_user_text(request: &Value) -> String {
+    request["messages"]
+        .as_array()
+        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("")
+        .to_owned()
+}
+
+pub fn offers(request: &Value, tool: &str) -> bool {
+    request["tools"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|t| t["function"]["name"] == tool))
+}
+
+/// A supervisor that approves every menu with option 1 and calls every finished turn done.
+pub fn agreeable(request: &Value) -> MockReply {
+    let text = last_user_text(request);
+    if text.contains("asks permission") || text.contains("asks a question") {
+        MockReply::tool("answer_prompt", json!({"option": 1}))
+    } else {
+        MockReply::tool(
+            "mark_step_done",
+            json!({"summary": "the transcript shows the step is complete"}),
+        )
+    }
+    .with_usage(1200, 40)
+}
+
+impl World {
+    /// `None` when the CLI release is not installed and the test is to be skipped.
+    pub async fn new(version: &str, script: Script, llm: LlmHandler) -> Option<World> {
+        let claude = claude_binary_for_test(version).expect("Claude Code install")?;
+        let anthropic = MockAnthropic::start(script).await.expect("mock anthropic");
+        let llm = MockLlm::start(move |r| llm(r)).await.expect("mock llm");
+        let app = TestApp::start().await;
+        let admin = app.admin().await;
+        let user = app.user(&admin, "alice").await;
+        let agent_id = create_agent(&app, &user, &anthropic, &llm, &claude, json!({})).await;
+        Some(World {
+            app,
+            anthropic,
+            llm,
+            user,
+            agent_id,
+            claude,
+            version: version.to_owned(),
+        })
+    }
+
+    pub async fn project(&self, name: &str, steps: &[(&str, &str)]) -> Value {
+        let plan: Vec<Value> = steps
+            .iter()
+            .map(|(t, d)| json!({"title": t, "details": d}))
+            .collect();
+        let (status, body) = self
+            .app
+            .post(
+                &format!("/api/agents/{}/projects", self.agent_id),
+                &self.user.access,
+                json!({"name": name, "description": "A tiny test project", "implementation_plan": plan}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+
+    pub async fn start(&self, id: i64) {
+        let (status, body) = self
+            .app
+            .post(
+                &format!("/api/projects/{id}/start"),
+                &self.user.access,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "start: {body}");
+    }
+
+    pub async fn get(&self, id: i64) -> Value {
+        self.app
+            .get(&format!("/api/projects/{id}"), &self.user.access)
+            .await
+            .1
+    }
+
+    /// Waits for a status, failing fast (with the log) if the project fails instead.
+    pub async fn wait_status(&self, id: i64, want: &str, timeout: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let p = self.get(id).await;
+            if p["status"] == want {
+                return p;
+            }
+            let failed = p["status"] == "failed" && want != "failed";
+            if failed || tokio::time::Instant::now() > deadline {
+                panic!(
+                    "[{}] project {id} is {} (wanted {want})\nlog:\n{}\nscreen:\n{}",
+                    self.version,
+                    p["status"],
+                    self.logs(id).await.join("\n"),
+                    self.screen(&p)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn logs(&self, id: i64) -> Vec<String> {
+        let (_, logs) = self
+            .app
+            .get(
+                &format!("/api/projects/{id}/logs?limit=1000"),
+                &self.user.access,
+            )
+            .await;
+        logs.as_array()
+            .map(|l| {
+                l.iter()
+                    .map(|e| {
+                        format!(
+                            "{} {}",
+                            e["level"].as_str().unwrap_or(""),
+                            e["message"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The live pane text, for failure messages.
+    pub fn screen(&self, project: &Value) -> String {
+        let sock = self.app.data_dir.join("tmux.sock");
+        let session = project["tmux_session"].as_str().unwrap_or("");
+        std::process::Command::new("tmux")
+            .arg("-S")
+            .arg(&sock)
+            .args(["capture-pane", "-p", "-t", session])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    }
+
+    pub async fn message(&self, id: i64, text: &str) {
+        let (status, body) = self
+            .app
+            .post(
+                &format!("/api/projects/{id}/messages"),
+                &self.user.access,
+                json!({"text": text}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+
+    /// Step prompts the CLI sent to the model (each user prompt once, retries not counted).
+    pub fn prompts_containing(&self, needle: &str) -> usize {
+        self.anthropic
+            .user_prompts()
+            .iter()
+            .filter(|p| p.contains(needle))
+            .count()
+    }
+
+    pub async fn stop(self) {
+        self.app.stop().await;
+    }
+}
+
+/// An agent whose coding CLI is the pinned release talking to the mock Anthropic API, and
+/// whose supervising LLM is the mock LLM (keyless `custom` endpoint).
+pub async fn create_agent(
+    app: &TestApp,
+    user: &Session,
+    anthropic: &MockAnthropic,
+    llm: &MockLlm,
+    claude: &std::path::Path,
+    extra: Value,
+) -> i64 {
+    let (status, key) = app
+        .post("/api/keys", &user.access, json!({"provider": "anthropic", "label": "test", "key": "sk-ant-test-0123456789abcdefghij"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{key}");
+    let mut body = json!({
+        "name": format!("builder-{}", key["id"]),
+        "model": "mock-supervisor",
+        "llm_provider": "custom",
+        "llm_base_url": llm.base_url(),
+        "permission_policy": {"allow": ["Bash(echo *)"], "deny": [], "default": "llm"},
+        "cli": {
+            "profile": "claude-code",
+            "command": claude.to_string_lossy(),
+            "env": {
+                "ANTHROPIC_BASE_URL": anthropic.base_url(),
+                "ANTHROPIC_API_KEY": {"api_key_id": key["id"]},
+                "CLAUDE_CODE_MAX_RETRIES": "1",
+            },
+        },
+    });
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+    let (status, agent) = app.post("/api/agents", &user.access, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{agent}");
+    agent["id"].as_i64().expect("id")
+}
+
+/// Runs `f` for every pinned release that is installed.
+pub async fn each_version<F, Fut>(f: F)
+where
+    F: Fn(&'static str) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for v in VERSIONS {
+        f(v).await;
+    }
+}
+
+pub async fn wait_until<F, Fut>(what: &str, timeout: Duration, check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    eventually(what, timeout, check).await;
+}
