@@ -124,6 +124,7 @@ pub async fn start_controllers(
         master: state.master.clone(),
         config: state.config.clone(),
         monitor,
+        human: state.human.clone(),
         hooks: state.hooks.clone(),
         hook_url: format!(
             "http://{}/api/hooks",
