@@ -8,6 +8,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 
 use crate::common::TestApp;
+use autocode::tmux::{PaneId, SessionName, SessionSpec};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
@@ -250,4 +251,54 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             }
         }
     }
+}
+
+/// Starts the project's tmux session, running `command`, on the daemon's tmux server.
+pub async fn project_pane(f: &Fixture, command: &[&str]) -> PaneId {
+    let spec = SessionSpec::new(
+        SessionName::new(f.session.as_str()).expect("session name"),
+        &f.app.data_dir,
+        command.iter().map(|s| s.to_string()).collect(),
+    )
+    .env("PS1", "$ ")
+    .env("TERM", "xterm-256color");
+    f.monitor()
+        .tmux()
+        .create_session(&spec)
+        .await
+        .expect("session")
+        .id
+}
+
+pub fn bash() -> Vec<&'static str> {
+    vec!["bash", "--norc", "--noprofile"]
+}
+
+/// Renders terminal bytes on an emulator of the given size.
+pub fn render(rows: u16, cols: u16, bytes: &[u8]) -> vt100::Parser {
+    let size = |n| std::num::NonZeroU16::new(n).expect("non-zero size");
+    let mut parser = vt100::Parser::new(size(rows), size(cols), 0);
+    parser.process(bytes);
+    parser
+}
+
+/// Reads output frames until `needle` appears; returns the bytes read.
+pub async fn bytes_until<S>(ws: &mut Client<S>, needle: &str, timeout: Duration) -> Vec<u8>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut all = Vec::new();
+    while !String::from_utf8_lossy(&all).contains(needle) {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match ws.next(left).await {
+            Some(Frame::Bytes(b)) => all.extend_from_slice(&b),
+            Some(Frame::Json(_)) => {}
+            other => panic!(
+                "no {needle:?} in the output ({other:?}): {}",
+                String::from_utf8_lossy(&all)
+            ),
+        }
+    }
+    all
 }
