@@ -500,8 +500,11 @@ mod tests {
 mod nbsp_tests {
     #[test]
     fn rows_keep_a_trailing_no_break_space() {
-        let (rows, cols) = super::size(3, 20);
-        let mut parser = vt100::Parser::new(rows, cols, 0);
+        let mut parser = vt100::Parser::new(
+            std::num::NonZeroU16::MIN.saturating_add(2),
+            std::num::NonZeroU16::MIN.saturating_add(19),
+            0,
+        );
         parser.process("\u{276f}\u{a0}   ".as_bytes());
         let rows = super::screen_rows(parser.screen());
         assert_eq!(rows[0], "\u{276f}\u{a0}");
