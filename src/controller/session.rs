@@ -229,23 +229,25 @@ impl CliSession {
         Ok(())
     }
 
-    /// Chooses a numbered menu option by typing its digit, and checks that the menu went
-    /// away: a digit typed while the menu is still being drawn can be ignored, so it is
-    /// typed again (at most twice more).
+    /// Chooses a numbered menu option by typing its digit. A digit typed while the menu
+    /// is still being drawn is ignored by the CLI, so the menu must have been on screen for
+    /// a moment first, and the answer is checked: if the same menu is still there, the
+    /// digit is typed again (at most twice more); once the menu is gone it never is.
     pub async fn choose(&self, option: u32) -> Result<(), SessionError> {
         let digit = u8::try_from(option)
             .ok()
             .filter(|d| *d <= 9)
             .ok_or(SessionError::NotReady(State::Question))?;
-        let before = self.observed();
+        let menu = |o: &Observed| matches!(o.state(), State::Permission | State::Question);
+        let settle = self.observed().since + MENU_SETTLE;
+        tokio::time::sleep_until(settle).await;
         for _ in 0..3 {
             self.press(Key::Digit(digit)).await?;
-            let moved = self
-                .wait_for(Duration::from_millis(1500), |o| {
-                    o.seq != before.seq || !matches!(o.state(), State::Permission | State::Question)
-                })
-                .await;
-            if moved.is_some() || !matches!(before.state(), State::Permission | State::Question) {
+            if self
+                .wait_for(Duration::from_millis(1500), |o| !menu(o))
+                .await
+                .is_some()
+            {
                 return Ok(());
             }
             tracing::warn!(pane = %self.pane, option, "menu answer not taken; typing it again");
@@ -315,6 +317,9 @@ pub fn key_named(name: &str) -> Option<Key> {
         _ => return None,
     })
 }
+
+/// How long a menu must have been on screen before a digit answers it.
+const MENU_SETTLE: Duration = Duration::from_millis(400);
 
 /// Where a user's CLI configuration and per-session settings live.
 pub fn user_cli_paths(user_dir: &std::path::Path, slug: &str) -> (PathBuf, PathBuf) {

@@ -217,7 +217,9 @@ impl Run {
                 let turn_over = saw_work || sent_at.elapsed() >= grace;
                 let mut acted = true;
                 match state {
-                    State::Idle if turn_over => {
+                    // Text left in the box (a stray key, a put-back prompt) does not make the
+                    // turn any less over.
+                    State::Idle | State::IdleWithInput if turn_over => {
                         if compacted {
                             compacted = false;
                             let project = self.project().await?;
@@ -238,7 +240,7 @@ impl Run {
                             saw_work = false;
                         }
                     }
-                    State::Idle => acted = false,
+                    State::Idle | State::IdleWithInput => acted = false,
                     State::Permission => {
                         if let Some(end) = self.handle_permission(index, &mut repeats).await? {
                             return Ok(end);
