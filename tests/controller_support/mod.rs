@@ -62,10 +62,25 @@ pub fn agreeable(request: &Value) -> MockReply {
 impl World {
     /// `None` when the CLI release is not installed and the test is to be skipped.
     pub async fn new(version: &str, script: Script, llm: LlmHandler) -> Option<World> {
+        Self::new_with(
+            version,
+            script,
+            llm,
+            autocode::config::FileConfig::default(),
+        )
+        .await
+    }
+
+    pub async fn new_with(
+        version: &str,
+        script: Script,
+        llm: LlmHandler,
+        file: autocode::config::FileConfig,
+    ) -> Option<World> {
         let claude = claude_binary_for_test(version).expect("Claude Code install")?;
         let anthropic = MockAnthropic::start(script).await.expect("mock anthropic");
         let llm = MockLlm::start(move |r| llm(r)).await.expect("mock llm");
-        let app = TestApp::start().await;
+        let app = TestApp::start_with(file).await;
         let admin = app.admin().await;
         let user = app.user(&admin, "alice").await;
         let agent_id = create_agent(&app, &user, &anthropic, &llm, &claude, json!({})).await;
@@ -201,9 +216,25 @@ impl World {
 
     /// Restarts the daemon on the same data dir, as systemd would: the CLIs keep running.
     pub async fn restart_daemon(self) -> World {
-        let World { app, anthropic, llm, user, agent_id, claude, version } = self;
+        let World {
+            app,
+            anthropic,
+            llm,
+            user,
+            agent_id,
+            claude,
+            version,
+        } = self;
         let app = app.restart().await;
-        World { app, anthropic, llm, user, agent_id, claude, version }
+        World {
+            app,
+            anthropic,
+            llm,
+            user,
+            agent_id,
+            claude,
+            version,
+        }
     }
 
     /// The pid of the CLI in the project's pane.
@@ -212,10 +243,19 @@ impl World {
         let out = std::process::Command::new("tmux")
             .arg("-S")
             .arg(&sock)
-            .args(["display-message", "-p", "-t", project["tmux_session"].as_str().expect("session"), "#{pane_pid}"])
+            .args([
+                "display-message",
+                "-p",
+                "-t",
+                project["tmux_session"].as_str().expect("session"),
+                "#{pane_pid}",
+            ])
             .output()
             .expect("tmux display");
-        String::from_utf8_lossy(&out.stdout).trim().parse().expect("pane pid")
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("pane pid")
     }
 
     pub async fn wait_log(&self, id: i64, needle: &str, timeout: Duration) -> Vec<String> {
@@ -225,7 +265,12 @@ impl World {
             if logs.iter().any(|l| l.contains(needle)) {
                 return logs;
             }
-            assert!(tokio::time::Instant::now() < deadline, "[{}] no log line with {needle:?}:\n{}", self.version, logs.join("\n"));
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "[{}] no log line with {needle:?}:\n{}",
+                self.version,
+                logs.join("\n")
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
