@@ -275,6 +275,9 @@ impl Run {
                         self.resend_step(index).await?;
                         sent_at = Instant::now();
                         saw_work = false;
+                        // A new session numbers its states afresh.
+                        handled_seq = None;
+                        continue;
                     }
                     State::TrustDialog => self.choose(MenuAction::AcceptTrust, 1).await?,
                     State::ApiKeyDialog => self.choose(MenuAction::AcceptApiKey, 1).await?,
@@ -284,6 +287,9 @@ impl Run {
                 if acted {
                     handled_seq = Some(observed.seq);
                     wake_at = None;
+                    // Acting took time and may have changed the screen: look again before
+                    // sleeping on a state that is no longer current.
+                    continue;
                 }
             }
             // A Wait action asks to look again later even if nothing changes.
