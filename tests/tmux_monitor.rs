@@ -6,7 +6,7 @@ mod tmux_support;
 
 use std::time::{Duration, Instant};
 
-use autocode::tmux::{MonitorConfig, PaneId, ScreenEvent};
+use autocode::tmux::{MONITOR_SESSION, MonitorConfig, PaneId, ScreenEvent};
 use tmux_support::{TestTmux, eventually};
 use tokio::sync::broadcast;
 
@@ -219,4 +219,119 @@ async fn a_restarted_monitor_readopts_linked_panes() {
         "the monitor's own placeholder is not a project pane"
     );
     second.stop().await;
+}
+
+#[tokio::test]
+async fn a_killed_monitor_session_is_recreated_without_losing_panes() {
+    let t = TestTmux::new();
+    let running = t.monitor(MonitorConfig::default()).await;
+    let spec = t.spec("kim-monitor", &["cat"]);
+    let pane = t.tmux.create_session(&spec).await.unwrap();
+    running.monitor.adopt(&spec.name).await.unwrap();
+    let mut events = running.monitor.subscribe();
+    let status = std::process::Command::new("tmux")
+        .arg("-S")
+        .arg(t.tmux.socket())
+        .args(["kill-session", "-t", &format!("={MONITOR_SESSION}")])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let reconnected =
+        next_matching(&mut events, WAIT, |e| *e == ScreenEvent::ClientReconnected).await;
+    assert!(reconnected.is_some(), "no ClientReconnected");
+    t.tmux
+        .send_literal(pane.id, "after the restore")
+        .await
+        .unwrap();
+    let screens = running.monitor.screens();
+    assert!(
+        screens
+            .wait_for(pane.id, WAIT, |s| s.contains("after the restore"))
+            .await,
+        "{:?}",
+        screens.text(pane.id)
+    );
+    // The project pane lived on and was never reported gone.
+    while let Ok(event) = events.try_recv() {
+        assert!(
+            !matches!(event, ScreenEvent::PaneExited { .. }),
+            "{event:?}"
+        );
+    }
+    assert_eq!(screens.is_exited(pane.id), Some(false));
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn adopt_all_picks_up_sessions_created_before_the_monitor() {
+    let t = TestTmux::new();
+    let a = t
+        .tmux
+        .create_session(&t.spec("lea-one", &["cat"]))
+        .await
+        .unwrap();
+    let b = t
+        .tmux
+        .create_session(&t.spec("lea-two", &["cat"]))
+        .await
+        .unwrap();
+    let running = t.monitor(MonitorConfig::default()).await;
+    let mut adopted = running.monitor.adopt_all().await.unwrap();
+    adopted.sort();
+    let mut expected = vec![a.id, b.id];
+    expected.sort();
+    assert_eq!(adopted, expected);
+    assert_eq!(running.monitor.screens().panes(), expected);
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn a_resized_pane_gets_a_resized_screen() {
+    let t = TestTmux::new();
+    let running = t.monitor(MonitorConfig::default()).await;
+    let spec = t.spec("mia-resize", &["sh", "-c", "seq 1 60; exec cat"]);
+    let pane = t.tmux.create_session(&spec).await.unwrap();
+    running.monitor.adopt(&spec.name).await.unwrap();
+    let screens = running.monitor.screens();
+    assert!(
+        screens
+            .wait_for(pane.id, WAIT, |s| s.contains("\n60\n"))
+            .await
+    );
+    let status = std::process::Command::new("tmux")
+        .arg("-S")
+        .arg(t.tmux.socket())
+        .args([
+            "resize-window",
+            "-t",
+            &pane.window.to_string(),
+            "-x",
+            "100",
+            "-y",
+            "30",
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let size = || {
+        screens
+            .with_screen(pane.id, |s| s.size())
+            .map(|(r, c)| (r.get(), c.get()))
+    };
+    assert!(
+        eventually(WAIT, || async { size() == Some((30, 100)) }).await,
+        "{:?}",
+        size()
+    );
+    // After the quiet check the content is tmux's own again.
+    assert!(
+        eventually(WAIT, || async {
+            screens.rows(pane.id).unwrap() == t.capture(pane.id)
+        })
+        .await,
+        "{:?} vs {:?}",
+        screens.rows(pane.id),
+        t.capture(pane.id)
+    );
+    running.stop().await;
 }

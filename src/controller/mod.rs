@@ -60,6 +60,8 @@ pub struct Deps {
     pub master: Arc<MasterKey>,
     pub config: Arc<Config>,
     pub monitor: Monitor,
+    /// Projects a human has taken over from the web terminal: send nothing to their panes.
+    pub human: crate::ws::HumanControl,
     pub hooks: Arc<Hooks>,
     /// Where `autocode hook` posts events (the daemon's own loopback address).
     pub hook_url: String,

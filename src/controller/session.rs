@@ -355,6 +355,7 @@ async fn watch_pane(
     };
     let mut publish = |change: Option<crate::screen::StateChange>, last_output: Instant| {
         if let Some(change) = change {
+            tracing::trace!(%pane, state = %change.state, screen = %monitor.screens().text(pane).unwrap_or_default(), "state change");
             seq += 1;
             tracing::debug!(%pane, state = %change.state, "CLI state");
             tx.send_replace(Observed {

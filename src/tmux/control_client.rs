@@ -47,6 +47,9 @@ pub(crate) async fn run_client(inner: &Inner, cancel: &CancellationToken) {
     let mut backoff = MIN_BACKOFF;
     let mut connected_before = false;
     while !cancel.is_cancelled() {
+        if connected_before && let Err(e) = inner.restore_monitor_session().await {
+            tracing::warn!(error = %e, "cannot restore the tmux monitor session");
+        }
         let attach = AttachSession::new()
             .target_session(format!("={MONITOR_SESSION}"))
             .build();
@@ -106,7 +109,9 @@ async fn read_client(
     let mut stdin = child.stdin.take();
     let mut state_tick = tokio::time::interval(inner.config.state_interval);
     state_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let query = format!("list-panes -s -t '={MONITOR_SESSION}' -F '{PANE_FORMAT}'\n");
+    // Only dead panes are listed: the reply is usually empty and tmux's work stays small.
+    let query =
+        format!("list-panes -s -t '={MONITOR_SESSION}' -f '#{{pane_dead}}' -F '{PANE_FORMAT}'\n");
     let Some(mut stdout) = child.stdout.take() else {
         return;
     };

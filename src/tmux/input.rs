@@ -22,13 +22,14 @@ pub enum Key {
     Down,
     Left,
     Right,
-    /// `0`..=`9` (menus of numbered options); larger values are sent as `9`.
+    /// `0`..=`9` (menus of numbered options); larger values are rejected.
     Digit(u8),
 }
 
 impl Key {
-    fn tmux_name(self) -> &'static str {
-        match self {
+    fn tmux_name(self) -> Option<&'static str> {
+        const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+        Some(match self {
             Key::Enter => "Enter",
             Key::Escape => "Escape",
             Key::CtrlC => "C-c",
@@ -39,10 +40,8 @@ impl Key {
             Key::Down => "Down",
             Key::Left => "Left",
             Key::Right => "Right",
-            Key::Digit(d) => {
-                ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"][usize::from(d.min(9))]
-            }
-        }
+            Key::Digit(d) => DIGITS.get(usize::from(d))?,
+        })
     }
 }
 
@@ -125,9 +124,12 @@ impl Tmux {
 
     /// Presses a named key.
     pub async fn send_key(&self, pane: PaneId, key: Key) -> Result<(), TmuxError> {
+        let name = key
+            .tmux_name()
+            .ok_or(TmuxError::InvalidSpec("digit key above 9"))?;
         let cmd = SendKeys::new()
             .target_pane(pane.to_string())
-            .key(key.tmux_name())
+            .key(name)
             .build();
         self.run(&[cmd]).await.map(drop)
     }
@@ -174,5 +176,17 @@ impl Tmux {
             }
             tracing::warn!(%pane, enter_presses, "submit not confirmed, pressing Enter again");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_have_tmux_names_and_only_single_digits_exist() {
+        assert_eq!(Key::CtrlC.tmux_name(), Some("C-c"));
+        assert_eq!(Key::Digit(3).tmux_name(), Some("3"));
+        assert_eq!(Key::Digit(10).tmux_name(), None);
     }
 }

@@ -5,21 +5,20 @@
 //! `capture-pane` (never one run through the control client: that leaks server memory in
 //! tmux 3.3a) only (re)syncs a screen: when a pane is adopted, after the control client
 //! reconnects, and once when a pane goes quiet. Pane deaths are seen through a `pane-died`
-//! hook that signals a `wait-for` channel, backed by a periodic metadata sweep; never from
-//! the frozen last frame.
+//! hook that signals a `wait-for` channel and a pane-state query sent through the control
+//! client, never from the frozen last frame (see `maintenance`).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use tmux_interface::{CapturePane, DisplayMessage, LinkWindow, ListPanes, ListWindows, NewSession};
+use tmux_interface::{LinkWindow, ListWindows, NewSession};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::screens::screen_from_capture;
-use super::session::{PANE_FORMAT, PaneInfo, server_setup};
+use super::session::{PaneInfo, server_setup};
 use super::{PaneId, ScreenEvent, Screens, SessionName, Tmux, TmuxError, WindowId};
 
 /// The daemon's own session holding a link to every project window. Its name cannot be a
@@ -70,7 +69,12 @@ pub(crate) struct Inner {
     pub(crate) tmux: Tmux,
     pub(crate) screens: Screens,
     pub(crate) config: MonitorConfig,
-    placeholder: WindowId,
+    /// The monitor session's own window (not a project pane); replaced if the monitor
+    /// session has to be re-created.
+    placeholder: AtomicU32,
+    /// Bumped when a restore of the monitor session starts and when it ends (odd while it
+    /// runs): a sweep that overlapped one must not take not-yet-relinked panes for closed.
+    pub(crate) restores: std::sync::atomic::AtomicU64,
     /// Something may have changed in the set of panes or their state: sweep now.
     pub(crate) sweep: Notify,
     /// The control client (re)connected: resync every screen.
@@ -80,14 +84,8 @@ pub(crate) struct Inner {
     pub(crate) listed: std::sync::Mutex<Option<Vec<PaneInfo>>>,
     pub(crate) listed_ready: Notify,
     /// Panes seen dead whose exit status tmux has not collected yet, and since when.
-    dead_without_status: std::sync::Mutex<HashMap<PaneId, Instant>>,
+    pub(crate) dead_without_status: std::sync::Mutex<HashMap<PaneId, Instant>>,
 }
-
-/// How long a dead pane's exit status is awaited before its exit is reported without it.
-const STATUS_GRACE: Duration = Duration::from_millis(500);
-/// Re-sweep interval while a dead pane's status is awaited; each call also wakes tmux 3.3a,
-/// which otherwise may sit on the child's exit.
-const STATUS_POLL: Duration = Duration::from_millis(40);
 
 /// Handle to the live-screen monitor. Cheap to clone.
 #[derive(Clone)]
@@ -104,13 +102,14 @@ impl Monitor {
         config: MonitorConfig,
         cancel: CancellationToken,
     ) -> Result<(Self, JoinHandle<()>), TmuxError> {
-        let placeholder = ensure_monitor_session(&tmux).await?;
+        let (placeholder, _) = ensure_monitor_session(&tmux).await?;
         let screens = Screens::new(config.event_capacity, config.scrollback);
         let inner = Arc::new(Inner {
             tmux,
             screens,
             config,
-            placeholder,
+            placeholder: AtomicU32::new(placeholder.0),
+            restores: Default::default(),
             sweep: Notify::new(),
             resync_all: Notify::new(),
             client_pid: AtomicU32::new(0),
@@ -124,7 +123,7 @@ impl Monitor {
                 tokio::join!(
                     super::control_client::run_client(&inner, &cancel),
                     super::control_client::watch_deaths(&inner, &cancel),
-                    maintain(&inner, &cancel),
+                    super::maintenance::maintain(&inner, &cancel),
                 );
             }
         });
@@ -154,25 +153,13 @@ impl Monitor {
     /// Starts watching a project session: links its windows into the monitor session and
     /// syncs its panes' screens from `capture-pane`. Idempotent.
     pub async fn adopt(&self, name: &SessionName) -> Result<Vec<PaneId>, TmuxError> {
-        let tmux = &self.inner.tmux;
-        let panes = tmux.session_panes(name).await?;
-        let linked = monitor_windows(tmux).await?;
-        let mut done = HashSet::new();
-        for pane in &panes {
-            if !linked.contains(&pane.window) && done.insert(pane.window) {
-                let link = LinkWindow::new()
-                    .detached()
-                    .src_window(pane.window.to_string())
-                    .dst_window(format!("={MONITOR_SESSION}:"))
-                    .build();
-                tmux.run(&[link]).await?;
-            }
-        }
-        for pane in &panes {
-            self.inner.track(pane);
-            self.inner.resync(pane.id).await?;
-        }
-        Ok(panes.iter().map(|p| p.id).collect())
+        self.inner.adopt(name).await
+    }
+
+    /// Adopts every project session on the server (on daemon start, to pick up sessions
+    /// that outlived the previous daemon).
+    pub async fn adopt_all(&self) -> Result<Vec<PaneId>, TmuxError> {
+        self.inner.adopt_all().await
     }
 
     /// Compares a pane's screen with `capture-pane` and replaces it when they differ;
@@ -183,153 +170,66 @@ impl Monitor {
 }
 
 impl Inner {
-    fn track(&self, pane: &PaneInfo) {
-        self.screens.track(pane.id, pane.height, pane.width);
-        self.check_dead(pane);
+    pub(crate) fn placeholder(&self) -> WindowId {
+        WindowId(self.placeholder.load(Ordering::Relaxed))
     }
 
-    /// Reports a dead pane once its status is known (or the grace time ran out); returns
-    /// true while a status is still awaited.
-    fn check_dead(&self, pane: &PaneInfo) -> bool {
-        if !pane.dead {
-            return false;
+    async fn adopt(&self, name: &SessionName) -> Result<Vec<PaneId>, TmuxError> {
+        let panes = self.tmux.session_panes(name).await?;
+        let linked = monitor_windows(&self.tmux).await?;
+        let mut done = HashSet::new();
+        for pane in &panes {
+            if !linked.contains(&pane.window) && done.insert(pane.window) {
+                let link = LinkWindow::new()
+                    .detached()
+                    .src_window(pane.window.to_string())
+                    .dst_window(format!("={MONITOR_SESSION}:"))
+                    .build();
+                self.tmux.run(&[link]).await?;
+            }
         }
-        let mut waiting = self
-            .dead_without_status
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let since = *waiting.entry(pane.id).or_insert_with(Instant::now);
-        if !pane.status_ready && since.elapsed() < STATUS_GRACE {
-            return true;
+        for pane in &panes {
+            self.track(pane);
+            self.resync(pane.id).await?;
         }
-        waiting.remove(&pane.id);
-        drop(waiting);
-        tracing::debug!(pane = %pane.id, status = ?pane.dead_status, signal = ?pane.dead_signal, "pane dead");
-        self.screens.mark_exited(pane.id, pane.dead_status);
-        false
+        Ok(panes.iter().map(|p| p.id).collect())
     }
 
-    pub(crate) async fn resync(&self, pane: PaneId) -> Result<bool, TmuxError> {
-        let Some(seq) = self.screens.seq(pane) else {
-            return Ok(false);
-        };
-        let target = pane.to_string();
-        let capture = CapturePane::new()
-            .stdout()
-            .escape_sequences()
-            .target_pane(target.clone())
-            .build();
-        let state = DisplayMessage::new()
-            .print()
-            .target_pane(target)
-            .message("#{cursor_y} #{cursor_x} #{pane_height} #{pane_width} #{alternate_on} #{cursor_flag}")
-            .build();
-        let out = match self.tmux.run(&[capture, state]).await {
-            Err(TmuxError::NotFound(_)) => {
-                self.sweep.notify_one();
-                return Ok(false);
+    async fn adopt_all(&self) -> Result<Vec<PaneId>, TmuxError> {
+        let mut adopted = Vec::new();
+        for name in self.tmux.list_sessions().await? {
+            match self.adopt(&name).await {
+                Ok(panes) => adopted.extend(panes),
+                // Killed between the listing and the adoption.
+                Err(TmuxError::NotFound(_)) => {}
+                Err(e) => return Err(e),
             }
-            other => other?,
-        };
-        let body = out.strip_suffix(b"\n").unwrap_or(&out);
-        let split = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let (captured, state) = body.split_at(split);
-        let nums: Vec<u16> = String::from_utf8_lossy(state)
-            .split(' ')
-            .filter_map(|n| n.parse().ok())
-            .collect();
-        let [y, x, rows, cols, alternate, cursor_flag] = nums[..] else {
-            return Err(TmuxError::Parse {
-                command: "display-message".into(),
-                output: String::from_utf8_lossy(state).into_owned(),
-            });
-        };
-        let parser = screen_from_capture(
-            captured,
-            rows,
-            cols,
-            (y, x),
-            alternate == 1,
-            cursor_flag == 1,
-            self.config.scrollback,
-        );
-        let replaced = self.screens.resync(pane, seq, parser);
-        if replaced {
-            tracing::debug!(%pane, "screen resynced from capture-pane");
         }
-        Ok(replaced)
+        Ok(adopted)
     }
 
-    /// Reads every monitored pane's metadata: adopts panes linked by someone else (an
-    /// earlier daemon run), reports deaths and closed panes, follows size changes.
-    /// Applies pane states queried through the control client: reports deaths, and leaves
-    /// closing and adopting to the spawned sweep (a reply can predate an adoption).
-    async fn apply_listed(&self) -> Result<bool, TmuxError> {
-        let listed = self.listed.lock().unwrap_or_else(|e| e.into_inner()).take();
-        let mut awaiting_status = false;
-        for info in listed.unwrap_or_default() {
-            match self.screens.is_exited(info.id) {
-                Some(false) => awaiting_status |= self.check_dead(&info),
-                Some(true) => {}
-                None if info.window != self.placeholder => self.sweep.notify_one(),
-                None => {}
+    /// Before a control client reattaches: if the monitor session is gone (killed by
+    /// hand, or the whole server died), re-create it and link every project window again.
+    pub(crate) async fn restore_monitor_session(&self) -> Result<(), TmuxError> {
+        self.restores.fetch_add(1, Ordering::SeqCst);
+        let restored = async {
+            let (placeholder, created) = ensure_monitor_session(&self.tmux).await?;
+            self.placeholder.store(placeholder.0, Ordering::Relaxed);
+            if created {
+                tracing::warn!("tmux monitor session was gone; re-created it");
+                self.adopt_all().await?;
             }
+            Ok(())
         }
-        Ok(awaiting_status)
-    }
-
-    /// Returns whether a dead pane's status is still awaited (sweep again soon).
-    async fn sweep(&self) -> Result<bool, TmuxError> {
-        tracing::trace!("sweep");
-        // Taken before listing: a pane adopted while the list runs is linked after the
-        // list was made and must not be taken for a closed one.
-        let tracked = self.screens.panes();
-        let list = ListPanes::new()
-            .session()
-            .format(PANE_FORMAT)
-            .target(format!("={MONITOR_SESSION}"))
-            .build();
-        let out = self.tmux.run_text(&[list]).await?;
-        let present: HashMap<PaneId, PaneInfo> = out
-            .lines()
-            .filter_map(PaneInfo::parse)
-            .filter(|p| p.window != self.placeholder)
-            .map(|p| (p.id, p))
-            .collect();
-        for pane in tracked {
-            if !present.contains_key(&pane) {
-                self.screens.mark_exited(pane, None);
-                self.screens.remove(pane);
-                self.dead_without_status
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(&pane);
-            }
-        }
-        let mut awaiting_status = false;
-        for info in present.values() {
-            let size = self.screens.with_screen(info.id, |s| s.size());
-            match size {
-                None => {
-                    self.track(info);
-                    self.resync(info.id).await?;
-                }
-                Some((rows, cols)) if (rows.get(), cols.get()) != (info.height, info.width) => {
-                    self.resync(info.id).await?;
-                }
-                Some(_) => {}
-            }
-            if self.screens.is_exited(info.id) == Some(false) {
-                awaiting_status |= self.check_dead(info);
-            }
-        }
-        Ok(awaiting_status)
+        .await;
+        self.restores.fetch_add(1, Ordering::SeqCst);
+        restored
     }
 }
 
 /// Creates the monitor session (a placeholder window running `cat`) unless it exists, and
-/// returns the placeholder's window id.
-async fn ensure_monitor_session(tmux: &Tmux) -> Result<WindowId, TmuxError> {
+/// returns the placeholder's window id and whether the session was created.
+async fn ensure_monitor_session(tmux: &Tmux) -> Result<(WindowId, bool), TmuxError> {
     let mut cmds = server_setup();
     let mut new_session = NewSession::new()
         .detached()
@@ -345,14 +245,15 @@ async fn ensure_monitor_session(tmux: &Tmux) -> Result<WindowId, TmuxError> {
     let gate = tmux.attach_gate.read().await;
     let created = tmux.run(&cmds).await;
     drop(gate);
-    match created {
-        Ok(_) => {}
+    let created = match created {
+        Ok(_) => true,
         Err(TmuxError::Command { stderr, .. }) if stderr.contains("duplicate session") => {
             // Exists from an earlier run; the settings still need (re)applying.
             tmux.run(&server_setup()).await?;
+            false
         }
         Err(e) => return Err(e),
-    }
+    };
     let list = ListWindows::new()
         .format("#{window_id} #{window_name}")
         .target_session(format!("={MONITOR_SESSION}"))
@@ -363,6 +264,7 @@ async fn ensure_monitor_session(tmux: &Tmux) -> Result<WindowId, TmuxError> {
             let (id, name) = l.split_once(' ')?;
             (name == PLACEHOLDER_WINDOW).then(|| WindowId::parse_bytes(id.as_bytes()))?
         })
+        .map(|window| (window, created))
         .ok_or(TmuxError::Parse {
             command: "list-windows".into(),
             output: out,
@@ -379,63 +281,4 @@ async fn monitor_windows(tmux: &Tmux) -> Result<HashSet<WindowId>, TmuxError> {
         .lines()
         .filter_map(|l| WindowId::parse_bytes(l.as_bytes()))
         .collect())
-}
-
-/// Sweeps and consistency checks; all tmux calls of the monitor except the client's own.
-async fn maintain(inner: &Inner, cancel: &CancellationToken) {
-    let config = &inner.config;
-    let mut sweep_tick = tokio::time::interval(config.sweep_interval);
-    let mut quiet_tick =
-        tokio::time::interval((config.quiet_after / 2).max(Duration::from_millis(50)));
-    for tick in [&mut sweep_tick, &mut quiet_tick] {
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    }
-    let mut follow_up: Option<tokio::time::Instant> = None;
-    loop {
-        let swept = tokio::select! {
-            _ = cancel.cancelled() => break,
-            _ = inner.sweep.notified() => inner.sweep().await,
-            _ = sweep_tick.tick() => inner.sweep().await,
-            _ = sleep_until_some(follow_up) => inner.sweep().await,
-            _ = inner.resync_all.notified() => resync_all(inner).await,
-            _ = inner.listed_ready.notified() => inner.apply_listed().await,
-            _ = quiet_tick.tick() => check_quiet(inner).await.map(|()| follow_up.is_some()),
-        };
-        match swept {
-            Ok(true) => {
-                follow_up.get_or_insert_with(|| tokio::time::Instant::now() + STATUS_POLL);
-            }
-            Ok(false) => follow_up = None,
-            Err(e) => tracing::warn!(error = %e, "tmux monitor maintenance failed"),
-        }
-        if follow_up.is_some_and(|at| at <= tokio::time::Instant::now()) {
-            follow_up = Some(tokio::time::Instant::now() + STATUS_POLL);
-        }
-    }
-}
-
-async fn sleep_until_some(at: Option<tokio::time::Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
-async fn resync_all(inner: &Inner) -> Result<bool, TmuxError> {
-    let awaiting_status = inner.sweep().await?;
-    for pane in inner.screens.panes() {
-        inner.resync(pane).await?;
-    }
-    Ok(awaiting_status)
-}
-
-async fn check_quiet(inner: &Inner) -> Result<(), TmuxError> {
-    let config = &inner.config;
-    let due = inner
-        .screens
-        .unchecked_quiet(config.quiet_after, config.recheck_after);
-    for pane in due.into_iter().take(config.checks_per_tick) {
-        inner.resync(pane).await?;
-    }
-    Ok(())
 }

@@ -91,6 +91,16 @@ impl TestApp {
         }
     }
 
+    /// Stops this daemon (leaving its CLIs in tmux) and starts a new one on the same data
+    /// dir, as a systemd restart would.
+    pub async fn restart(self) -> TestApp {
+        let dir = self.data_dir.clone();
+        let tmp = self.stop_keeping_tmux().await;
+        let mut app = Self::start_in(&dir, FileConfig::default()).await;
+        app._tmp = tmp;
+        app
+    }
+
     /// Graceful shutdown, and the test's tmux server goes too.
     pub async fn stop(self) -> Option<tempfile::TempDir> {
         let tmux = self.controllers.deps().monitor.tmux().clone();
