@@ -31,8 +31,16 @@ const LLM_SCRIPT = {
   rules: [
     {
       contains: 'E2E-DONE',
-      reply: { kind: 'tool_calls', calls: [{ name: 'mark_step_done', arguments: { summary: 'Claude says the page is written with the greeting' } }], usage: { prompt_tokens: 1200, completion_tokens: 30 } },
+      // Held back so the terminal can be seen with Claude's last reply: the CLI ends once the
+      // project completes.
+      reply: {
+        kind: 'delay',
+        ms: 3000,
+        then: { kind: 'tool_calls', calls: [{ name: 'mark_step_done', arguments: { summary: 'Claude says the page is written with the greeting' } }], usage: { prompt_tokens: 1200, completion_tokens: 30 } },
+      },
     },
+    // The owner's answer is on screen but Claude has not replied yet: give it time.
+    { contains: ANSWER, reply: { kind: 'tool_calls', calls: [{ name: 'wait', arguments: { seconds: 2 } }] } },
     { contains: 'Event: permission', reply: { kind: 'tool_calls', calls: [{ name: 'answer_prompt', arguments: { option: 1 } }] } },
     {
       contains: 'Event: turn_finished',
@@ -232,7 +240,10 @@ test('a user runs a project with the real Claude Code to completion, answering i
     await statusBadge(page, 'Needs help').waitFor({ timeout: 60_000 });
     await page.getByText(QUESTION, { exact: true }).waitFor();
     await page.getByRole('log').getByText(`Needs help: ${QUESTION}`).waitFor();
-    await screenshotBoth(page, '12-project-needs-help');
+    await screenshotBoth(page, '12-project-needs-help-logs');
+    await page.getByRole('tab', { name: 'Terminal' }).click();
+    await until('the terminal to show the screen Claude asked from', async () => (await terminalText(page)).includes('E2E-ASKS'));
+    await screenshotBoth(page, '13-project-needs-help-terminal');
     await page.getByRole('button', { name: 'Send answer' }).click();
     await page.getByText('Write your answer first.').waitFor();
     await page.getByLabel('Your answer').fill(ANSWER);
@@ -240,16 +251,17 @@ test('a user runs a project with the real Claude Code to completion, answering i
     await page.getByText('Sent. The agent reads it').waitFor();
 
     // The answer reaches Claude, Claude finishes, the supervisor calls the step done.
-    await statusBadge(page, 'Completed').waitFor({ timeout: 90_000 });
-    await page.getByRole('log').getByText('All steps are done: project completed').waitFor();
-    await page.getByRole('log').getByText(`alice replied: ${ANSWER}`).waitFor();
-    await screenshotBoth(page, '13-project-completed-logs');
-    await page.getByRole('tab', { name: 'Terminal' }).click();
     await until('the answer and the last reply in the terminal', async () => {
       const text = await terminalText(page);
       return text.includes(ANSWER) && text.includes('E2E-DONE');
-    });
-    await screenshotBoth(page, '14-project-completed-terminal');
+    }, 60_000);
+    await screenshotBoth(page, '14-project-answered-terminal');
+    await statusBadge(page, 'Completed').waitFor({ timeout: 60_000 });
+    await page.getByRole('tab', { name: 'Logs' }).click();
+    await page.getByRole('log').getByText('All steps are done: project completed').waitFor();
+    await page.getByRole('log').getByText(`alice replied: ${ANSWER}`).waitFor();
+    await page.getByText('Plan · 1 of 1 done').waitFor();
+    await screenshotBoth(page, '15-project-completed-logs');
   } catch (error) {
     await reportFailure(app, alice.body.access_token, projectId, page, browserLog);
     throw error;
@@ -266,7 +278,7 @@ test('a user runs a project with the real Claude Code to completion, answering i
 
   await nav(page, 'Dashboard');
   await page.getByRole('link', { name: /Hello site/ }).waitFor();
-  await screenshotBoth(page, '15-dashboard');
+  await screenshotBoth(page, '16-dashboard');
 
   // A second user sees nothing of alice's, in the API and in the app.
   const admin = await apiCall(app.apiUrl, 'POST', '/api/auth/login', { username: 'admin', password: ADMIN_PASSWORD });

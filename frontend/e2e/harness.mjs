@@ -196,6 +196,8 @@ export async function launchBrowser(viewport = VIEWPORTS.phone) {
 export async function screenshotBoth(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const before = page.viewportSize();
+  // From the top: a full-page capture of a scrolled page draws the sticky header mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0));
   for (const [label, size] of Object.entries(VIEWPORTS)) {
     await page.setViewportSize(size);
     await page.waitForTimeout(150); // let layout and fonts settle after the resize
