@@ -84,6 +84,21 @@ async function reportFailure(app, token, projectId, page, browserLog) {
   const parts = [];
   await page.screenshot({ path: join(OUTPUT, 'flow-failure.png'), fullPage: true }).catch(() => {});
   parts.push(`browser:\n${browserLog.join('\n')}`);
+  // Whether a new terminal socket sees what the old one missed (a stalled stream vs. a stalled screen).
+  if (projectId) {
+    const fresh = await page.context().newPage();
+    try {
+      await fresh.goto(`${app.url}/projects/${projectId}?tab=terminal`);
+      await fresh.locator('.xterm-rows').waitFor({ timeout: 10_000 });
+      await fresh.waitForTimeout(2_000);
+      await fresh.locator('.xterm').scrollIntoViewIfNeeded();
+      parts.push(`a fresh terminal socket shows:\n${await fresh.locator('.xterm-rows').textContent()}`);
+    } catch (e) {
+      parts.push(`a fresh terminal socket: ${e.message}`);
+    } finally {
+      await fresh.close();
+    }
+  }
   if (projectId) {
     const project = await apiCall(app.apiUrl, 'GET', `/api/projects/${projectId}`, undefined, token).catch((e) => ({ body: String(e) }));
     const logs = await apiCall(app.apiUrl, 'GET', `/api/projects/${projectId}/logs?limit=1000`, undefined, token).catch(() => ({ body: [] }));
