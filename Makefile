@@ -25,8 +25,8 @@ lint:
 test-rust:
 	AUTOCODE_REQUIRE_CLI=1 cargo test --all-targets
 
-# Builds the web app, then the binaries that embed it, then runs Vitest and the browser tests
-# against them; test-rust comes after and reuses those binaries instead of building them again.
+# Builds the web app, then the Rust tests and binaries (the daemon embeds the web app), then runs
+# Vitest and the browser tests against that daemon; test-rust comes after and reuses that build.
 test-frontend:
 	AUTOCODE_REQUIRE_CLI=1 bash scripts/test-frontend.sh
 

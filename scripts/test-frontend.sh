@@ -12,7 +12,10 @@ bash scripts/install-frontend-deps.sh
 (cd frontend && npm run build)
 (cd frontend && npm test)
 
-cargo build --bins
+# The build `cargo test` makes (test-rust reuses it as is): dev-dependencies add features to
+# crates the daemon shares, so a plain `cargo build` would compile the crate a second time.
+# It also puts the daemon and the mocks at target/debug/.
+cargo test --all-targets --no-run
 # Wherever cargo puts its output (CARGO_TARGET_DIR, .cargo/config.toml, or ./target).
 target_dir="$(cargo metadata --no-deps --format-version 1 \
     | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')"
