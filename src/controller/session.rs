@@ -318,6 +318,26 @@ pub fn key_named(name: &str) -> Option<Key> {
     })
 }
 
+/// Whether the CLI has shown anything for the last submitted prompt: a line of its own
+/// (assistant text `●`, a tool row or result `⎿`, a turn summary `✻`) below the last
+/// echoed prompt. A frame between submit and the first token has none, though it can look
+/// idle. When no echoed prompt is on screen (scrolled away, compacted) it cannot be told,
+/// and this says yes rather than hold the controller up.
+pub fn turn_has_output(screen: &str) -> bool {
+    let lines: Vec<&str> = screen.lines().collect();
+    // The echo uses a plain space after the glyph; the input box uses a no-break space.
+    let Some(echo) = lines.iter().rposition(|l| l.starts_with("\u{276f} ")) else {
+        return true;
+    };
+    lines[echo + 1..]
+        .iter()
+        .take_while(|l| !l.starts_with("\u{2500}\u{2500}\u{2500}"))
+        .any(|l| {
+            let t = l.trim_start();
+            t.starts_with('\u{25cf}') || t.starts_with('\u{23bf}') || t.starts_with('\u{273b}')
+        })
+}
+
 /// How long a menu must have been on screen before a digit answers it.
 const MENU_SETTLE: Duration = Duration::from_millis(400);
 
@@ -403,3 +423,24 @@ async fn watch_pane(
 
 /// Hook events the controller reacts to, beside the screen.
 pub type HookStream = mpsc::Receiver<HookEvent>;
+
+#[cfg(test)]
+mod tests {
+    use super::turn_has_output;
+
+    #[test]
+    fn output_below_the_last_echo_is_evidence_of_a_turn() {
+        let box_ =
+            "\u{2500}\u{2500}\u{2500}\u{2500}\n\u{276f}\u{a0}\n\u{2500}\u{2500}\u{2500}\u{2500}";
+        let waiting =
+            format!("\u{276f} old\n\u{25cf} old reply\n\n\u{276f} do step 2\n  details\n\n{box_}");
+        assert!(
+            !turn_has_output(&waiting),
+            "only the previous turn has output"
+        );
+        let replied =
+            format!("\u{276f} do step 2\n\n\u{25cf} Done.\n\n\u{273b} Worked for 2s\n\n{box_}");
+        assert!(turn_has_output(&replied));
+        assert!(turn_has_output(&format!("no echo at all\n{box_}")));
+    }
+}
