@@ -200,6 +200,11 @@ impl CliSession {
     /// was lost; the text is never sent twice).
     pub async fn submit(&self, text: &str) -> Result<(), SessionError> {
         let rules = self.rules.clone();
+        // What the transcript shows once the message is submitted: its first line, echoed.
+        let echo: String = format!("\u{276f} {}", text.lines().next().unwrap_or("").trim())
+            .chars()
+            .take(60)
+            .collect();
         let check = move |screen: &str| {
             let c = classify(screen, None, &rules);
             match c.state {
@@ -209,7 +214,13 @@ impl CliSession {
                 | State::Compacting
                 | State::Permission
                 | State::Question => SubmitCheck::Submitted,
-                State::Idle => SubmitCheck::Submitted,
+                // An empty box alone proves nothing (the paste may not have landed yet);
+                // the echoed message does.
+                State::Idle | State::ApiError
+                    if screen.lines().any(|l| l.starts_with(echo.as_str())) =>
+                {
+                    SubmitCheck::Submitted
+                }
                 _ => SubmitCheck::Unknown,
             }
         };
@@ -334,7 +345,12 @@ pub fn turn_has_output(screen: &str) -> bool {
         .take_while(|l| !l.starts_with("\u{2500}\u{2500}\u{2500}"))
         .any(|l| {
             let t = l.trim_start();
-            t.starts_with('\u{25cf}') || t.starts_with('\u{23bf}') || t.starts_with('\u{273b}')
+            // `✻ Worked for 2s` ends a turn; `✻ Clauding…` and `✻ … Retrying in 1s` do not.
+            let summary = t.starts_with('\u{273b}')
+                && t.contains(" for ")
+                && !t.contains('\u{2026}')
+                && !t.contains("Retrying");
+            t.starts_with('\u{25cf}') || t.starts_with('\u{23bf}') || summary
         })
 }
 
@@ -441,6 +457,15 @@ mod tests {
         let replied =
             format!("\u{276f} do step 2\n\n\u{25cf} Done.\n\n\u{273b} Worked for 2s\n\n{box_}");
         assert!(turn_has_output(&replied));
+        let retrying = format!(
+            "\u{276f} do step 2\n\n\u{273b} 401 invalid x-api-key \u{b7} Retrying in 1s \u{b7} attempt 1/1\n\n{box_}"
+        );
+        assert!(
+            !turn_has_output(&retrying),
+            "a retry is not the end of a turn"
+        );
+        let spinning = format!("\u{276f} do step 2\n\n\u{273b} Clauding\u{2026} (3s)\n\n{box_}");
+        assert!(!turn_has_output(&spinning));
         assert!(turn_has_output(&format!("no echo at all\n{box_}")));
     }
 }
