@@ -25,7 +25,9 @@ lint:
 test-rust:
 	AUTOCODE_REQUIRE_CLI=1 cargo test --all-targets
 
+# Builds the web app, then the binaries that embed it, then runs Vitest and the browser tests
+# against them; test-rust comes after and reuses those binaries instead of building them again.
 test-frontend:
-	bash scripts/test-frontend.sh
+	AUTOCODE_REQUIRE_CLI=1 bash scripts/test-frontend.sh
 
-test: deps lint test-rust test-frontend
+test: deps lint test-frontend test-rust

@@ -1,9 +1,54 @@
-// The person's path through the real daemon: the admin creates a user; that user adds an API key,
-// an agent and a project; a second user never sees it. Screenshots of every page go to
-// test-output/screenshots/ at 390x844 and 1280x800.
+// The person's whole path through the real daemon (issue 6): the admin creates a user; that user
+// adds an API key, an agent (whose CLI is the pinned Claude Code against the mock Anthropic API,
+// supervised by the mock LLM) and a project; starts it, watches Claude's output in the terminal
+// and a line in the logs, answers the agent's question, and sees the project complete. A second
+// user never sees it. Screenshots of every page go to test-output/screenshots/ at 390x844 and
+// 1280x800; on failure the project, its logs and its pane go to test-output/flow-failure.txt.
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { ADMIN_PASSWORD, DAEMON_BIN, apiCall, daemonAvailable, launchBrowser, screenshotBoth, startApp } from './harness.mjs';
+import { ADMIN_PASSWORD, DAEMON_BIN, OUTPUT, apiCall, capturePane, daemonAvailable, launchBrowser, screenshotBoth, startApp, until } from './harness.mjs';
+import { CLAUDE_BIN, missingForRun, startMockAnthropic, startMockLlm } from './mocks.mjs';
+
+// What Claude (the mock model) says, and what the mock supervisor keys its decisions on.
+const ASKS = 'E2E-ASKS: index.html is written. Which greeting should the page show?';
+const ANSWER = 'Use the greeting Hello, family';
+const DONE = 'E2E-DONE: the page now says Hello, family. Step 1 is done.';
+const QUESTION = 'Which greeting should the page show: Hello, world or Hello, family?';
+
+const ANTHROPIC_SCRIPT = {
+  turns: [
+    // Held back a little so the page can be seen while Claude works.
+    { kind: 'text', text: ASKS, when_user_contains: 'step 1 only', delay_ms: 1500 },
+    { kind: 'text', text: DONE, when_user_contains: 'Hello, family' },
+  ],
+};
+
+// The supervisor asks the owner once (after the first turn) and calls the step done once the
+// screen shows Claude acted on the answer. Rules match the request text; the first match wins.
+const LLM_SCRIPT = {
+  rules: [
+    {
+      contains: 'E2E-DONE',
+      // Held back so the terminal can be seen with Claude's last reply: the CLI ends once the
+      // project completes.
+      reply: {
+        kind: 'delay',
+        ms: 3000,
+        then: { kind: 'tool_calls', calls: [{ name: 'mark_step_done', arguments: { summary: 'Claude says the page is written with the greeting' } }], usage: { prompt_tokens: 1200, completion_tokens: 30 } },
+      },
+    },
+    // The owner's answer is on screen but Claude has not replied yet: give it time.
+    { contains: ANSWER, reply: { kind: 'tool_calls', calls: [{ name: 'wait', arguments: { seconds: 2 } }] } },
+    { contains: 'Event: permission', reply: { kind: 'tool_calls', calls: [{ name: 'answer_prompt', arguments: { option: 1 } }] } },
+    {
+      contains: 'Event: turn_finished',
+      reply: { kind: 'tool_calls', calls: [{ name: 'ask_human', arguments: { question: QUESTION } }], usage: { prompt_tokens: 1100, completion_tokens: 25 } },
+    },
+  ],
+  default: { kind: 'tool_calls', calls: [{ name: 'wait', arguments: { seconds: 2 } }] },
+};
 
 /** Opens a sidebar entry; on a phone the sidebar sits behind the menu button. */
 async function nav(page, name) {
@@ -20,11 +65,50 @@ async function login(page, username, password) {
   await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
 }
 
-test('admin creates a user, who adds a key, an agent and a project that another user cannot see', { timeout: 240_000 }, async (t) => {
+/** The project page's heading with this status badge (its accessible name leaves out the icon). */
+function statusBadge(page, label) {
+  return page.getByRole('heading', { name: new RegExp(`^Hello site\\s+${label}$`) });
+}
+
+/**
+ * What the xterm.js terminal shows. xterm.js stops rendering while it is off screen, and on a
+ * phone the terminal is below the fold (screenshots scroll too), so bring it into view first.
+ */
+async function terminalText(page) {
+  await page.locator('.xterm').scrollIntoViewIfNeeded();
+  return (await page.locator('.xterm-rows').textContent()) ?? '';
+}
+
+/** Saves what a person would need to see why the run went wrong. */
+async function reportFailure(app, token, projectId, page, browserLog) {
+  const parts = [];
+  await page.screenshot({ path: join(OUTPUT, 'flow-failure.png'), fullPage: true }).catch(() => {});
+  parts.push(`browser:\n${browserLog.join('\n')}`);
+  if (projectId) {
+    const project = await apiCall(app.apiUrl, 'GET', `/api/projects/${projectId}`, undefined, token).catch((e) => ({ body: String(e) }));
+    const logs = await apiCall(app.apiUrl, 'GET', `/api/projects/${projectId}/logs?limit=1000`, undefined, token).catch(() => ({ body: [] }));
+    parts.push(`project:\n${JSON.stringify(project.body, null, 2)}`);
+    parts.push(`logs:\n${(Array.isArray(logs.body) ? logs.body : []).map((e) => `${e.level} ${e.message}`).join('\n')}`);
+    parts.push(`pane:\n${capturePane(app.dataDir, project.body?.tmux_session)}`);
+  }
+  mkdirSync(OUTPUT, { recursive: true });
+  writeFileSync(join(OUTPUT, 'flow-failure.txt'), parts.join('\n\n'));
+}
+
+test('a user runs a project with the real Claude Code to completion, answering its question; another user cannot see it', { timeout: 300_000 }, async (t) => {
   if (!daemonAvailable()) {
     t.skip(`no autocode binary at ${DAEMON_BIN} (cargo build, or set AUTOCODE_BIN)`);
     return;
   }
+  const missing = missingForRun();
+  if (missing) {
+    t.skip(missing);
+    return;
+  }
+  const anthropic = await startMockAnthropic(ANTHROPIC_SCRIPT);
+  t.after(() => anthropic.stop());
+  const llm = await startMockLlm(LLM_SCRIPT);
+  t.after(() => llm.stop());
   const app = await startApp('flow');
   t.after(() => app.stop());
   const browser = await launchBrowser();
@@ -32,6 +116,18 @@ test('admin creates a user, who adds a key, an agent and a project that another 
   const page = await browser.context.newPage();
   const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  // For the failure report: what the app said and what its sockets did.
+  const browserLog = [];
+  page.on('console', (m) => browserLog.push(`console.${m.type()}: ${m.text()}`));
+  page.on('websocket', (ws) => {
+    const path = new URL(ws.url()).pathname;
+    browserLog.push(`ws open ${path}`);
+    ws.on('close', () => browserLog.push(`ws close ${path}`));
+    ws.on('socketerror', (e) => browserLog.push(`ws error ${path}: ${e}`));
+    ws.on('framereceived', (f) =>
+      browserLog.push(`ws ${path} <- ${typeof f.payload === 'string' ? f.payload.slice(0, 200) : `${f.payload.length} bytes`}`),
+    );
+  });
   page.setDefaultTimeout(15_000);
 
   await page.goto(`${app.url}/`);
@@ -63,25 +159,46 @@ test('admin creates a user, who adds a key, an agent and a project that another 
   await page.getByRole('link', { name: 'Create your first agent' }).waitFor();
   await screenshotBoth(page, '03-dashboard-empty');
 
+  // Claude Code's key: the agent's CLI environment refers to it by the id the page shows.
   await nav(page, 'Settings');
-  await page.getByLabel('Provider').selectOption('openai');
-  await page.getByLabel('Label').fill('E2E key');
-  await page.getByLabel('Key', { exact: true }).fill('sk-e2e-0123456789-wxyz');
+  await page.getByLabel('Provider').selectOption('anthropic');
+  await page.getByLabel('Label').fill('Claude key');
+  await page.getByLabel('Key', { exact: true }).fill('sk-ant-e2e-0123456789abcdef-wxyz');
   await page.getByRole('button', { name: 'Add key' }).click();
-  await page.getByText('••••wxyz').waitFor();
+  const keyLine = page.locator('p', { hasText: '••••wxyz' });
+  await keyLine.waitFor();
+  const keyId = Number(/id (\d+)/.exec(await keyLine.textContent())?.[1]);
+  assert.ok(keyId > 0, `key id shown beside the key: ${await keyLine.textContent()}`);
   await screenshotBoth(page, '04-settings');
 
+  // The whole agent through the Agent Builder, CLI and supervisor settings included.
   await nav(page, '+ New Agent');
   await page.getByRole('button', { name: 'Create agent' }).click();
   await page.getByText('Give the agent a name.').waitFor();
   await page.getByLabel('Name').fill('Builder');
-  await page.getByLabel('Supervising model').fill('gpt-4o-mini');
+  await page.getByLabel('Supervising model').fill('mock-supervisor');
+  await page.getByLabel('LLM provider').selectOption('custom');
+  await page.getByLabel('LLM base URL').fill(`${llm.url}/v1`);
   await page.getByLabel('Identity').fill('A careful engineer who writes tests first.');
+  await page.getByLabel('CLI command').fill(CLAUDE_BIN);
+  await page
+    .getByLabel('CLI environment')
+    .fill([`ANTHROPIC_BASE_URL=${anthropic.url}`, `ANTHROPIC_API_KEY={key:${keyId}}`, 'CLAUDE_CODE_MAX_RETRIES=1'].join('\n'));
   await screenshotBoth(page, '05-agent-builder');
   await page.getByRole('button', { name: 'Create agent' }).click();
   await page.getByRole('heading', { name: 'Builder' }).waitFor();
   await page.getByText('No projects yet.').waitFor();
   await screenshotBoth(page, '06-agent');
+
+  const alice = await apiCall(app.apiUrl, 'POST', '/api/auth/login', { username: 'alice', password: 'alice-password' });
+  assert.equal(alice.status, 200);
+  const agents = await apiCall(app.apiUrl, 'GET', '/api/agents', undefined, alice.body.access_token);
+  assert.equal(agents.status, 200);
+  const agent = agents.body.find((a) => a.name === 'Builder');
+  assert.equal(agent.llm_provider, 'custom');
+  assert.equal(agent.llm_base_url, `${llm.url}/v1`);
+  assert.equal(agent.cli.command, CLAUDE_BIN);
+  assert.deepEqual(agent.cli.env, { ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_API_KEY: { api_key_id: keyId }, CLAUDE_CODE_MAX_RETRIES: '1' });
 
   await page.getByRole('link', { name: '+ New Project' }).first().click();
   await page.getByLabel('Name').fill('Hello site');
@@ -96,8 +213,8 @@ test('admin creates a user, who adds a key, an agent and a project that another 
   assert.ok(projectId > 0, `project id in ${page.url()}`);
   await page.getByText('Write index.html').first().waitFor();
   await page.getByText('The terminal appears when the project starts').waitFor();
-  await screenshotBoth(page, '08-project-terminal');
-  for (const tab of ['Logs', 'Description', 'Architecture']) {
+  await screenshotBoth(page, '08-project-created');
+  for (const tab of ['Description', 'Architecture']) {
     await page.getByRole('tab', { name: tab }).click();
     await page.getByRole('tab', { name: tab, selected: true }).waitFor();
     await screenshotBoth(page, `09-project-${tab.toLowerCase()}`);
@@ -105,9 +222,63 @@ test('admin creates a user, who adds a key, an agent and a project that another 
   await page.getByRole('tab', { name: 'Description' }).click();
   await page.getByText('A static page that says hello, with a test.').waitFor();
 
+  try {
+    // Start: Claude Code comes up in the terminal and the controller sends step 1.
+    await page.getByRole('tab', { name: 'Terminal' }).click();
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await statusBadge(page, 'Running').waitFor();
+    await page.locator('.xterm').waitFor();
+    await until('Claude Code to draw its screen in the terminal', async () => (await terminalText(page)).includes('Claude Code'), 60_000);
+    await screenshotBoth(page, '10-project-running-terminal');
+    await until("Claude's reply in the terminal", async () => (await terminalText(page)).includes('E2E-ASKS'), 60_000);
+
+    await page.getByRole('tab', { name: 'Logs' }).click();
+    await page.getByRole('log').getByText('Sent step 1: Write index.html').waitFor({ timeout: 30_000 });
+    await screenshotBoth(page, '11-project-running-logs');
+
+    // The supervisor asks; the page says so, with the question and a reply box.
+    await statusBadge(page, 'Needs help').waitFor({ timeout: 60_000 });
+    await page.getByText(QUESTION, { exact: true }).waitFor();
+    await page.getByRole('log').getByText(`Needs help: ${QUESTION}`).waitFor();
+    await screenshotBoth(page, '12-project-needs-help-logs');
+    await page.getByRole('tab', { name: 'Terminal' }).click();
+    await until('the terminal to show the screen Claude asked from', async () => (await terminalText(page)).includes('E2E-ASKS'));
+    await screenshotBoth(page, '13-project-needs-help-terminal');
+    await page.getByRole('button', { name: 'Send answer' }).click();
+    await page.getByText('Write your answer first.').waitFor();
+    await page.getByLabel('Your answer').fill(ANSWER);
+    await page.getByRole('button', { name: 'Send answer' }).click();
+    await page.getByText('Sent. The agent reads it').waitFor();
+
+    // The answer reaches Claude, Claude finishes, the supervisor calls the step done.
+    await until('the answer and the last reply in the terminal', async () => {
+      const text = await terminalText(page);
+      return text.includes(ANSWER) && text.includes('E2E-DONE');
+    }, 60_000);
+    await screenshotBoth(page, '14-project-answered-terminal');
+    await statusBadge(page, 'Completed').waitFor({ timeout: 60_000 });
+    await page.getByRole('tab', { name: 'Logs' }).click();
+    await page.getByRole('log').getByText('All steps are done: project completed').waitFor();
+    await page.getByRole('log').getByText(`alice replied: ${ANSWER}`).waitFor();
+    await page.getByText('Plan · 1 of 1 done').waitFor();
+    await screenshotBoth(page, '15-project-completed-logs');
+  } catch (error) {
+    await reportFailure(app, alice.body.access_token, projectId, page, browserLog);
+    throw error;
+  }
+
+  const done = await apiCall(app.apiUrl, 'GET', `/api/projects/${projectId}`, undefined, alice.body.access_token);
+  assert.equal(done.body.status, 'completed');
+  assert.deepEqual(
+    done.body.implementation_plan.map((s) => s.status),
+    ['done'],
+  );
+  assert.equal(done.body.question, null);
+  assert.ok(done.body.cost.prompt_tokens >= 2300, `the supervisor's two decisions are counted: ${JSON.stringify(done.body.cost)}`);
+
   await nav(page, 'Dashboard');
   await page.getByRole('link', { name: /Hello site/ }).waitFor();
-  await screenshotBoth(page, '10-dashboard');
+  await screenshotBoth(page, '16-dashboard');
 
   // A second user sees nothing of alice's, in the API and in the app.
   const admin = await apiCall(app.apiUrl, 'POST', '/api/auth/login', { username: 'admin', password: ADMIN_PASSWORD });

@@ -1,7 +1,7 @@
 // What the browser tests share: start the real `autocode` daemon on a free loopback port with a
 // temporary data dir, drive Debian's Chromium through playwright-core, save screenshots, and clean
 // up only what was started here (the daemon by pid, the temp dirs, the browser).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -102,7 +102,7 @@ export async function startApp(name) {
   if (process.env.AUTOCODE_E2E_FRONTEND === 'preview') {
     try {
       const preview = await startPreview(daemon.url);
-      return { url: preview.url, apiUrl: daemon.url, stop: async () => (await preview.stop(), await daemon.stop()) };
+      return { url: preview.url, apiUrl: daemon.url, dataDir: daemon.dataDir, stop: async () => (await preview.stop(), await daemon.stop()) };
     } catch (error) {
       await daemon.stop();
       throw error;
@@ -115,7 +115,7 @@ export async function startApp(name) {
       `${DAEMON_BIN} serves its placeholder page, not the web app: build the frontend and then the daemon, or set AUTOCODE_E2E_FRONTEND=preview`,
     );
   }
-  return { url: daemon.url, apiUrl: daemon.url, stop: daemon.stop };
+  return { url: daemon.url, apiUrl: daemon.url, dataDir: daemon.dataDir, stop: daemon.stop };
 }
 
 /** Starts `autocode serve` and waits for /api/health. Returns { url, dataDir, stop }. */
@@ -146,6 +146,8 @@ export async function startDaemon(name = 'daemon') {
         await until('the daemon to die', () => exited !== null, 5_000);
       }
     }
+    // The CLIs run in the daemon's tmux server, which outlives the daemon by design.
+    killTmuxServer(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
   };
 
@@ -194,6 +196,8 @@ export async function launchBrowser(viewport = VIEWPORTS.phone) {
 export async function screenshotBoth(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const before = page.viewportSize();
+  // From the top: a full-page capture of a scrolled page draws the sticky header mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0));
   for (const [label, size] of Object.entries(VIEWPORTS)) {
     await page.setViewportSize(size);
     await page.waitForTimeout(150); // let layout and fonts settle after the resize
@@ -215,4 +219,22 @@ export async function apiCall(base, method, path, body, token) {
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** The daemon's own tmux server (where the CLIs run); it outlives the daemon by design. */
+export function tmuxSocket(dataDir) {
+  return join(dataDir, 'tmux.sock');
+}
+
+/** Kills only the daemon's tmux server (its own socket), never the default one. */
+export function killTmuxServer(dataDir) {
+  const sock = tmuxSocket(dataDir);
+  if (existsSync(sock)) spawnSync('tmux', ['-S', sock, 'kill-server'], { stdio: 'ignore', timeout: 10_000 });
+}
+
+/** The pane's text (for failure reports); empty when there is none. */
+export function capturePane(dataDir, session) {
+  if (!session) return '';
+  const out = spawnSync('tmux', ['-S', tmuxSocket(dataDir), 'capture-pane', '-p', '-t', session], { encoding: 'utf8', timeout: 10_000 });
+  return out.stdout ?? '';
 }
