@@ -103,10 +103,18 @@ pub enum RuntimeError {
 pub async fn start_controllers(
     state: &mut AppState,
     hook_addr: std::net::SocketAddr,
-    timing: controller::Timing,
-    decide: controller::decide::DecideConfig,
+    options: controller::Options,
     cancel: tokio_util::sync::CancellationToken,
 ) -> Result<std::sync::Arc<controller::Controllers>, RuntimeError> {
+    let controller::Options {
+        timing,
+        decide,
+        autocode_bin,
+    } = options;
+    let autocode_bin = match autocode_bin {
+        Some(path) => path,
+        None => std::env::current_exe().map_err(RuntimeError::Exe)?,
+    };
     let tmux = tmux::Tmux::new(state.layout.root().join("tmux.sock"));
     let (monitor, _task) =
         tmux::Monitor::start(tmux, tmux::MonitorConfig::default(), cancel.child_token()).await?;
@@ -130,7 +138,7 @@ pub async fn start_controllers(
             "http://{}/api/hooks",
             std::net::SocketAddr::new(ip, hook_addr.port())
         ),
-        autocode_bin: std::env::current_exe().map_err(RuntimeError::Exe)?,
+        autocode_bin,
         timing,
         decide,
     };

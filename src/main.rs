@@ -40,7 +40,7 @@ enum Command {
     /// Debug the screen classifier.
     #[command(subcommand)]
     Screen(ScreenCommand),
-    /// Run by Claude Code's hooks: posts the event read from stdin to the daemon.
+    /// Run by the coding CLI's hooks: forwards one event (JSON on stdin) to the daemon.
     #[command(hide = true)]
     Hook,
 }
@@ -106,10 +106,6 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
     match cli.command {
         Command::Serve { listen } => serve(cli.data_dir, listen).await,
         Command::User(cmd) => user(cli.data_dir, cmd).await,
-        Command::Hook => {
-            hook().await;
-            Ok(())
-        }
         Command::Screen(ScreenCommand::Classify {
             file,
             meta,
@@ -123,6 +119,18 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
             println!("{value}");
             Ok(())
         }
+        Command::Hook => {
+            // A hook must never fail or block the CLI: report problems and exit 0.
+            let mut input = Vec::new();
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(std::io::stdin().lock(), 1 << 20),
+                &mut input,
+            )?;
+            if let Err(e) = autocode::hooks::forward_from_stdin(&input).await {
+                eprintln!("autocode hook: {e}");
+            }
+            Ok(())
+        }
     }
 }
 
@@ -131,26 +139,23 @@ async fn serve(data_dir: PathBuf, listen: SocketAddr) -> Result<(), AnyError> {
     let mut state = autocode::open_state(config).await?;
     autocode::ensure_admin(&state, std::env::var("AUTOCODE_ADMIN_PASSWORD").ok()).await?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
-    let addr = listener.local_addr()?;
-    // Without the controllers the API could store projects but never start one.
     let cancel = tokio_util::sync::CancellationToken::new();
     let controllers = autocode::start_controllers(
         &mut state,
-        addr,
-        autocode::controller::Timing::default(),
-        autocode::controller::decide::DecideConfig::default(),
+        listener.local_addr()?,
+        Default::default(),
         cancel.clone(),
     )
     .await?;
     tracing::info!(
-        "AutoCode {} listening on http://{addr}",
-        env!("CARGO_PKG_VERSION")
+        "AutoCode {} listening on http://{}",
+        env!("CARGO_PKG_VERSION"),
+        listener.local_addr()?
     );
-    let served = autocode::serve(listener, state, shutdown_signal()).await;
-    // The loops end, the CLIs keep running in tmux and are re-adopted on the next start.
+    autocode::serve(listener, state, shutdown_signal()).await?;
+    // Loops stop; the coding CLIs keep running in tmux for the next start to re-adopt.
     controllers.shutdown().await;
     cancel.cancel();
-    served?;
     tracing::info!("shut down cleanly");
     Ok(())
 }
@@ -170,20 +175,6 @@ async fn shutdown_signal() {
         _ = term.recv() => {},
     }
     tracing::info!("shutdown requested");
-}
-
-/// Never fails the CLI: a failing hook would show as an error in Claude Code (and exit
-/// status 2, clap's usage error, would even block the tool call or the prompt). The screen
-/// stays the controller's main signal, so a lost event is only logged.
-async fn hook() {
-    let mut stdin = Vec::new();
-    if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut stdin) {
-        eprintln!("autocode hook: cannot read stdin: {e}");
-        return;
-    }
-    if let Err(e) = autocode::hooks::forward_from_stdin(&stdin).await {
-        eprintln!("autocode hook: {e}");
-    }
 }
 
 fn read_password() -> Result<String, AnyError> {

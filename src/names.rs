@@ -22,14 +22,15 @@ pub fn slugify(name: &str) -> String {
     let mut pending_dash = false;
     for c in name.chars().flat_map(char::to_lowercase) {
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            if pending_dash && !slug.is_empty() {
+            let dash = pending_dash && !slug.is_empty();
+            if slug.len() + usize::from(dash) + 1 > MAX_SLUG_LEN {
+                break;
+            }
+            if dash {
                 slug.push('-');
             }
             pending_dash = false;
             slug.push(c);
-            if slug.len() >= MAX_SLUG_LEN {
-                break;
-            }
         } else {
             pending_dash = true;
         }

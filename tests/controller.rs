@@ -182,12 +182,7 @@ async fn kill9_mid_step(version: &'static str) {
             .delay(Duration::from_secs(8)),
     );
     w.start(id).await;
-    w.anthropic
-        .wait_for(Duration::from_secs(30), |reqs| {
-            reqs.iter()
-                .any(|r| r.last_user_text.contains("step 1 only"))
-        })
-        .await;
+    w.wait_prompt("step 1 only").await;
     let pid = w.cli_pid(&p);
     let killed_at = std::time::Instant::now();
     assert!(
@@ -231,12 +226,7 @@ async fn daemon_restart_mid_step(version: &'static str) {
             .delay(Duration::from_secs(6)),
     );
     w.start(id).await;
-    w.anthropic
-        .wait_for(Duration::from_secs(30), |reqs| {
-            reqs.iter()
-                .any(|r| r.last_user_text.contains("step 1 only"))
-        })
-        .await;
+    w.wait_prompt("step 1 only").await;
     let pid_before = w.cli_pid(&p);
     let w = w.restart_daemon().await;
     let done = w.wait_status(id, "completed", RUN).await;

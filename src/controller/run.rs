@@ -419,6 +419,7 @@ impl Run {
         let session = CliSession::launch(&self.deps.monitor, plan, &self.cancel).await?;
         let pid = session.pid;
         self.session = Some(session);
+        self.await_session_start().await?;
         db::instances::set_pid(&self.deps.db, self.instance_id, pid).await?;
         let how = match resume {
             Resume::Fresh => "a new conversation".to_owned(),
@@ -434,6 +435,41 @@ impl Run {
             ),
         )
         .await;
+        Ok(())
+    }
+
+    /// Waits (bounded) for the CLI's SessionStart hook: text typed while its start-up hooks
+    /// run is kept but its Enter is lost, even when the prompt is already drawn.
+    async fn await_session_start(&mut self) -> Result<(), Halt> {
+        let Some(rx) = self.hook_events.as_mut() else {
+            return Ok(());
+        };
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+        let started = loop {
+            tokio::select! {
+                () = self.cancel.cancelled() => return Err(Halt::Cancelled),
+                () = tokio::time::sleep_until(deadline) => break None,
+                ev = rx.recv() => match ev {
+                    Some(ev) if ev.name == "SessionStart" => break ev.session_id,
+                    Some(_) => {}
+                    None => break None,
+                },
+            }
+        };
+        match started {
+            Some(id) => {
+                let project = self.project().await?;
+                if project.cli_session_id.as_deref() != Some(&id) {
+                    db::projects::set_cli_session_id(&self.deps.db, self.project_id, &id).await?;
+                }
+                self.log(Level::Info, &format!("Claude Code session {id} started"))
+                    .await;
+            }
+            None => tracing::warn!(
+                project = self.project_id,
+                "no SessionStart hook from the CLI; going on"
+            ),
+        }
         Ok(())
     }
 

@@ -200,6 +200,11 @@ impl CliSession {
     /// was lost; the text is never sent twice).
     pub async fn submit(&self, text: &str) -> Result<(), SessionError> {
         let rules = self.rules.clone();
+        // What the transcript shows once the message is submitted: its first line, echoed.
+        let echo: String = format!("\u{276f} {}", text.lines().next().unwrap_or("").trim())
+            .chars()
+            .take(60)
+            .collect();
         let check = move |screen: &str| {
             let c = classify(screen, None, &rules);
             match c.state {
@@ -209,7 +214,13 @@ impl CliSession {
                 | State::Compacting
                 | State::Permission
                 | State::Question => SubmitCheck::Submitted,
-                State::Idle => SubmitCheck::Submitted,
+                // An empty box alone proves nothing (the paste may not have landed yet);
+                // the echoed message does.
+                State::Idle | State::ApiError
+                    if screen.lines().any(|l| l.starts_with(echo.as_str())) =>
+                {
+                    SubmitCheck::Submitted
+                }
                 _ => SubmitCheck::Unknown,
             }
         };
@@ -318,6 +329,31 @@ pub fn key_named(name: &str) -> Option<Key> {
     })
 }
 
+/// Whether the CLI has shown anything for the last submitted prompt: a line of its own
+/// (assistant text `●`, a tool row or result `⎿`, a turn summary `✻`) below the last
+/// echoed prompt. A frame between submit and the first token has none, though it can look
+/// idle. When no echoed prompt is on screen (scrolled away, compacted) it cannot be told,
+/// and this says yes rather than hold the controller up.
+pub fn turn_has_output(screen: &str) -> bool {
+    let lines: Vec<&str> = screen.lines().collect();
+    // The echo uses a plain space after the glyph; the input box uses a no-break space.
+    let Some(echo) = lines.iter().rposition(|l| l.starts_with("\u{276f} ")) else {
+        return true;
+    };
+    lines[echo + 1..]
+        .iter()
+        .take_while(|l| !l.starts_with("\u{2500}\u{2500}\u{2500}"))
+        .any(|l| {
+            let t = l.trim_start();
+            // `✻ Worked for 2s` ends a turn; `✻ Clauding…` and `✻ … Retrying in 1s` do not.
+            let summary = t.starts_with('\u{273b}')
+                && t.contains(" for ")
+                && !t.contains('\u{2026}')
+                && !t.contains("Retrying");
+            t.starts_with('\u{25cf}') || t.starts_with('\u{23bf}') || summary
+        })
+}
+
 /// How long a menu must have been on screen before a digit answers it.
 const MENU_SETTLE: Duration = Duration::from_millis(400);
 
@@ -403,3 +439,33 @@ async fn watch_pane(
 
 /// Hook events the controller reacts to, beside the screen.
 pub type HookStream = mpsc::Receiver<HookEvent>;
+
+#[cfg(test)]
+mod tests {
+    use super::turn_has_output;
+
+    #[test]
+    fn output_below_the_last_echo_is_evidence_of_a_turn() {
+        let box_ =
+            "\u{2500}\u{2500}\u{2500}\u{2500}\n\u{276f}\u{a0}\n\u{2500}\u{2500}\u{2500}\u{2500}";
+        let waiting =
+            format!("\u{276f} old\n\u{25cf} old reply\n\n\u{276f} do step 2\n  details\n\n{box_}");
+        assert!(
+            !turn_has_output(&waiting),
+            "only the previous turn has output"
+        );
+        let replied =
+            format!("\u{276f} do step 2\n\n\u{25cf} Done.\n\n\u{273b} Worked for 2s\n\n{box_}");
+        assert!(turn_has_output(&replied));
+        let retrying = format!(
+            "\u{276f} do step 2\n\n\u{273b} 401 invalid x-api-key \u{b7} Retrying in 1s \u{b7} attempt 1/1\n\n{box_}"
+        );
+        assert!(
+            !turn_has_output(&retrying),
+            "a retry is not the end of a turn"
+        );
+        let spinning = format!("\u{276f} do step 2\n\n\u{273b} Clauding\u{2026} (3s)\n\n{box_}");
+        assert!(!turn_has_output(&spinning));
+        assert!(turn_has_output(&format!("no echo at all\n{box_}")));
+    }
+}

@@ -202,6 +202,8 @@ impl Run {
         // After a fresh send the turn is only over once work was seen (or a grace period
         // passed); a re-adopted step may already be over.
         let mut saw_work = !just_sent;
+        // The CLI's Stop hook arrived for the current message.
+        let mut stop_seen = false;
         let mut handled_seq = None;
         let mut repeats = Repeats::default();
         let mut compacted = false;
@@ -218,7 +220,12 @@ impl Run {
                 handled_seq != Some(observed.seq) && wake_at.is_none_or(|w| Instant::now() >= w);
             if fresh && !self.paused {
                 let grace = self.deps.timing.quiet_turn_grace;
-                let turn_over = saw_work || sent_at.elapsed() >= grace;
+                // Over means: work was seen and the CLI says so (its Stop hook) or its output
+                // for our message is on screen. A frame between submit and the first token
+                // looks idle but shows nothing below the echoed prompt yet.
+                let evidence =
+                    stop_seen || super::session::turn_has_output(&self.session()?.screen_text());
+                let turn_over = (saw_work && evidence) || sent_at.elapsed() >= grace;
                 let mut acted = true;
                 match state {
                     // Text left in the box (a stray key, a put-back prompt) does not make the
@@ -349,9 +356,14 @@ impl Run {
                 Some(ev) = recv_opt(&mut self.hook_events) => {
                     // The CLI's own word that the turn ended backs up the screen: a turn too
                     // quick for any working frame to be seen still counts.
-                    if matches!(ev.name.as_str(), "Stop" | "StopFailure") {
-                        saw_work = true;
-                        handled_seq = None;
+                    match ev.name.as_str() {
+                        "Stop" | "StopFailure" => {
+                            saw_work = true;
+                            stop_seen = true;
+                            handled_seq = None;
+                        }
+                        "UserPromptSubmit" => stop_seen = false,
+                        _ => {}
                     }
                     self.on_hook(ev).await?;
                 }

@@ -69,10 +69,14 @@ impl TestApp {
             .await
             .expect("admin");
         let cancel = tokio_util::sync::CancellationToken::new();
-        let controllers =
-            autocode::start_controllers(&mut state, addr, timing, fast_decide(), cancel.clone())
-                .await
-                .expect("controllers");
+        let options = autocode::controller::Options {
+            timing,
+            decide: fast_decide(),
+            autocode_bin: Some(env!("CARGO_BIN_EXE_autocode").into()),
+        };
+        let controllers = autocode::start_controllers(&mut state, addr, options, cancel.clone())
+            .await
+            .expect("controllers");
         let (tx, rx) = oneshot::channel();
         let handle = tokio::spawn(autocode::serve(listener, state.clone(), async {
             let _ = rx.await;

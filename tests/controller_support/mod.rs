@@ -189,6 +189,17 @@ impl World {
             .unwrap_or_default()
     }
 
+    /// Waits until the model API received a message containing `needle`.
+    pub async fn wait_prompt(&self, needle: &str) {
+        let seen = self
+            .anthropic
+            .wait_for(Duration::from_secs(30), |reqs| {
+                reqs.iter().any(|r| r.last_user_text.contains(needle))
+            })
+            .await;
+        assert!(seen, "[{}] the CLI never sent {needle:?}", self.version);
+    }
+
     pub async fn message(&self, id: i64, text: &str) {
         let (status, body) = self
             .app
