@@ -289,6 +289,9 @@ test('a user runs a project with the real Claude Code to completion, answering i
     ['done'],
   );
   assert.equal(done.body.question, null);
+  const logs = await apiCall(app.apiUrl, 'GET', `/api/projects/${projectId}/logs?limit=1000`, undefined, alice.body.access_token);
+  const asked = logs.body.filter((e) => e.message.startsWith('Needs help:'));
+  assert.equal(asked.length, 1, `the owner was asked once: ${asked.map((e) => e.message).join(' | ')}`);
   assert.ok(done.body.cost.prompt_tokens >= 2300, `the supervisor's two decisions are counted: ${JSON.stringify(done.body.cost)}`);
 
   await nav(page, 'Dashboard');
