@@ -528,3 +528,45 @@ async fn lifecycle_pause_stop_and_double_start(version: &'static str) {
     w.stop().await;
 }
 per_version!(lifecycle, lifecycle_pause_stop_and_double_start);
+
+async fn stalled_turn_is_interrupted(version: &'static str) {
+    let llm = llm_with(|_, text| {
+        text.contains("Event: stall").then(|| {
+            MockReply::tool(
+                "send_message",
+                json!({"text": "You seemed stuck. Please finish the step now."}),
+            )
+        })
+    });
+    let Some(w) = World::new(version, Script::new(vec![]), llm).await else {
+        return;
+    };
+    let (status, _) = w
+        .app
+        .put(
+            &format!("/api/agents/{}", w.agent_id),
+            &w.user.access,
+            json!({"stall_timeout_s": 10}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let p = w.project("Stuck", &[("Hang", "")]).await;
+    let id = p["id"].as_i64().expect("id");
+    // The model never answers the step: only the spinner moves.
+    w.anthropic.push_turn(
+        Turn::text("too late")
+            .when_user_contains("step 1 only")
+            .delay(Duration::from_secs(90)),
+    );
+    w.start(id).await;
+    w.wait_log(
+        id,
+        "No output for 10 s while working: interrupting",
+        Duration::from_secs(40),
+    )
+    .await;
+    w.wait_status(id, "completed", RUN).await;
+    assert_eq!(w.prompts_containing("You seemed stuck"), 1);
+    w.stop().await;
+}
+per_version!(stall, stalled_turn_is_interrupted);
