@@ -570,3 +570,60 @@ async fn stalled_turn_is_interrupted(version: &'static str) {
     w.stop().await;
 }
 per_version!(stall, stalled_turn_is_interrupted);
+
+async fn question_answered_by_the_llm(version: &'static str) {
+    let llm = llm_with(|_, text| {
+        (text.contains("Event: question") && text.contains("Postgres"))
+            .then(|| MockReply::tool("answer_prompt", json!({"option": 2})))
+    });
+    let Some(w) = World::new(version, Script::new(vec![]), llm).await else {
+        return;
+    };
+    let p = w.project("Choosy", &[("Pick a database", "")]).await;
+    let id = p["id"].as_i64().expect("id");
+    w.anthropic.push_turn(
+        Turn::ask_user_question(
+            "Which database?",
+            "Database",
+            &[("SQLite", "a file"), ("Postgres", "a server")],
+        )
+        .when_user_contains("step 1 only"),
+    );
+    w.anthropic
+        .push_turn(Turn::text("Going with Postgres. Step done."));
+    w.start(id).await;
+    w.wait_status(id, "completed", RUN).await;
+    let logs = w.logs(id).await.join("\n");
+    assert!(logs.contains("Chose option 2"), "{logs}");
+    // The CLI sent the answer back to the model as the tool's result.
+    let answered = w.anthropic.agent_requests().iter().any(|r| {
+        r.tool_results
+            .iter()
+            .any(|t| t.content.contains("Postgres"))
+    });
+    assert!(answered, "the model got the answer");
+    w.stop().await;
+}
+per_version!(question, question_answered_by_the_llm);
+
+async fn context_full_then_compacted(version: &'static str) {
+    let Some(w) = World::new(version, Script::new(vec![]), Arc::new(agreeable)).await else {
+        return;
+    };
+    let p = w.project("Wordy", &[("Long step", "")]).await;
+    let id = p["id"].as_i64().expect("id");
+    w.anthropic.push_turn(
+        Turn::prompt_too_long(250_000, 200_000)
+            .when_user_contains("step 1 only")
+            .repeat(2),
+    );
+    w.start(id).await;
+    w.wait_status(id, "completed", RUN).await;
+    let logs = w.logs(id).await.join("\n");
+    assert!(
+        logs.contains("Context is full: compacting") || logs.contains("state summary"),
+        "{logs}"
+    );
+    w.stop().await;
+}
+per_version!(context_full, context_full_then_compacted);
