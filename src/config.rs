@@ -42,6 +42,18 @@ pub struct FileConfig {
     pub login_max_failures: usize,
     /// The brute-force window.
     pub login_window_secs: u64,
+    /// Open WebSockets allowed per user (a phone, a laptop and a few tabs).
+    pub ws_max_sockets_per_user: usize,
+    /// Largest WebSocket message a client may send (input, control); larger closes the
+    /// socket with "message too big".
+    pub ws_max_message_bytes: usize,
+    /// A socket with nothing from the client (not even a pong) for this long is closed;
+    /// at least two ping intervals.
+    pub ws_idle_timeout_secs: u64,
+    /// Interval of server pings, which also keep proxies from dropping quiet sockets.
+    pub ws_ping_interval_secs: u64,
+    /// A human's take-over of a terminal ends after this long without input.
+    pub human_idle_timeout_secs: u64,
     /// Bound on one supervising-LLM request.
     pub llm_timeout_secs: u64,
     /// Environment given to every coding CLI (the traffic switches the admin chooses).
@@ -91,6 +103,11 @@ impl Default for FileConfig {
             max_body_bytes: 1024 * 1024,
             login_max_failures: 5,
             login_window_secs: 15 * 60,
+            ws_max_sockets_per_user: 16,
+            ws_max_message_bytes: 64 * 1024,
+            ws_idle_timeout_secs: 60,
+            ws_ping_interval_secs: 20,
+            human_idle_timeout_secs: 120,
             llm_timeout_secs: 60,
             cli_env: default_cli_env(),
             llm_prices: BTreeMap::new(),

@@ -22,6 +22,9 @@ pub const EVENTS: &[&str] = &[
     "Stop",
     "PreCompact",
     "SessionEnd",
+    // Seen in 2.1.x: a permission prompt is shown, and a turn ended on an API error.
+    "PermissionRequest",
+    "StopFailure",
 ];
 
 /// Header carrying the per-session secret.

@@ -45,12 +45,19 @@ impl ProjectEvent {
 pub struct Journal {
     db: SqlitePool,
     tx: broadcast::Sender<ProjectEvent>,
+    /// Held from insert to publish so entries are announced in id order: a live subscriber
+    /// skips ids it already sent, so an entry published after a higher id would be lost.
+    order: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Journal {
     pub fn new(db: SqlitePool) -> Self {
         let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
-        Self { db, tx }
+        Self {
+            db,
+            tx,
+            order: Default::default(),
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<ProjectEvent> {
@@ -65,6 +72,7 @@ impl Journal {
         level: Level,
         message: &str,
     ) -> sqlx::Result<LogEntry> {
+        let _order = self.order.lock().await;
         let entry = logs::insert(&self.db, project_id, instance_id, level, message).await?;
         self.publish(ProjectEvent::Log {
             entry: entry.clone(),

@@ -44,6 +44,8 @@ pub mod tokens;
 pub mod webapp;
 /// The data-dir layout, workspaces from `data-template/`, path confinement.
 pub mod workspace;
+/// Live logs and live terminals over WebSockets, and who is typing into which terminal.
+pub mod ws;
 
 use std::future::Future;
 
@@ -101,13 +103,23 @@ pub enum RuntimeError {
 pub async fn start_controllers(
     state: &mut AppState,
     hook_addr: std::net::SocketAddr,
-    timing: controller::Timing,
-    decide: controller::decide::DecideConfig,
+    options: controller::Options,
     cancel: tokio_util::sync::CancellationToken,
 ) -> Result<std::sync::Arc<controller::Controllers>, RuntimeError> {
+    let controller::Options {
+        timing,
+        decide,
+        autocode_bin,
+    } = options;
+    let autocode_bin = match autocode_bin {
+        Some(path) => path,
+        None => std::env::current_exe().map_err(RuntimeError::Exe)?,
+    };
     let tmux = tmux::Tmux::new(state.layout.root().join("tmux.sock"));
     let (monitor, _task) =
         tmux::Monitor::start(tmux, tmux::MonitorConfig::default(), cancel.child_token()).await?;
+    // Terminal WebSockets read the same live screens the controllers act on.
+    state.monitor = Some(monitor.clone());
     let ip = if hook_addr.ip().is_unspecified() {
         std::net::IpAddr::from([127, 0, 0, 1])
     } else {
@@ -120,12 +132,13 @@ pub async fn start_controllers(
         master: state.master.clone(),
         config: state.config.clone(),
         monitor,
+        human: state.human.clone(),
         hooks: state.hooks.clone(),
         hook_url: format!(
             "http://{}/api/hooks",
             std::net::SocketAddr::new(ip, hook_addr.port())
         ),
-        autocode_bin: std::env::current_exe().map_err(RuntimeError::Exe)?,
+        autocode_bin,
         timing,
         decide,
     };
@@ -151,8 +164,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Upgraded sockets are not connections graceful shutdown waits for; they are told to
+    // close ("server shutting down") when shutdown begins.
+    let sockets = state.ws.shutdown.clone();
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            sockets.cancel();
+        })
         .await
 }

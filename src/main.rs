@@ -40,6 +40,9 @@ enum Command {
     /// Debug the screen classifier.
     #[command(subcommand)]
     Screen(ScreenCommand),
+    /// Run by the coding CLI's hooks: forwards one event (JSON on stdin) to the daemon.
+    #[command(hide = true)]
+    Hook,
 }
 
 #[derive(Subcommand)]
@@ -116,20 +119,43 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
             println!("{value}");
             Ok(())
         }
+        Command::Hook => {
+            // A hook must never fail or block the CLI: report problems and exit 0.
+            let mut input = Vec::new();
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(std::io::stdin().lock(), 1 << 20),
+                &mut input,
+            )?;
+            if let Err(e) = autocode::hooks::forward_from_stdin(&input).await {
+                eprintln!("autocode hook: {e}");
+            }
+            Ok(())
+        }
     }
 }
 
 async fn serve(data_dir: PathBuf, listen: SocketAddr) -> Result<(), AnyError> {
     let config = Config::load(data_dir, listen)?;
-    let state = autocode::open_state(config).await?;
+    let mut state = autocode::open_state(config).await?;
     autocode::ensure_admin(&state, std::env::var("AUTOCODE_ADMIN_PASSWORD").ok()).await?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let controllers = autocode::start_controllers(
+        &mut state,
+        listener.local_addr()?,
+        Default::default(),
+        cancel.clone(),
+    )
+    .await?;
     tracing::info!(
         "AutoCode {} listening on http://{}",
         env!("CARGO_PKG_VERSION"),
         listener.local_addr()?
     );
     autocode::serve(listener, state, shutdown_signal()).await?;
+    // Loops stop; the coding CLIs keep running in tmux for the next start to re-adopt.
+    controllers.shutdown().await;
+    cancel.cancel();
     tracing::info!("shut down cleanly");
     Ok(())
 }

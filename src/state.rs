@@ -10,8 +10,10 @@ use crate::hooks::Hooks;
 use crate::journal::Journal;
 use crate::login_guard::LoginGuard;
 use crate::secrets::MasterKey;
+use crate::tmux::Monitor;
 use crate::tokens::TokenKeys;
 use crate::workspace::Layout;
+use crate::ws::{HumanControl, WsState};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -25,6 +27,12 @@ pub struct AppState {
     pub hooks: Arc<Hooks>,
     /// The controller registry; `None` in processes that only manage accounts (the CLI).
     pub controllers: Option<Arc<Controllers>>,
+    /// The live screens of every pane; None until the daemon has started its tmux server
+    /// (terminal sockets then show "no terminal is running").
+    pub monitor: Option<Monitor>,
+    /// Which projects a human is typing into; the controller stays silent on those.
+    pub human: HumanControl,
+    pub ws: WsState,
 }
 
 impl AppState {
@@ -33,8 +41,14 @@ impl AppState {
             config.file.login_max_failures,
             std::time::Duration::from_secs(config.file.login_window_secs),
         );
+        let human = HumanControl::new(std::time::Duration::from_secs(
+            config.file.human_idle_timeout_secs,
+        ));
         Self {
             journal: Journal::new(db.clone()),
+            monitor: None,
+            human,
+            ws: WsState::default(),
             tokens: Arc::new(TokenKeys::new(&master)),
             db,
             config: Arc::new(config),

@@ -47,9 +47,19 @@ impl Default for Timing {
             max_restarts: 3,
             restart_window: Duration::from_secs(600),
             api_error_backoff: Duration::from_secs(5),
-            quiet_turn_grace: Duration::from_secs(3),
+            quiet_turn_grace: Duration::from_secs(10),
         }
     }
+}
+
+/// How the controllers are set up; the defaults are production's.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub timing: Timing,
+    pub decide: decide::DecideConfig,
+    /// The `autocode` binary the CLI's hooks run; this process's own binary by default
+    /// (tests, whose process is the test harness, name the real one).
+    pub autocode_bin: Option<PathBuf>,
 }
 
 /// What every controller loop shares.
@@ -60,6 +70,8 @@ pub struct Deps {
     pub master: Arc<MasterKey>,
     pub config: Arc<Config>,
     pub monitor: Monitor,
+    /// Projects a human has taken over from the web terminal: send nothing to their panes.
+    pub human: crate::ws::HumanControl,
     pub hooks: Arc<Hooks>,
     /// Where `autocode hook` posts events (the daemon's own loopback address).
     pub hook_url: String,

@@ -176,6 +176,7 @@ impl Controllers {
             }
         }
         self.deps.hooks.unregister(project.id);
+        self.deps.human.release_any(project.id);
         if let Some(id) = db::instances::running_for_project(&self.deps.db, project.id).await? {
             db::instances::finish(&self.deps.db, id, "stopped").await?;
         }

@@ -65,6 +65,8 @@ pub struct Run {
     pub(super) paused: bool,
     /// Set by a `wait` action: look at the CLI again after this long.
     pub(super) wait_request: Option<std::time::Duration>,
+    /// The last resumed start failed: the next restart starts a fresh conversation.
+    pub(super) fresh_restart: bool,
 }
 
 impl Run {
@@ -91,6 +93,7 @@ impl Run {
             user_dir: PathBuf::new(),
             paused: false,
             wait_request: None,
+            fresh_restart: false,
         }
     }
 

@@ -229,23 +229,25 @@ impl CliSession {
         Ok(())
     }
 
-    /// Chooses a numbered menu option by typing its digit, and checks that the menu went
-    /// away: a digit typed while the menu is still being drawn can be ignored, so it is
-    /// typed again (at most twice more).
+    /// Chooses a numbered menu option by typing its digit. A digit typed while the menu
+    /// is still being drawn is ignored by the CLI, so the menu must have been on screen for
+    /// a moment first, and the answer is checked: if the same menu is still there, the
+    /// digit is typed again (at most twice more); once the menu is gone it never is.
     pub async fn choose(&self, option: u32) -> Result<(), SessionError> {
         let digit = u8::try_from(option)
             .ok()
             .filter(|d| *d <= 9)
             .ok_or(SessionError::NotReady(State::Question))?;
-        let before = self.observed();
+        let menu = |o: &Observed| matches!(o.state(), State::Permission | State::Question);
+        let settle = self.observed().since + MENU_SETTLE;
+        tokio::time::sleep_until(settle).await;
         for _ in 0..3 {
             self.press(Key::Digit(digit)).await?;
-            let moved = self
-                .wait_for(Duration::from_millis(1500), |o| {
-                    o.seq != before.seq || !matches!(o.state(), State::Permission | State::Question)
-                })
-                .await;
-            if moved.is_some() || !matches!(before.state(), State::Permission | State::Question) {
+            if self
+                .wait_for(Duration::from_millis(1500), |o| !menu(o))
+                .await
+                .is_some()
+            {
                 return Ok(());
             }
             tracing::warn!(pane = %self.pane, option, "menu answer not taken; typing it again");
@@ -316,6 +318,29 @@ pub fn key_named(name: &str) -> Option<Key> {
     })
 }
 
+/// Whether the CLI has shown anything for the last submitted prompt: a line of its own
+/// (assistant text `●`, a tool row or result `⎿`, a turn summary `✻`) below the last
+/// echoed prompt. A frame between submit and the first token has none, though it can look
+/// idle. When no echoed prompt is on screen (scrolled away, compacted) it cannot be told,
+/// and this says yes rather than hold the controller up.
+pub fn turn_has_output(screen: &str) -> bool {
+    let lines: Vec<&str> = screen.lines().collect();
+    // The echo uses a plain space after the glyph; the input box uses a no-break space.
+    let Some(echo) = lines.iter().rposition(|l| l.starts_with("\u{276f} ")) else {
+        return true;
+    };
+    lines[echo + 1..]
+        .iter()
+        .take_while(|l| !l.starts_with("\u{2500}\u{2500}\u{2500}"))
+        .any(|l| {
+            let t = l.trim_start();
+            t.starts_with('\u{25cf}') || t.starts_with('\u{23bf}') || t.starts_with('\u{273b}')
+        })
+}
+
+/// How long a menu must have been on screen before a digit answers it.
+const MENU_SETTLE: Duration = Duration::from_millis(400);
+
 /// Where a user's CLI configuration and per-session settings live.
 pub fn user_cli_paths(user_dir: &std::path::Path, slug: &str) -> (PathBuf, PathBuf) {
     (
@@ -350,6 +375,7 @@ async fn watch_pane(
     };
     let mut publish = |change: Option<crate::screen::StateChange>, last_output: Instant| {
         if let Some(change) = change {
+            tracing::trace!(%pane, state = %change.state, screen = %monitor.screens().text(pane).unwrap_or_default(), "state change");
             seq += 1;
             tracing::debug!(%pane, state = %change.state, "CLI state");
             tx.send_replace(Observed {
@@ -397,3 +423,24 @@ async fn watch_pane(
 
 /// Hook events the controller reacts to, beside the screen.
 pub type HookStream = mpsc::Receiver<HookEvent>;
+
+#[cfg(test)]
+mod tests {
+    use super::turn_has_output;
+
+    #[test]
+    fn output_below_the_last_echo_is_evidence_of_a_turn() {
+        let box_ =
+            "\u{2500}\u{2500}\u{2500}\u{2500}\n\u{276f}\u{a0}\n\u{2500}\u{2500}\u{2500}\u{2500}";
+        let waiting =
+            format!("\u{276f} old\n\u{25cf} old reply\n\n\u{276f} do step 2\n  details\n\n{box_}");
+        assert!(
+            !turn_has_output(&waiting),
+            "only the previous turn has output"
+        );
+        let replied =
+            format!("\u{276f} do step 2\n\n\u{25cf} Done.\n\n\u{273b} Worked for 2s\n\n{box_}");
+        assert!(turn_has_output(&replied));
+        assert!(turn_has_output(&format!("no echo at all\n{box_}")));
+    }
+}

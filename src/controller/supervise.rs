@@ -58,7 +58,8 @@ impl Run {
             self.check_cancel()?;
             let observed = self.session()?.observed();
             match observed.state() {
-                State::Idle => return Ok(()),
+                // After an API error the CLI is back at its prompt and takes input.
+                State::Idle | State::ApiError => return Ok(()),
                 State::IdleWithInput => {
                     // Leftover text (e.g. a prompt put back by an interrupt) would be glued
                     // to ours; one Ctrl-C clears the box.
@@ -68,6 +69,9 @@ impl Run {
                 State::ApiKeyDialog => self.choose(MenuAction::AcceptApiKey, 1).await?,
                 State::BypassDialog => self.choose(MenuAction::AcceptBypass, 2).await?,
                 State::Exited | State::SetupError => {
+                    // A resumed conversation that cannot be loaded (e.g. the CLI was killed
+                    // before it saved it) makes the CLI exit at once: start afresh instead.
+                    self.fresh_restart = true;
                     self.restart_cli("the CLI exited before it was ready")
                         .await?
                 }
@@ -198,6 +202,8 @@ impl Run {
         // After a fresh send the turn is only over once work was seen (or a grace period
         // passed); a re-adopted step may already be over.
         let mut saw_work = !just_sent;
+        // The CLI's Stop hook arrived for the current message.
+        let mut stop_seen = false;
         let mut handled_seq = None;
         let mut repeats = Repeats::default();
         let mut compacted = false;
@@ -214,10 +220,17 @@ impl Run {
                 handled_seq != Some(observed.seq) && wake_at.is_none_or(|w| Instant::now() >= w);
             if fresh && !self.paused {
                 let grace = self.deps.timing.quiet_turn_grace;
-                let turn_over = saw_work || sent_at.elapsed() >= grace;
+                // Over means: work was seen and the CLI says so (its Stop hook) or its output
+                // for our message is on screen. A frame between submit and the first token
+                // looks idle but shows nothing below the echoed prompt yet.
+                let evidence =
+                    stop_seen || super::session::turn_has_output(&self.session()?.screen_text());
+                let turn_over = (saw_work && evidence) || sent_at.elapsed() >= grace;
                 let mut acted = true;
                 match state {
-                    State::Idle if turn_over => {
+                    // Text left in the box (a stray key, a put-back prompt) does not make the
+                    // turn any less over.
+                    State::Idle | State::IdleWithInput if turn_over => {
                         if compacted {
                             compacted = false;
                             let project = self.project().await?;
@@ -238,7 +251,7 @@ impl Run {
                             saw_work = false;
                         }
                     }
-                    State::Idle => acted = false,
+                    State::Idle | State::IdleWithInput => acted = false,
                     State::Permission => {
                         if let Some(end) = self.handle_permission(index, &mut repeats).await? {
                             return Ok(end);
@@ -269,6 +282,9 @@ impl Run {
                         self.resend_step(index).await?;
                         sent_at = Instant::now();
                         saw_work = false;
+                        // A new session numbers its states afresh.
+                        handled_seq = None;
+                        continue;
                     }
                     State::TrustDialog => self.choose(MenuAction::AcceptTrust, 1).await?,
                     State::ApiKeyDialog => self.choose(MenuAction::AcceptApiKey, 1).await?,
@@ -278,7 +294,15 @@ impl Run {
                 if acted {
                     handled_seq = Some(observed.seq);
                     wake_at = None;
+                    // Acting took time and may have changed the screen: look again before
+                    // sleeping on a state that is no longer current.
+                    continue;
                 }
+            }
+            // A Wait action asks to look again later even if nothing changes.
+            if let Some(w) = self.take_wait() {
+                wake_at = Some(Instant::now() + w);
+                handled_seq = None;
             }
             // Sleep until something happens.
             let stall_after =
@@ -303,8 +327,11 @@ impl Run {
                         sent_at = Instant::now();
                         saw_work = false;
                     }
-                    if wake_at.is_some_and(|w| Instant::now() >= w) {
+                    // The wait is over, or a quiet turn's grace ran out: look again at the
+                    // same screen.
+                    if wake_at.is_some_and(|w| Instant::now() >= w) || grace_at.is_some_and(|g| Instant::now() >= g) {
                         handled_seq = None;
+                        saw_work |= grace_at.is_some();
                     }
                 }
                 cmd = self.inbox.recv() => {
@@ -327,13 +354,19 @@ impl Run {
                     }
                 }
                 Some(ev) = recv_opt(&mut self.hook_events) => {
+                    // The CLI's own word that the turn ended backs up the screen: a turn too
+                    // quick for any working frame to be seen still counts.
+                    match ev.name.as_str() {
+                        "Stop" | "StopFailure" => {
+                            saw_work = true;
+                            stop_seen = true;
+                            handled_seq = None;
+                        }
+                        "UserPromptSubmit" => stop_seen = false,
+                        _ => {}
+                    }
                     self.on_hook(ev).await?;
                 }
-            }
-            // A Wait action asks to look again later even if nothing changes.
-            if let Some(w) = self.take_wait() {
-                wake_at = Some(Instant::now() + w);
-                handled_seq = None;
             }
         }
     }
@@ -554,10 +587,14 @@ impl Run {
             crate::profile::Profile::builtin(&self.agent().cli.0.profile)
                 .map_err(|e| Halt::Setup(e.to_string()))?,
         );
-        let resume = project
-            .cli_session_id
-            .clone()
-            .map_or(Resume::Continue, Resume::Session);
+        let resume = if std::mem::take(&mut self.fresh_restart) {
+            Resume::Fresh
+        } else {
+            project
+                .cli_session_id
+                .clone()
+                .map_or(Resume::Continue, Resume::Session)
+        };
         self.launch(&name, profile, resume).await
     }
 
@@ -624,8 +661,32 @@ impl Run {
         }
     }
 
-    /// While a person types in the terminal, the controller sends nothing.
+    /// While a person has taken over the terminal, the controller sends nothing; it waits
+    /// until they release it (or their idle timeout does).
     async fn wait_for_human_release(&self) -> Result<(), Halt> {
+        let human = &self.deps.human;
+        if !human.is_human_in_control(self.project_id) {
+            return Ok(());
+        }
+        self.log(
+            Level::Info,
+            "Waiting: a person is in control of the terminal",
+        )
+        .await;
+        let mut changes = human.subscribe();
+        while human.is_human_in_control(self.project_id) {
+            tokio::select! {
+                () = self.cancel.cancelled() => return Err(Halt::Cancelled),
+                _ = changes.recv() => {}
+                // The holder's idle timeout ends control without an announcement.
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+        self.log(
+            Level::Info,
+            "The terminal was released; the controller continues",
+        )
+        .await;
         Ok(())
     }
 

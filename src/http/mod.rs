@@ -10,6 +10,7 @@ pub mod extract;
 pub mod keys;
 pub mod projects;
 pub mod users;
+pub mod ws;
 
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -75,6 +76,7 @@ fn routes() -> Vec<Route> {
     all.extend(projects::routes());
     all.extend(control::routes());
     all.extend(keys::routes());
+    all.extend(ws::routes());
     all
 }
 

@@ -22,6 +22,6 @@ pub use error::TmuxError;
 pub use input::{Key, SubmitCheck, SubmitOptions, SubmitOutcome};
 pub use monitor::{MONITOR_SESSION, Monitor, MonitorConfig};
 pub use names::{PaneId, SessionName, WindowId};
-pub use screens::{ScreenEvent, Screens};
+pub use screens::{ScreenEvent, Screens, Snapshot};
 pub use server::{DEFAULT_CALL_TIMEOUT, Tmux};
 pub use session::{PaneInfo, SessionSpec};

@@ -17,8 +17,14 @@ use super::PaneId;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScreenEvent {
     /// Raw bytes the pane's program wrote, already applied to the screen (for terminal
-    /// streaming).
-    Output { pane: PaneId, bytes: Arc<[u8]> },
+    /// streaming). `seq` is the pane's output counter after these bytes: a consumer that
+    /// started from a [`Snapshot`] skips events with `seq <= snapshot.seq`, and a gap in
+    /// the sequence means bytes were missed (or the screen was resynced).
+    Output {
+        pane: PaneId,
+        seq: u64,
+        bytes: Arc<[u8]>,
+    },
     /// The pane's screen changed (after output, or after a resync from `capture-pane`).
     ScreenChanged { pane: PaneId },
     /// The pane's program ended (`status` is its exit code when tmux knows it), or the pane
@@ -37,6 +43,18 @@ struct PaneScreen {
     /// When the screen was last compared with `capture-pane`; None after new output.
     checked_at: Option<Instant>,
     exited: bool,
+}
+
+/// A pane's screen redrawn as escape sequences, with the output counter it reflects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub seq: u64,
+    pub rows: u16,
+    pub cols: u16,
+    /// Resets the terminal and redraws the screen (colours, attributes, cursor, input
+    /// modes) on a terminal of this size.
+    pub data: String,
+    pub exited: bool,
 }
 
 /// Registry of pane screens. Cheap to clone; all clones share the same screens.
@@ -119,6 +137,30 @@ impl Screens {
         self.with_screen(pane, |s| s.contents_formatted().into_bytes())
     }
 
+    /// The formatted screen and the output counter it reflects, read under one lock so that
+    /// a consumer can continue exactly after it with [`ScreenEvent::Output`] bytes.
+    pub fn snapshot(&self, pane: PaneId) -> Option<Snapshot> {
+        self.lock().get(&pane).map(|p| {
+            let screen = p.parser.screen();
+            let (rows, cols) = screen.size();
+            // RIS first so a terminal that already shows something starts clean; the
+            // alternate screen is entered before drawing so that later output leaving it
+            // behaves as it does in tmux.
+            let mut data = String::from("\x1bc");
+            if screen.alternate_screen() {
+                data.push_str("\x1b[?1049h");
+            }
+            data.push_str(&screen.state_formatted());
+            Snapshot {
+                seq: p.seq,
+                rows: rows.get(),
+                cols: cols.get(),
+                data,
+                exited: p.exited,
+            }
+        })
+    }
+
     /// Whether the pane's program has ended (None for an unknown pane).
     pub fn is_exited(&self, pane: PaneId) -> Option<bool> {
         self.lock().get(&pane).map(|p| p.exited)
@@ -164,11 +206,21 @@ impl Screens {
 
     /// Follows a pane resize. The emulator does not reflow lines the way tmux does; the
     /// next quiet check replaces the screen with tmux's own.
+    /// A terminal streaming this pane's bytes has the old size, so the output counter skips
+    /// a number: such viewers take a new snapshot (at the new size).
     pub(crate) fn resize(&self, pane: PaneId, rows: u16, cols: u16) {
         let (rows, cols) = size(rows, cols);
-        if let Some(screen) = self.lock().get_mut(&pane) {
-            screen.parser.screen_mut().set_size(rows, cols);
-            screen.checked_at = None;
+        let resized = match self.lock().get_mut(&pane) {
+            Some(screen) => {
+                screen.parser.screen_mut().set_size(rows, cols);
+                screen.checked_at = None;
+                screen.seq += 1;
+                true
+            }
+            None => false,
+        };
+        if resized {
+            self.emit(ScreenEvent::ScreenChanged { pane });
         }
     }
 
@@ -178,7 +230,7 @@ impl Screens {
 
     /// Applies output from the control client. Output of untracked panes is ignored.
     pub(crate) fn apply_output(&self, pane: PaneId, bytes: Vec<u8>) {
-        {
+        let seq = {
             let mut panes = self.lock();
             let Some(screen) = panes.get_mut(&pane) else {
                 return;
@@ -187,9 +239,11 @@ impl Screens {
             screen.seq += 1;
             screen.last_output = Instant::now();
             screen.checked_at = None;
-        }
+            screen.seq
+        };
         self.emit(ScreenEvent::Output {
             pane,
+            seq,
             bytes: bytes.into(),
         });
         self.emit(ScreenEvent::ScreenChanged { pane });
@@ -219,6 +273,9 @@ impl Screens {
                 || screen.parser.screen().size() != captured.screen().size();
             if differs {
                 screen.parser = captured;
+                // Byte streams continued from an older snapshot no longer add up to this
+                // screen; the skipped number tells them to take a new snapshot.
+                screen.seq += 1;
             }
             differs
         };
@@ -349,6 +406,46 @@ mod tests {
         let stale = screen_from_capture(b"stale\n", 3, 10, (0, 0), false, true, 0);
         assert!(!screens.resync(PaneId(1), seq, stale));
         assert!(screens.text(PaneId(1)).unwrap().contains('!'));
+    }
+
+    #[test]
+    fn a_snapshot_and_the_output_after_it_add_up_to_the_screen() {
+        let screens = Screens::new(16, 0);
+        screens.track(PaneId(1), 5, 20);
+        let mut events = screens.subscribe();
+        screens.apply_output(PaneId(1), b"\x1b[32mgreen\x1b[0m\r\n".to_vec());
+        let snap = screens.snapshot(PaneId(1)).unwrap();
+        assert_eq!(
+            (snap.seq, snap.rows, snap.cols, snap.exited),
+            (1, 5, 20, false)
+        );
+        screens.apply_output(PaneId(1), b"after".to_vec());
+        // A viewer replays the snapshot, then only the output numbered after it.
+        let size = |n| NonZeroU16::new(n).unwrap();
+        let mut viewer = vt100::Parser::new(size(5), size(20), 0);
+        viewer.process(b"leftover junk");
+        viewer.process(snap.data.as_bytes());
+        while let Ok(event) = events.try_recv() {
+            if let ScreenEvent::Output { seq, bytes, .. } = event
+                && seq > snap.seq
+            {
+                viewer.process(&bytes);
+            }
+        }
+        assert_eq!(
+            screen_rows(viewer.screen()),
+            screens.rows(PaneId(1)).unwrap()
+        );
+        assert_eq!(
+            viewer.screen().cell(0, 0).unwrap().fgcolor(),
+            vt100::Color::Idx(2)
+        );
+        assert_eq!(viewer.screen().cursor_position(), (1, 5));
+        // A resync that replaces the screen skips a number, so viewers know to redraw.
+        let seq = screens.seq(PaneId(1)).unwrap();
+        let captured = screen_from_capture(b"other\n", 5, 20, (0, 0), false, true, 0);
+        assert!(screens.resync(PaneId(1), seq, captured));
+        assert_eq!(screens.seq(PaneId(1)), Some(seq + 1));
     }
 
     #[test]

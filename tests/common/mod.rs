@@ -69,10 +69,14 @@ impl TestApp {
             .await
             .expect("admin");
         let cancel = tokio_util::sync::CancellationToken::new();
-        let controllers =
-            autocode::start_controllers(&mut state, addr, timing, fast_decide(), cancel.clone())
-                .await
-                .expect("controllers");
+        let options = autocode::controller::Options {
+            timing,
+            decide: fast_decide(),
+            autocode_bin: Some(env!("CARGO_BIN_EXE_autocode").into()),
+        };
+        let controllers = autocode::start_controllers(&mut state, addr, options, cancel.clone())
+            .await
+            .expect("controllers");
         let (tx, rx) = oneshot::channel();
         let handle = tokio::spawn(autocode::serve(listener, state.clone(), async {
             let _ = rx.await;
@@ -89,6 +93,16 @@ impl TestApp {
             shutdown: Some(tx),
             handle: Some(handle),
         }
+    }
+
+    /// Stops this daemon (leaving its CLIs in tmux) and starts a new one on the same data
+    /// dir, as a systemd restart would.
+    pub async fn restart(self) -> TestApp {
+        let dir = self.data_dir.clone();
+        let tmp = self.stop_keeping_tmux().await;
+        let mut app = Self::start_in(&dir, FileConfig::default()).await;
+        app._tmp = tmp;
+        app
     }
 
     /// Graceful shutdown, and the test's tmux server goes too.

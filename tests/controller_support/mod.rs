@@ -48,7 +48,7 @@ pub fn offers(request: &Value, tool: &str) -> bool {
 /// A supervisor that approves every menu with option 1 and calls every finished turn done.
 pub fn agreeable(request: &Value) -> MockReply {
     let text = last_user_text(request);
-    if text.contains("asks permission") || text.contains("asks a question") {
+    if text.contains("Event: permission") || text.contains("Event: question") {
         MockReply::tool("answer_prompt", json!({"option": 1}))
     } else {
         MockReply::tool(
@@ -62,10 +62,25 @@ pub fn agreeable(request: &Value) -> MockReply {
 impl World {
     /// `None` when the CLI release is not installed and the test is to be skipped.
     pub async fn new(version: &str, script: Script, llm: LlmHandler) -> Option<World> {
+        Self::new_with(
+            version,
+            script,
+            llm,
+            autocode::config::FileConfig::default(),
+        )
+        .await
+    }
+
+    pub async fn new_with(
+        version: &str,
+        script: Script,
+        llm: LlmHandler,
+        file: autocode::config::FileConfig,
+    ) -> Option<World> {
         let claude = claude_binary_for_test(version).expect("Claude Code install")?;
         let anthropic = MockAnthropic::start(script).await.expect("mock anthropic");
         let llm = MockLlm::start(move |r| llm(r)).await.expect("mock llm");
-        let app = TestApp::start().await;
+        let app = TestApp::start_with(file).await;
         let admin = app.admin().await;
         let user = app.user(&admin, "alice").await;
         let agent_id = create_agent(&app, &user, &anthropic, &llm, &claude, json!({})).await;
@@ -197,6 +212,67 @@ impl World {
 
     pub async fn stop(self) {
         self.app.stop().await;
+    }
+
+    /// Restarts the daemon on the same data dir, as systemd would: the CLIs keep running.
+    pub async fn restart_daemon(self) -> World {
+        let World {
+            app,
+            anthropic,
+            llm,
+            user,
+            agent_id,
+            claude,
+            version,
+        } = self;
+        let app = app.restart().await;
+        World {
+            app,
+            anthropic,
+            llm,
+            user,
+            agent_id,
+            claude,
+            version,
+        }
+    }
+
+    /// The pid of the CLI in the project's pane.
+    pub fn cli_pid(&self, project: &Value) -> u32 {
+        let sock = self.app.data_dir.join("tmux.sock");
+        let out = std::process::Command::new("tmux")
+            .arg("-S")
+            .arg(&sock)
+            .args([
+                "display-message",
+                "-p",
+                "-t",
+                project["tmux_session"].as_str().expect("session"),
+                "#{pane_pid}",
+            ])
+            .output()
+            .expect("tmux display");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("pane pid")
+    }
+
+    pub async fn wait_log(&self, id: i64, needle: &str, timeout: Duration) -> Vec<String> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let logs = self.logs(id).await;
+            if logs.iter().any(|l| l.contains(needle)) {
+                return logs;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "[{}] no log line with {needle:?}:\n{}",
+                self.version,
+                logs.join("\n")
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 }
 

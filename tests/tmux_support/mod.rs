@@ -1,4 +1,5 @@
 //! A private tmux server per test: own socket in a temp dir, killed (only it) on drop.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::process::Command;

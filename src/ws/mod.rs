@@ -1,0 +1,40 @@
+//! Live project streams over WebSockets: `/logs` (the journal, resumable by id) and
+//! `/terminal` (the pane's screen and output, with take-over). The protocol is in
+//! [`protocol`] and `docs/websocket-protocol.md`; the HTTP side (authentication before
+//! the upgrade, origin check, routes) is `crate::http::ws`. This module owns what the
+//! connections share: tickets, the per-user socket cap, the terminal fan-out and the
+//! registry of humans in control, which the controller must consult before typing.
+
+pub mod conn;
+pub mod hub;
+pub mod human;
+pub mod logs;
+pub mod protocol;
+pub mod sockets;
+pub mod terminal;
+pub mod tickets;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio_util::sync::CancellationToken;
+
+pub use human::{Holder, HumanControl};
+
+/// State shared by every WebSocket connection. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct WsState {
+    pub tickets: Arc<tickets::Tickets>,
+    pub sockets: sockets::OpenSockets,
+    pub terminals: hub::TerminalHub,
+    /// Cancelling it closes every socket ("server shutting down") and stops the fan-out.
+    pub shutdown: CancellationToken,
+    next_connection: Arc<AtomicU64>,
+}
+
+impl WsState {
+    /// A process-unique id for a connection (take-over is bound to one connection).
+    pub fn connection_id(&self) -> u64 {
+        self.next_connection.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
