@@ -627,3 +627,87 @@ async fn context_full_then_compacted(version: &'static str) {
     w.stop().await;
 }
 per_version!(context_full, context_full_then_compacted);
+
+#[tokio::test]
+async fn two_users_run_at_once_and_see_only_their_own() {
+    let Some(w) = World::new(VERSIONS[0], Script::new(vec![]), Arc::new(agreeable)).await else {
+        return;
+    };
+    let admin = w.app.admin().await;
+    let bob = w.app.user(&admin, "bob").await;
+    let bob_agent =
+        controller_support::create_agent(&w.app, &bob, &w.anthropic, &w.llm, &w.claude, json!({}))
+            .await;
+    let alice_p = w.project("Alice Site", &[("Alice step", "")]).await;
+    let (status, bob_p) = w
+        .app
+        .post(
+            &format!("/api/agents/{bob_agent}/projects"),
+            &bob.access,
+            json!({"name": "Bob Site", "implementation_plan": [{"title": "Bob step"}]}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{bob_p}");
+    let (a, b) = (
+        alice_p["id"].as_i64().expect("id"),
+        bob_p["id"].as_i64().expect("id"),
+    );
+    w.start(a).await;
+    let (status, _) = w
+        .app
+        .post(&format!("/api/projects/{b}/start"), &bob.access, json!({}))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    w.wait_status(a, "completed", RUN).await;
+    eventually_completed(&w, &bob, b).await;
+    for (token, theirs) in [(&w.user.access, b), (&bob.access, a)] {
+        for path in [
+            format!("/api/projects/{theirs}"),
+            format!("/api/projects/{theirs}/logs"),
+        ] {
+            assert_eq!(
+                w.app.get(&path, token).await.0,
+                reqwest::StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        let (status, _) = w
+            .app
+            .post(&format!("/api/projects/{theirs}/stop"), token, json!({}))
+            .await;
+        assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
+    }
+    let (_, bobs) = w.app.get("/api/projects", &bob.access).await;
+    assert_eq!(bobs.as_array().map(Vec::len), Some(1));
+    assert_eq!(bobs[0]["name"], "Bob Site");
+    // Each CLI ran in its owner's directory, with its owner's home.
+    assert!(
+        alice_p["workspace_path"]
+            .as_str()
+            .expect("ws")
+            .contains("/users/alice/")
+    );
+    assert!(
+        bob_p["workspace_path"]
+            .as_str()
+            .expect("ws")
+            .contains("/users/bob/")
+    );
+    w.stop().await;
+}
+
+async fn eventually_completed(w: &World, who: &common::Session, id: i64) {
+    let deadline = tokio::time::Instant::now() + RUN;
+    loop {
+        let (_, p) = w.app.get(&format!("/api/projects/{id}"), &who.access).await;
+        if p["status"] == "completed" {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "project {id} is {}",
+            p["status"]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
