@@ -528,3 +528,186 @@ async fn lifecycle_pause_stop_and_double_start(version: &'static str) {
     w.stop().await;
 }
 per_version!(lifecycle, lifecycle_pause_stop_and_double_start);
+
+async fn stalled_turn_is_interrupted(version: &'static str) {
+    let llm = llm_with(|_, text| {
+        text.contains("Event: stall").then(|| {
+            MockReply::tool(
+                "send_message",
+                json!({"text": "You seemed stuck. Please finish the step now."}),
+            )
+        })
+    });
+    let Some(w) = World::new(version, Script::new(vec![]), llm).await else {
+        return;
+    };
+    let (status, _) = w
+        .app
+        .put(
+            &format!("/api/agents/{}", w.agent_id),
+            &w.user.access,
+            json!({"stall_timeout_s": 10}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let p = w.project("Stuck", &[("Hang", "")]).await;
+    let id = p["id"].as_i64().expect("id");
+    // The model never answers the step: only the spinner moves.
+    w.anthropic.push_turn(
+        Turn::text("too late")
+            .when_user_contains("step 1 only")
+            .delay(Duration::from_secs(90)),
+    );
+    w.start(id).await;
+    w.wait_log(
+        id,
+        "No output for 10 s while working: interrupting",
+        Duration::from_secs(40),
+    )
+    .await;
+    w.wait_status(id, "completed", RUN).await;
+    assert_eq!(w.prompts_containing("You seemed stuck"), 1);
+    w.stop().await;
+}
+per_version!(stall, stalled_turn_is_interrupted);
+
+async fn question_answered_by_the_llm(version: &'static str) {
+    let llm = llm_with(|_, text| {
+        (text.contains("Event: question") && text.contains("Postgres"))
+            .then(|| MockReply::tool("answer_prompt", json!({"option": 2})))
+    });
+    let Some(w) = World::new(version, Script::new(vec![]), llm).await else {
+        return;
+    };
+    let p = w.project("Choosy", &[("Pick a database", "")]).await;
+    let id = p["id"].as_i64().expect("id");
+    w.anthropic.push_turn(
+        Turn::ask_user_question(
+            "Which database?",
+            "Database",
+            &[("SQLite", "a file"), ("Postgres", "a server")],
+        )
+        .when_user_contains("step 1 only"),
+    );
+    w.anthropic
+        .push_turn(Turn::text("Going with Postgres. Step done."));
+    w.start(id).await;
+    w.wait_status(id, "completed", RUN).await;
+    let logs = w.logs(id).await.join("\n");
+    assert!(logs.contains("Chose option 2"), "{logs}");
+    // The CLI sent the answer back to the model as the tool's result.
+    let answered = w.anthropic.agent_requests().iter().any(|r| {
+        r.tool_results
+            .iter()
+            .any(|t| t.content.contains("Postgres"))
+    });
+    assert!(answered, "the model got the answer");
+    w.stop().await;
+}
+per_version!(question, question_answered_by_the_llm);
+
+async fn context_full_then_compacted(version: &'static str) {
+    let Some(w) = World::new(version, Script::new(vec![]), Arc::new(agreeable)).await else {
+        return;
+    };
+    let p = w.project("Wordy", &[("Long step", "")]).await;
+    let id = p["id"].as_i64().expect("id");
+    w.anthropic.push_turn(
+        Turn::prompt_too_long(250_000, 200_000)
+            .when_user_contains("step 1 only")
+            .repeat(2),
+    );
+    w.start(id).await;
+    w.wait_status(id, "completed", RUN).await;
+    let logs = w.logs(id).await.join("\n");
+    assert!(
+        logs.contains("Context is full: compacting") || logs.contains("state summary"),
+        "{logs}"
+    );
+    w.stop().await;
+}
+per_version!(context_full, context_full_then_compacted);
+
+#[tokio::test]
+async fn two_users_run_at_once_and_see_only_their_own() {
+    let Some(w) = World::new(VERSIONS[0], Script::new(vec![]), Arc::new(agreeable)).await else {
+        return;
+    };
+    let admin = w.app.admin().await;
+    let bob = w.app.user(&admin, "bob").await;
+    let bob_agent =
+        controller_support::create_agent(&w.app, &bob, &w.anthropic, &w.llm, &w.claude, json!({}))
+            .await;
+    let alice_p = w.project("Alice Site", &[("Alice step", "")]).await;
+    let (status, bob_p) = w
+        .app
+        .post(
+            &format!("/api/agents/{bob_agent}/projects"),
+            &bob.access,
+            json!({"name": "Bob Site", "implementation_plan": [{"title": "Bob step"}]}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{bob_p}");
+    let (a, b) = (
+        alice_p["id"].as_i64().expect("id"),
+        bob_p["id"].as_i64().expect("id"),
+    );
+    w.start(a).await;
+    let (status, _) = w
+        .app
+        .post(&format!("/api/projects/{b}/start"), &bob.access, json!({}))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    w.wait_status(a, "completed", RUN).await;
+    eventually_completed(&w, &bob, b).await;
+    for (token, theirs) in [(&w.user.access, b), (&bob.access, a)] {
+        for path in [
+            format!("/api/projects/{theirs}"),
+            format!("/api/projects/{theirs}/logs"),
+        ] {
+            assert_eq!(
+                w.app.get(&path, token).await.0,
+                reqwest::StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        let (status, _) = w
+            .app
+            .post(&format!("/api/projects/{theirs}/stop"), token, json!({}))
+            .await;
+        assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
+    }
+    let (_, bobs) = w.app.get("/api/projects", &bob.access).await;
+    assert_eq!(bobs.as_array().map(Vec::len), Some(1));
+    assert_eq!(bobs[0]["name"], "Bob Site");
+    // Each CLI ran in its owner's directory, with its owner's home.
+    assert!(
+        alice_p["workspace_path"]
+            .as_str()
+            .expect("ws")
+            .contains("/users/alice/")
+    );
+    assert!(
+        bob_p["workspace_path"]
+            .as_str()
+            .expect("ws")
+            .contains("/users/bob/")
+    );
+    w.stop().await;
+}
+
+async fn eventually_completed(w: &World, who: &common::Session, id: i64) {
+    let deadline = tokio::time::Instant::now() + RUN;
+    loop {
+        let (_, p) = w.app.get(&format!("/api/projects/{id}"), &who.access).await;
+        if p["status"] == "completed" {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "project {id} is {}",
+            p["status"]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

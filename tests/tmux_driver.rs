@@ -264,6 +264,75 @@ async fn submit_presses_enter_again_when_the_first_is_lost_and_never_retypes() {
     running.stop().await;
 }
 
+/// A "CLI" that draws typed text only 300 ms after it arrived and loses an Enter that comes
+/// before the text is drawn; its idle screen reads as "submitted" to a classifier.
+const SLOW_ECHO: &str = r#"
+import os, select, sys, termios, time, tty
+tty.setraw(0, termios.TCSANOW)
+sys.stdout.write("> "); sys.stdout.flush()
+line, drawn, since = b"", 0, None
+while True:
+    if select.select([0], [], [], 0.02)[0]:
+        c = os.read(0, 1)
+        if c == b"\r":
+            if drawn < len(line):
+                continue
+            sys.stdout.write("\r\naccepted:[%s]\r\n> " % line.decode()); sys.stdout.flush()
+            line, drawn = b"", 0
+        else:
+            line += c
+            since = since or time.time()
+    if since and time.time() - since >= 0.3:
+        sys.stdout.write(line[drawn:].decode()); sys.stdout.flush()
+        drawn, since = len(line), None
+"#;
+
+#[tokio::test]
+async fn an_idle_screen_before_the_echo_is_not_taken_for_a_submit() {
+    let t = TestTmux::new();
+    let running = t.monitor(MonitorConfig::default()).await;
+    let spec = t.spec("gus-slow", &["python3", "-c", SLOW_ECHO]);
+    let pane = t.tmux.create_session(&spec).await.unwrap();
+    running.monitor.adopt(&spec.name).await.unwrap();
+    let screens = running.monitor.screens();
+    assert!(
+        screens
+            .wait_for(pane.id, WAIT, |s| s.starts_with('>'))
+            .await
+    );
+    let text = "slow one";
+    let check = |screen: &str| {
+        let last = screen.lines().rev().find(|l| !l.is_empty()).unwrap_or("");
+        if screen.contains(&format!("accepted:[{text}]")) {
+            SubmitCheck::Submitted
+        } else if last == format!("> {text}") {
+            SubmitCheck::InInput
+        } else if last == ">" {
+            // An empty input box, as a classifier sees an idle CLI.
+            SubmitCheck::Submitted
+        } else {
+            SubmitCheck::Unknown
+        }
+    };
+    let options = SubmitOptions {
+        submit_timeout: Duration::from_millis(800),
+        ..SubmitOptions::default()
+    };
+    let outcome = t
+        .tmux
+        .submit(screens, pane.id, text, &options, check)
+        .await
+        .unwrap();
+    assert_eq!(outcome.enter_presses, 2);
+    assert!(
+        screens
+            .text(pane.id)
+            .unwrap()
+            .contains("accepted:[slow one]")
+    );
+    running.stop().await;
+}
+
 #[tokio::test]
 async fn submit_gives_up_after_bounded_retries() {
     let t = TestTmux::new();

@@ -38,7 +38,8 @@ pub struct Observed {
     pub classification: Classification,
     /// When the reported state began.
     pub since: Instant,
-    /// When the pane last produced output (for stall detection).
+    /// When the screen last showed progress: a change other than the spinner and its
+    /// timer, which animate even when nothing happens (for stall detection).
     pub last_output: Instant,
     /// Bumped on every reported change, so waiters can tell changes apart.
     pub seq: u64,
@@ -380,16 +381,21 @@ async fn watch_pane(
     let mut events = monitor.subscribe();
     let mut debouncer = Debouncer::new(DebounceConfig::default());
     let mut seq = 0u64;
-    let mut last_output = Instant::now();
+    let mut last_progress = Instant::now();
     let classify_now = |dead: bool| {
         let text = monitor.screens().text(pane).unwrap_or_default();
         let meta = PaneMeta {
             dead,
             ..PaneMeta::default()
         };
-        classify(&text, Some(&meta), &rules)
+        (
+            classify(&text, Some(&meta), &rules),
+            progress_fingerprint(&text),
+        )
     };
-    let mut publish = |change: Option<crate::screen::StateChange>, last_output: Instant| {
+    let mut publish = |change: Option<crate::screen::StateChange>,
+                       last_progress: Instant,
+                       progressed: bool| {
         if let Some(change) = change {
             tracing::trace!(%pane, state = %change.state, screen = %monitor.screens().text(pane).unwrap_or_default(), "state change");
             seq += 1;
@@ -397,27 +403,28 @@ async fn watch_pane(
             tx.send_replace(Observed {
                 classification: change.classification,
                 since: Instant::from_std(change.at),
-                last_output,
+                last_output: last_progress,
                 seq,
             });
-        } else {
-            tx.send_modify(|o| o.last_output = last_output);
+        } else if progressed {
+            tx.send_modify(|o| o.last_output = last_progress);
         }
     };
+    let (first, mut fingerprint) = classify_now(dead);
     publish(
-        debouncer.feed(classify_now(dead), std::time::Instant::now()),
-        last_output,
+        debouncer.feed(first, std::time::Instant::now()),
+        last_progress,
+        false,
     );
     loop {
         let deadline = debouncer.deadline().map(Instant::from_std);
         tokio::select! {
             () = cancel.cancelled() => break,
             () = async { if let Some(d) = deadline { tokio::time::sleep_until(d).await } else { std::future::pending().await } } => {
-                publish(debouncer.poll(std::time::Instant::now()), last_output);
+                publish(debouncer.poll(std::time::Instant::now()), last_progress, false);
             }
             ev = events.recv() => {
                 let relevant = match ev {
-                    Ok(ScreenEvent::Output { pane: p, .. }) if p == pane => { last_output = Instant::now(); false }
                     Ok(ScreenEvent::ScreenChanged { pane: p }) => p == pane,
                     Ok(ScreenEvent::PaneExited { pane: p, .. }) if p == pane => { dead = true; true }
                     Ok(ScreenEvent::ClientReconnected) => true,
@@ -430,11 +437,32 @@ async fn watch_pane(
                     if monitor.screens().is_exited(pane) == Some(true) {
                         dead = true;
                     }
-                    publish(debouncer.feed(classify_now(dead), std::time::Instant::now()), last_output);
+                    let (c, fp) = classify_now(dead);
+                    let progressed = fp != fingerprint;
+                    if progressed {
+                        fingerprint = fp;
+                        last_progress = Instant::now();
+                    }
+                    publish(debouncer.feed(c, std::time::Instant::now()), last_progress, progressed);
                 }
             }
         }
     }
+}
+
+/// A hash of the screen without what animates on its own while the CLI waits: spinner
+/// lines (`✢ Clauding… (12s · ↓ 40 tokens)`) and the footer hint. Equal fingerprints over
+/// time mean no progress.
+fn progress_fingerprint(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for line in text.lines() {
+        if line.contains('\u{2026}') || line.contains("esc to interrupt") {
+            continue;
+        }
+        line.hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Hook events the controller reacts to, beside the screen.
@@ -443,6 +471,21 @@ pub type HookStream = mpsc::Receiver<HookEvent>;
 #[cfg(test)]
 mod tests {
     use super::turn_has_output;
+
+    #[test]
+    fn spinner_animation_is_not_progress() {
+        let a = "\u{276f} go\n\u{2722} Clauding\u{2026} (3s \u{b7} \u{2193} 4 tokens)\n  esc to interrupt";
+        let b = "\u{276f} go\n\u{2733} Clauding\u{2026} (9s \u{b7} \u{2193} 40 tokens)\n  esc to interrupt";
+        assert_eq!(
+            super::progress_fingerprint(a),
+            super::progress_fingerprint(b)
+        );
+        let c = "\u{276f} go\n\u{25cf} I made a file.\n\u{2733} Clauding\u{2026} (9s)\n  esc to interrupt";
+        assert_ne!(
+            super::progress_fingerprint(a),
+            super::progress_fingerprint(c)
+        );
+    }
 
     #[test]
     fn output_below_the_last_echo_is_evidence_of_a_turn() {

@@ -59,8 +59,11 @@ pub enum SubmitCheck {
 /// Deadlines and retries of [`Tmux::submit`].
 #[derive(Clone, Debug)]
 pub struct SubmitOptions {
-    /// How long to wait for the text to be echoed before pressing Enter anyway.
+    /// How long to wait for typed text to be echoed before pressing Enter anyway.
     pub echo_timeout: Duration,
+    /// The same for a multi-line paste, which a CLI may take longer to draw (Claude Code
+    /// folds it into `[Pasted text #1 +N lines]`).
+    pub paste_echo_timeout: Duration,
     /// How long after each Enter the text must leave the input box.
     pub submit_timeout: Duration,
     /// Extra Enter presses after the first one; the text itself is never sent twice.
@@ -71,6 +74,7 @@ impl Default for SubmitOptions {
     fn default() -> Self {
         Self {
             echo_timeout: Duration::from_millis(100),
+            paste_echo_timeout: Duration::from_secs(1),
             submit_timeout: Duration::from_secs(2),
             enter_retries: 2,
         }
@@ -137,6 +141,10 @@ impl Tmux {
     /// Types `text` (pasted when it has several lines), waits for its echo, presses Enter,
     /// and confirms with `check` (the caller's screen classifier) that it was submitted;
     /// Enter is pressed again up to `options.enter_retries` times, the text never twice.
+    ///
+    /// A `Submitted` verdict counts only once the text was seen in the input box or the
+    /// screen differs from the one before typing: an idle screen on which the text has not
+    /// been drawn yet looks exactly like one after a submit.
     pub async fn submit(
         &self,
         screens: &Screens,
@@ -145,24 +153,34 @@ impl Tmux {
         options: &SubmitOptions,
         check: impl Fn(&str) -> SubmitCheck,
     ) -> Result<SubmitOutcome, TmuxError> {
-        if text.contains('\n') {
+        // What the screen looked like before typing: a "submitted"-looking screen that is
+        // still this one only shows that the text has not been drawn yet.
+        let before = screens.text(pane);
+        let echo_timeout = if text.contains('\n') {
             self.paste(pane, text).await?;
+            options.paste_echo_timeout
         } else {
             self.send_literal(pane, text).await?;
-        }
+            options.echo_timeout
+        };
         // Pressing Enter before the echo would let both arrive in one read().
-        screens
-            .wait_for(pane, options.echo_timeout, |s| {
-                check(s) != SubmitCheck::Unknown
-            })
+        let mut seen_in_input = screens
+            .wait_for(pane, echo_timeout, |s| check(s) == SubmitCheck::InInput)
             .await;
         let mut enter_presses = 0;
         loop {
             self.send_key(pane, Key::Enter).await?;
             enter_presses += 1;
             let submitted = screens
-                .wait_for(pane, options.submit_timeout, |s| {
-                    check(s) == SubmitCheck::Submitted
+                .wait_for(pane, options.submit_timeout, |s| match check(s) {
+                    SubmitCheck::InInput => {
+                        seen_in_input = true;
+                        false
+                    }
+                    SubmitCheck::Submitted => {
+                        seen_in_input || before.as_deref().is_none_or(|b| b != s)
+                    }
+                    SubmitCheck::Unknown => false,
                 })
                 .await;
             if submitted {

@@ -206,6 +206,7 @@ impl Screens {
 
     /// Follows a pane resize. The emulator does not reflow lines the way tmux does; the
     /// next quiet check replaces the screen with tmux's own.
+    ///
     /// A terminal streaming this pane's bytes has the old size, so the output counter skips
     /// a number: such viewers take a new snapshot (at the new size).
     pub(crate) fn resize(&self, pane: PaneId, rows: u16, cols: u16) {

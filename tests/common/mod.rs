@@ -239,6 +239,21 @@ impl TestApp {
     }
 }
 
+impl Drop for TestApp {
+    /// A test that panics never reaches `stop`: its tmux server must not outlive it.
+    fn drop(&mut self) {
+        if self.handle.is_some() {
+            let sock = self.data_dir.join("tmux.sock");
+            let _ = std::process::Command::new("tmux")
+                .arg("-S")
+                .arg(&sock)
+                .arg("kill-server")
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+    }
+}
+
 /// Controller timings short enough for tests.
 pub fn fast_timing() -> autocode::controller::Timing {
     autocode::controller::Timing {
