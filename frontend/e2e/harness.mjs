@@ -147,7 +147,7 @@ export async function startDaemon(name = 'daemon') {
       }
     }
     // The CLIs run in the daemon's tmux server, which outlives the daemon by design.
-    killTmuxServer(dataDir);
+    await killTmuxServer(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
   };
 
@@ -226,10 +226,31 @@ export function tmuxSocket(dataDir) {
   return join(dataDir, 'tmux.sock');
 }
 
-/** Kills only the daemon's tmux server (its own socket), never the default one. */
-export function killTmuxServer(dataDir) {
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Kills only the daemon's tmux server (its own socket), never the default one, and waits for
+ * the programs in its panes to exit: a CLI still exiting would write into the data dir after it
+ * was removed.
+ */
+export async function killTmuxServer(dataDir) {
   const sock = tmuxSocket(dataDir);
-  if (existsSync(sock)) spawnSync('tmux', ['-S', sock, 'kill-server'], { stdio: 'ignore', timeout: 10_000 });
+  if (!existsSync(sock)) return;
+  const listed = spawnSync('tmux', ['-S', sock, 'list-panes', '-a', '-F', '#{pane_pid}'], { encoding: 'utf8', timeout: 10_000 });
+  const pids = (listed.stdout ?? '').split('\n').map(Number).filter((pid) => pid > 0);
+  spawnSync('tmux', ['-S', sock, 'kill-server'], { stdio: 'ignore', timeout: 10_000 });
+  try {
+    await until('the programs in the tmux panes to exit', () => pids.every((pid) => !alive(pid)), 10_000);
+  } catch {
+    for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+  }
 }
 
 /** The pane's text (for failure reports); empty when there is none. */
