@@ -51,6 +51,12 @@ mod terminal;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    // `cargo test --all-targets` runs bench binaries too, without `--bench`: a benchmark is
+    // not a test, so it only runs under `cargo bench`.
+    if args.get(1).map(String::as_str) != Some("daemon") && !args.iter().any(|a| a == "--bench") {
+        println!("the WebSocket benchmark runs with `cargo bench --bench ws`");
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
