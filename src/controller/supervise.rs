@@ -22,6 +22,36 @@ pub(super) enum StepEnd {
     Done,
 }
 
+/// What is known about the turn our latest message started.
+struct Turn {
+    sent_at: Instant,
+    /// Working was seen (or the CLI said the turn ended). After a fresh send the turn is
+    /// only over once work was seen or a grace period passed; a re-adopted step may
+    /// already be over.
+    saw_work: bool,
+    /// The CLI's Stop hook arrived for this message.
+    stop_seen: bool,
+    /// The CLI took the message (UserPromptSubmit): only a Stop after that ends the turn,
+    /// not a late one from the turn before.
+    prompt_seen: bool,
+}
+
+impl Turn {
+    fn new(just_sent: bool) -> Self {
+        Self {
+            sent_at: Instant::now(),
+            saw_work: !just_sent,
+            stop_seen: false,
+            prompt_seen: !just_sent,
+        }
+    }
+
+    /// A new message was just sent.
+    fn reset(&mut self) {
+        *self = Self::new(true);
+    }
+}
+
 /// Same-error bookkeeping for "three times the same error → try another way → ask", and
 /// the count of rule-based decisions in a row (the fallback escalates on it).
 #[derive(Default)]
@@ -198,12 +228,7 @@ impl Run {
         index: usize,
         just_sent: bool,
     ) -> Result<StepEnd, Halt> {
-        let mut sent_at = Instant::now();
-        // After a fresh send the turn is only over once work was seen (or a grace period
-        // passed); a re-adopted step may already be over.
-        let mut saw_work = !just_sent;
-        // The CLI's Stop hook arrived for the current message.
-        let mut stop_seen = false;
+        let mut turn = Turn::new(just_sent);
         let mut handled_seq = None;
         let mut repeats = Repeats::default();
         let mut compacted = false;
@@ -213,7 +238,7 @@ impl Run {
             let observed = self.session()?.observed();
             let state = observed.state();
             if matches!(state, State::Working | State::Retrying | State::Compacting) {
-                saw_work = true;
+                turn.saw_work = true;
                 compacted |= state == State::Compacting;
             }
             let fresh =
@@ -223,9 +248,9 @@ impl Run {
                 // Over means: work was seen and the CLI says so (its Stop hook) or its output
                 // for our message is on screen. A frame between submit and the first token
                 // looks idle but shows nothing below the echoed prompt yet.
-                let evidence =
-                    stop_seen || super::session::turn_has_output(&self.session()?.screen_text());
-                let turn_over = (saw_work && evidence) || sent_at.elapsed() >= grace;
+                let evidence = turn.stop_seen
+                    || super::session::turn_has_output(&self.session()?.screen_text());
+                let turn_over = (turn.saw_work && evidence) || turn.sent_at.elapsed() >= grace;
                 let mut acted = true;
                 match state {
                     // Text left in the box (a stray key, a put-back prompt) does not make the
@@ -239,16 +264,14 @@ impl Run {
                                 "Sent a state summary after compaction",
                             )
                             .await?;
-                            sent_at = Instant::now();
-                            saw_work = false;
+                            turn.reset();
                         } else if let Some(end) = self
                             .decide_and_act(Event::TurnFinished, index, &mut repeats)
                             .await?
                         {
                             return Ok(end);
                         } else {
-                            sent_at = Instant::now();
-                            saw_work = false;
+                            turn.reset();
                         }
                     }
                     State::Idle | State::IdleWithInput => acted = false,
@@ -273,15 +296,13 @@ impl Run {
                     State::ApiError => {
                         self.handle_api_error(&observed.classification, &mut repeats)
                             .await?;
-                        sent_at = Instant::now();
-                        saw_work = false;
+                        turn.reset();
                     }
                     State::Exited | State::SetupError => {
                         self.restart_cli("Claude Code exited").await?;
                         self.wait_ready().await?;
                         self.resend_step(index).await?;
-                        sent_at = Instant::now();
-                        saw_work = false;
+                        turn.reset();
                         // A new session numbers its states afresh.
                         handled_seq = None;
                         continue;
@@ -308,8 +329,8 @@ impl Run {
             let stall_after =
                 Duration::from_secs(u64::try_from(self.agent().stall_timeout_s).unwrap_or(300));
             let stall_at = (state == State::Working).then(|| observed.last_output + stall_after);
-            let grace_at = (state == State::Idle && !saw_work)
-                .then(|| sent_at + self.deps.timing.quiet_turn_grace);
+            let grace_at = (matches!(state, State::Idle | State::IdleWithInput) && !turn.saw_work)
+                .then(|| turn.sent_at + self.deps.timing.quiet_turn_grace);
             let timer = [stall_at, grace_at, wake_at].into_iter().flatten().min();
             let mut changes = self.session()?.changes();
             changes.mark_unchanged();
@@ -324,14 +345,13 @@ impl Run {
                         if let Some(end) = self.decide_and_act(Event::Stall { secs }, index, &mut repeats).await? {
                             return Ok(end);
                         }
-                        sent_at = Instant::now();
-                        saw_work = false;
+                        turn.reset();
                     }
                     // The wait is over, or a quiet turn's grace ran out: look again at the
                     // same screen.
                     if wake_at.is_some_and(|w| Instant::now() >= w) || grace_at.is_some_and(|g| Instant::now() >= g) {
                         handled_seq = None;
-                        saw_work |= grace_at.is_some();
+                        turn.saw_work |= grace_at.is_some();
                     }
                 }
                 cmd = self.inbox.recv() => {
@@ -339,8 +359,7 @@ impl Run {
                         Some(Command::Message { text, from }) => {
                             self.log(Level::Info, &format!("Instruction from {from} sent to Claude")).await;
                             self.forward_user_text(&text).await?;
-                            sent_at = Instant::now();
-                            saw_work = false;
+                            turn.reset();
                             handled_seq = None;
                         }
                         Some(Command::Pause) => {
@@ -357,12 +376,15 @@ impl Run {
                     // The CLI's own word that the turn ended backs up the screen: a turn too
                     // quick for any working frame to be seen still counts.
                     match ev.name.as_str() {
-                        "Stop" | "StopFailure" => {
-                            saw_work = true;
-                            stop_seen = true;
+                        "Stop" | "StopFailure" if turn.prompt_seen => {
+                            turn.saw_work = true;
+                            turn.stop_seen = true;
                             handled_seq = None;
                         }
-                        "UserPromptSubmit" => stop_seen = false,
+                        "UserPromptSubmit" => {
+                            turn.prompt_seen = true;
+                            turn.stop_seen = false;
+                        }
                         _ => {}
                     }
                     self.on_hook(ev).await?;
