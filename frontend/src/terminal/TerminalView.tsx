@@ -33,6 +33,15 @@ export function TerminalView({ projectId }: { projectId: number }) {
   const mine = control.human && control.by === user?.username;
   const mineRef = useRef(mine);
   mineRef.current = mine;
+  const termRef = useRef<Terminal | null>(null);
+
+  // Keystrokes reach xterm's input only while this person holds control.
+  useEffect(() => {
+    const term = termRef.current;
+    if (!term) return;
+    term.options.disableStdin = !mine;
+    if (mine) term.focus();
+  }, [mine]);
 
   useEffect(() => {
     const el = host.current;
@@ -47,6 +56,7 @@ export function TerminalView({ projectId }: { projectId: number }) {
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(el);
+    termRef.current = term;
     let paneCols = 80;
 
     // The pane's size is the server's; scale the font so all of its columns fit the width.
@@ -92,6 +102,7 @@ export function TerminalView({ projectId }: { projectId: number }) {
       socket.stop();
       socketRef.current = null;
       observer.disconnect();
+      termRef.current = null;
       term.dispose();
     };
   }, [projectId]);
