@@ -7,22 +7,35 @@ pub mod accounts;
 pub mod agent_config;
 /// Flags, env and the optional `autocode.toml`.
 pub mod config;
+/// The per-project control loop: decisions and the permission policy.
+pub mod controller;
 /// SQLite: migrations and per-table queries.
 pub mod db;
 /// The REST API.
 pub mod http;
 /// Project logs committed to the database and broadcast to live subscribers.
 pub mod journal;
+/// The supervising LLM: an OpenAI-compatible chat-completions client.
+pub mod llm;
 /// Brute-force protection for logins.
 pub mod login_guard;
 /// Username rules and project slugs: names that become paths and tmux targets.
 pub mod names;
 /// argon2id password hashing, off the async runtime.
 pub mod passwords;
+/// Coding-CLI profiles: how to launch, pre-seed and drive a CLI, and its screen rules.
+pub mod profile;
+/// Screen classification: terminal text in, CLI state out (pure, no I/O).
+pub mod screen;
 /// The master key and AES-256-GCM sealing of stored API keys.
 pub mod secrets;
 /// What handlers and tasks share.
 pub mod state;
+/// Test support: mock model APIs and the offline environment of the Claude Code CLI. Part
+/// of the library so the integration tests, benchmarks and the mock binaries share it.
+pub mod testkit;
+/// The tmux driver and live screens: the only module that runs the tmux binary.
+pub mod tmux;
 /// JWT access tokens and hashed refresh tokens.
 pub mod tokens;
 /// The embedded web app.

@@ -37,6 +37,20 @@ enum Command {
     /// Manage accounts (works while the daemon runs).
     #[command(subcommand)]
     User(UserCommand),
+    /// Debug the screen classifier.
+    #[command(subcommand)]
+    Screen(ScreenCommand),
+}
+
+#[derive(Subcommand)]
+enum ScreenCommand {
+    /// Print the classification of a saved screen (`tmux capture-pane -p`) as one JSON object.
+    Classify {
+        file: PathBuf,
+        /// Pane metadata as `tmux display -p` prints it (JSON of raw strings).
+        #[arg(long)]
+        meta: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -86,6 +100,11 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
     match cli.command {
         Command::Serve { listen } => serve(cli.data_dir, listen).await,
         Command::User(cmd) => user(cli.data_dir, cmd).await,
+        Command::Screen(ScreenCommand::Classify { file, meta }) => {
+            let value = autocode::profile::classify_file(&file, meta.as_deref())?;
+            println!("{value}");
+            Ok(())
+        }
     }
 }
 

@@ -22,8 +22,14 @@ async fn login_me_and_uniform_failures() {
 
     let (s1, wrong_pw) = app.try_login("admin", "not-the-password").await;
     let (s2, no_user) = app.try_login("nobody", "not-the-password").await;
-    assert_eq!((s1, s2), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
-    assert_eq!(wrong_pw, no_user, "login must not reveal whether a user exists");
+    assert_eq!(
+        (s1, s2),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(
+        wrong_pw, no_user,
+        "login must not reveal whether a user exists"
+    );
 
     for (path, token) in [("/api/auth/me", None), ("/api/auth/me", Some("garbage"))] {
         let (status, body) = app.call(Method::GET, path, token, None).await;
@@ -59,14 +65,25 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
     // The old token is spent: presenting it again is treated as theft.
     let (status, body) = refresh(s.refresh.clone()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(body["error"].as_str().expect("msg").contains("already used"));
+    assert!(
+        body["error"]
+            .as_str()
+            .expect("msg")
+            .contains("already used")
+    );
     // ...and the whole session is gone, including the tokens issued by the rotation.
-    assert_eq!(app.get("/api/auth/me", &new_access).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/auth/me", &new_access).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(refresh(new_refresh).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(refresh("made-up".into()).await.0, StatusCode::UNAUTHORIZED);
     // Other sessions of the same user are untouched.
     let other = app.admin().await;
-    assert_eq!(app.get("/api/auth/me", &other.access).await.0, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/auth/me", &other.access).await.0,
+        StatusCode::OK
+    );
     app.stop().await;
 }
 
@@ -74,11 +91,21 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
 async fn logout_revokes_at_once() {
     let app = TestApp::start().await;
     let s = app.admin().await;
-    let (status, _) = app.call(Method::POST, "/api/auth/logout", Some(&s.access), None).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(app.get("/api/auth/me", &s.access).await.0, StatusCode::UNAUTHORIZED);
     let (status, _) = app
-        .call(Method::POST, "/api/auth/refresh", None, Some(json!({"refresh_token": s.refresh})))
+        .call(Method::POST, "/api/auth/logout", Some(&s.access), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get("/api/auth/me", &s.access).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/auth/refresh",
+            None,
+            Some(json!({"refresh_token": s.refresh})),
+        )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     app.stop().await;
@@ -93,13 +120,20 @@ async fn access_tokens_expire() {
     .await;
     let s = app.admin().await;
     assert_eq!(app.get("/api/auth/me", &s.access).await.0, StatusCode::OK);
-    eventually("the access token to expire", Duration::from_secs(5), || async {
-        app.get("/api/auth/me", &s.access).await.0 == StatusCode::UNAUTHORIZED
-    })
+    eventually(
+        "the access token to expire",
+        Duration::from_secs(5),
+        || async { app.get("/api/auth/me", &s.access).await.0 == StatusCode::UNAUTHORIZED },
+    )
     .await;
     // The refresh token still gives a fresh access token.
     let (status, body) = app
-        .call(Method::POST, "/api/auth/refresh", None, Some(json!({"refresh_token": s.refresh})))
+        .call(
+            Method::POST,
+            "/api/auth/refresh",
+            None,
+            Some(json!({"refresh_token": s.refresh})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let fresh = body["access_token"].as_str().expect("at");
@@ -132,23 +166,48 @@ async fn password_change_and_deletion_revoke_sessions() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(app.get("/api/auth/me", &bob_a.access).await.0, StatusCode::OK, "the changing session stays");
-    assert_eq!(app.get("/api/auth/me", &bob_b.access).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.try_login("bob", "bob-password").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/auth/me", &bob_a.access).await.0,
+        StatusCode::OK,
+        "the changing session stays"
+    );
+    assert_eq!(
+        app.get("/api/auth/me", &bob_b.access).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.try_login("bob", "bob-password").await.0,
+        StatusCode::UNAUTHORIZED
+    );
     let bob_c = app.login("bob", "new-password-1").await;
 
     // An admin reset logs the user out everywhere.
     let (status, _) = app
-        .put(&format!("/api/users/{}", bob_c.user_id), &admin.access, json!({"password": "reset-password"}))
+        .put(
+            &format!("/api/users/{}", bob_c.user_id),
+            &admin.access,
+            json!({"password": "reset-password"}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(app.get("/api/auth/me", &bob_a.access).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get("/api/auth/me", &bob_c.access).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/auth/me", &bob_a.access).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/api/auth/me", &bob_c.access).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 
     let bob_d = app.login("bob", "reset-password").await;
-    let (status, _) = app.delete(&format!("/api/users/{}", bob_d.user_id), &admin.access).await;
+    let (status, _) = app
+        .delete(&format!("/api/users/{}", bob_d.user_id), &admin.access)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(app.get("/api/auth/me", &bob_d.access).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/auth/me", &bob_d.access).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     app.stop().await;
 }
 
@@ -156,10 +215,17 @@ async fn password_change_and_deletion_revoke_sessions() {
 async fn brute_force_is_limited_per_username() {
     let app = TestApp::start().await;
     for _ in 0..5 {
-        assert_eq!(app.try_login("admin", "guess-guess").await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.try_login("admin", "guess-guess").await.0,
+            StatusCode::UNAUTHORIZED
+        );
     }
     let (status, body) = app.try_login("admin", ADMIN_PASSWORD).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits: {body}");
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits: {body}"
+    );
     assert!(body["error"].is_string());
     app.stop().await;
 }
@@ -183,12 +249,21 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
     })
     .await;
     for i in 0..5 {
-        assert_eq!(login_from(&trusted, &format!("u{i}"), "203.0.113.7").await, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            login_from(&trusted, &format!("u{i}"), "203.0.113.7").await,
+            StatusCode::UNAUTHORIZED
+        );
     }
-    assert_eq!(login_from(&trusted, "u9", "203.0.113.7").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        login_from(&trusted, "u9", "203.0.113.7").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // A different client behind the same proxy is not punished; a spoofed hop prepended
     // by the attacker does not help them either (the last untrusted hop counts).
-    assert_eq!(login_from(&trusted, "u9", "203.0.113.8").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login_from(&trusted, "u9", "203.0.113.8").await,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         login_from(&trusted, "u8", "198.51.100.1, 203.0.113.7").await,
         StatusCode::TOO_MANY_REQUESTS
@@ -198,8 +273,14 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
     // Without a trusted proxy the header is ignored: all requests come from 127.0.0.1.
     let direct = TestApp::start().await;
     for i in 0..5 {
-        assert_eq!(login_from(&direct, &format!("u{i}"), &format!("203.0.113.{i}")).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            login_from(&direct, &format!("u{i}"), &format!("203.0.113.{i}")).await,
+            StatusCode::UNAUTHORIZED
+        );
     }
-    assert_eq!(login_from(&direct, "u9", "203.0.113.99").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        login_from(&direct, "u9", "203.0.113.99").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     direct.stop().await;
 }

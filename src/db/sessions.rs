@@ -62,9 +62,12 @@ pub async fn live_role(pool: &SqlitePool, sid: &str, user_id: i64) -> sqlx::Resu
     .await
 }
 
+/// (session id, token used_at, user id, session expires_at, session revoked_at)
+type TokenRow = (String, Option<String>, i64, i64, Option<String>);
+
 pub async fn rotate(pool: &SqlitePool, token: &str, ttl_secs: u64) -> sqlx::Result<Refresh> {
     let mut tx = pool.begin().await?;
-    let row: Option<(String, Option<String>, i64, i64, Option<String>)> = sqlx::query_as(
+    let row: Option<TokenRow> = sqlx::query_as(
         r"select s.id, t.used_at, s.user_id, s.expires_at, s.revoked_at
           from refresh_tokens t join auth_sessions s on s.id = t.session_id
           where t.token_hash = ?",

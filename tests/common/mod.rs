@@ -45,7 +45,9 @@ impl TestApp {
 
     /// Starts on an existing data dir (to test restarts); the caller keeps the dir alive.
     pub async fn start_in(dir: &Path, file: FileConfig) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let config = Config {
             data_dir: dir.to_owned(),
@@ -88,7 +90,13 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self.client.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -163,7 +171,11 @@ impl TestApp {
 
     pub async fn agent(&self, s: &Session, name: &str) -> Value {
         let (status, body) = self
-            .post("/api/agents", &s.access, json!({ "name": name, "model": "gpt-test" }))
+            .post(
+                "/api/agents",
+                &s.access,
+                json!({ "name": name, "model": "gpt-test" }),
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body
@@ -197,7 +209,10 @@ where
         if check().await {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }

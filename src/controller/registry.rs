@@ -1,0 +1,199 @@
+//! The registry of controller loops: at most one per project. Stop cancels the loop and
+//! then shuts its CLI down; daemon shutdown only cancels (the CLIs keep running in tmux
+//! and the next daemon re-adopts them from their `running` instance rows).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::Deps;
+use super::run::{Run, RunEnd};
+use crate::db::{self, logs::Level, projects::Project};
+use crate::journal::ProjectEvent;
+use crate::tmux::SessionName;
+
+/// How a loop begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartMode {
+    /// A new start: a fresh CLI conversation.
+    Fresh,
+    /// A user restart: a new CLI process continuing the last conversation.
+    Restart,
+    /// After a daemon restart: take over the CLI that is still running, send nothing twice.
+    Adopt,
+}
+
+/// What the API can tell a running loop.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// The user's answer when the project needs help, or an instruction at any time.
+    Message { text: String, from: String },
+    Pause,
+    Resume,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    #[error("the project is already running")]
+    AlreadyRunning,
+    #[error("the project is not running")]
+    NotRunning,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+struct LoopHandle {
+    cancel: CancellationToken,
+    inbox: mpsc::Sender<Command>,
+    task: JoinHandle<RunEnd>,
+}
+
+pub struct Controllers {
+    deps: Arc<Deps>,
+    root: CancellationToken,
+    loops: Mutex<HashMap<i64, LoopHandle>>,
+}
+
+impl Controllers {
+    pub fn new(deps: Deps, root: CancellationToken) -> Arc<Self> {
+        Arc::new(Self {
+            deps: Arc::new(deps),
+            root,
+            loops: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn deps(&self) -> &Deps {
+        &self.deps
+    }
+
+    fn loops(&self) -> std::sync::MutexGuard<'_, HashMap<i64, LoopHandle>> {
+        self.loops.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn is_running(&self, project_id: i64) -> bool {
+        self.loops().get(&project_id).is_some_and(|h| !h.task.is_finished())
+    }
+
+    /// Starts the loop of a project; a second start while one runs is refused.
+    pub async fn start(self: &Arc<Self>, project: &Project, mode: StartMode) -> Result<(), ControlError> {
+        let instance = match (mode, db::instances::running_for_project(&self.deps.db, project.id).await?) {
+            (StartMode::Adopt, Some(id)) => id,
+            (_, existing) => {
+                if let Some(id) = existing {
+                    if self.is_running(project.id) {
+                        return Err(ControlError::AlreadyRunning);
+                    }
+                    // A row left `running` by a loop that is gone (e.g. the CLI was stopped
+                    // by hand); it is over.
+                    db::instances::finish(&self.deps.db, id, "crashed").await?;
+                }
+                db::instances::start(&self.deps.db, project.user_id, project.agent_id, project.id).await?
+            }
+        };
+        let mut loops = self.loops();
+        if loops.get(&project.id).is_some_and(|h| !h.task.is_finished()) {
+            return Err(ControlError::AlreadyRunning);
+        }
+        let cancel = self.root.child_token();
+        let (tx, rx) = mpsc::channel(64);
+        let run = Run::new(self.deps.clone(), project.id, project.user_id, instance, rx, cancel.clone());
+        let me = Arc::downgrade(self);
+        let project_id = project.id;
+        let task = tokio::spawn(async move {
+            let end = run.run(mode).await;
+            // A loop that ended on its own (completed, failed) leaves the registry itself.
+            if !matches!(end, RunEnd::Cancelled(_))
+                && let Some(me) = me.upgrade()
+            {
+                me.loops().remove(&project_id);
+            }
+            end
+        });
+        loops.insert(project.id, LoopHandle { cancel, inbox: tx, task });
+        Ok(())
+    }
+
+    /// Stops a project: cancels its loop, quits the CLI, kills its tmux session and ends
+    /// the instance. Works on a project whose loop is gone too (cleans up what is left).
+    pub async fn stop(&self, project: &Project, status_after: &str) -> Result<bool, ControlError> {
+        let handle = self.loops().remove(&project.id);
+        let was_running = handle.is_some();
+        let mut session = None;
+        if let Some(h) = handle {
+            h.cancel.cancel();
+            match tokio::time::timeout(Duration::from_secs(15), h.task).await {
+                Ok(Ok(RunEnd::Cancelled(s))) => session = s,
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::error!(project = project.id, "controller task failed: {e}"),
+                Err(_) => tracing::error!(project = project.id, "controller did not stop in time"),
+            }
+        }
+        if let Some(s) = session {
+            if let Err(e) = s.shut_down().await {
+                tracing::warn!(project = project.id, "quitting the CLI: {e}");
+            }
+        } else if let Ok(name) = SessionName::new(project.tmux_session.clone()) {
+            let tmux = self.deps.monitor.tmux();
+            if tmux.has_session(&name).await.unwrap_or(false)
+                && let Err(e) = tmux.kill_session(&name).await
+            {
+                tracing::warn!(project = project.id, "killing the tmux session: {e}");
+            }
+        }
+        self.deps.hooks.unregister(project.id);
+        if let Some(id) = db::instances::running_for_project(&self.deps.db, project.id).await? {
+            db::instances::finish(&self.deps.db, id, "stopped").await?;
+        }
+        db::projects::set_status(&self.deps.db, project.id, status_after, project.current_step, None).await?;
+        db::projects::set_pending_action(&self.deps.db, project.id, None).await?;
+        self.deps.journal.publish(ProjectEvent::Status {
+            project_id: project.id,
+            status: status_after.to_owned(),
+            current_step: project.current_step,
+            question: None,
+        });
+        if was_running {
+            self.deps
+                .journal
+                .log(project.id, None, Level::Info, &format!("Stopped; status {status_after}"))
+                .await?;
+        }
+        Ok(was_running)
+    }
+
+    pub async fn send(&self, project_id: i64, command: Command) -> Result<(), ControlError> {
+        let inbox = self
+            .loops()
+            .get(&project_id)
+            .filter(|h| !h.task.is_finished())
+            .map(|h| h.inbox.clone())
+            .ok_or(ControlError::NotRunning)?;
+        inbox.send(command).await.map_err(|_| ControlError::NotRunning)
+    }
+
+    /// Re-adopts every project whose instance was running when the daemon last stopped.
+    pub async fn boot(self: &Arc<Self>) -> Result<usize, ControlError> {
+        let projects = db::projects::with_running_instance(&self.deps.db).await?;
+        for p in &projects {
+            tracing::info!(project = p.id, session = %p.tmux_session, "re-adopting running project");
+            self.start(p, StartMode::Adopt).await?;
+        }
+        Ok(projects.len())
+    }
+
+    /// Daemon shutdown: ends every loop but leaves the CLIs running for the next start.
+    pub async fn shutdown(&self) {
+        self.root.cancel();
+        let handles: Vec<LoopHandle> = self.loops().drain().map(|(_, h)| h).collect();
+        for h in handles {
+            if tokio::time::timeout(Duration::from_secs(10), h.task).await.is_err() {
+                tracing::warn!("a controller did not stop in time");
+            }
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! One coding-CLI session of a project: launching (or re-adopting) it in tmux, and the
+//! watcher that turns its live screen into a debounced state stream. The controller only
+//! talks to the CLI through this type.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::hooks::HookEvent;
+use crate::profile::{MenuAction, Profile, Resume, SessionContext};
+use crate::screen::{Classification, DebounceConfig, Debouncer, PaneMeta, ScreenRules, State, classify};
+use crate::tmux::{Key, Monitor, PaneId, ScreenEvent, SessionName, SessionSpec, SubmitCheck, SubmitOptions, TmuxError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Tmux(#[from] TmuxError),
+    #[error("CLI profile: {0}")]
+    Profile(String),
+    #[error("the session has no pane")]
+    NoPane,
+    #[error("the CLI is not ready for input (state {0})")]
+    NotReady(State),
+}
+
+/// The latest debounced view of the CLI.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    pub classification: Classification,
+    /// When the reported state began.
+    pub since: Instant,
+    /// When the pane last produced output (for stall detection).
+    pub last_output: Instant,
+    /// Bumped on every reported change, so waiters can tell changes apart.
+    pub seq: u64,
+}
+
+impl Observed {
+    pub fn state(&self) -> State {
+        self.classification.state
+    }
+}
+
+/// Everything needed to start the CLI for a project.
+pub struct LaunchPlan {
+    pub name: SessionName,
+    pub profile: Arc<Profile>,
+    pub ctx: SessionContext,
+    pub resume: Resume,
+    /// Overrides the profile's program.
+    pub command: Option<String>,
+    pub extra_args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub width: u16,
+    pub height: u16,
+}
+
+pub struct CliSession {
+    pub name: SessionName,
+    pub pane: PaneId,
+    pub pid: Option<u32>,
+    monitor: Monitor,
+    profile: Arc<Profile>,
+    rules: Arc<ScreenRules>,
+    state: watch::Receiver<Observed>,
+    cancel: CancellationToken,
+}
+
+impl Drop for CliSession {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+impl CliSession {
+    /// Starts the CLI in a new tmux session (killing a stale one of the same name). The
+    /// caller has pre-seeded the CLI's configuration.
+    pub async fn launch(monitor: &Monitor, plan: LaunchPlan, parent: &CancellationToken) -> Result<Self, SessionError> {
+        let tmux = monitor.tmux();
+        if tmux.has_session(&plan.name).await? {
+            tmux.kill_session(&plan.name).await?;
+        }
+        let spec = plan
+            .profile
+            .launch(&plan.ctx, &plan.resume)
+            .map_err(|e| SessionError::Profile(e.to_string()))?;
+        let mut command = vec![plan.command.clone().unwrap_or(spec.program)];
+        command.extend(spec.args);
+        command.extend(plan.extra_args.iter().cloned());
+        let mut session = SessionSpec::new(plan.name.clone(), spec.cwd, command);
+        session.width = plan.width;
+        session.height = plan.height;
+        for (k, v) in spec.env.into_iter().chain(plan.env) {
+            session = session.env(k, v);
+        }
+        tmux.create_session(&session).await?;
+        Self::adopt(monitor, &plan.name, plan.profile, plan.ctx.cli_version.as_deref(), parent).await
+    }
+
+    /// Watches an existing session (after a daemon restart, or right after launch).
+    pub async fn adopt(
+        monitor: &Monitor,
+        name: &SessionName,
+        profile: Arc<Profile>,
+        cli_version: Option<&str>,
+        parent: &CancellationToken,
+    ) -> Result<Self, SessionError> {
+        let panes = monitor.adopt(name).await?;
+        let pane = *panes.first().ok_or(SessionError::NoPane)?;
+        let info = monitor.tmux().pane_info(pane).await?;
+        let rules = Arc::new(
+            profile
+                .screen_rules(cli_version)
+                .map_err(|e| SessionError::Profile(e.to_string()))?,
+        );
+        let cancel = parent.child_token();
+        let now = Instant::now();
+        let (tx, rx) = watch::channel(Observed {
+            classification: Classification::new(State::Starting),
+            since: now,
+            last_output: now,
+            seq: 0,
+        });
+        tokio::spawn(watch_pane(monitor.clone(), pane, info.dead, rules.clone(), tx, cancel.clone()));
+        Ok(Self {
+            name: name.clone(),
+            pane,
+            pid: info.pid,
+            monitor: monitor.clone(),
+            profile,
+            rules,
+            state: rx,
+            cancel,
+        })
+    }
+
+    pub fn observed(&self) -> Observed {
+        self.state.borrow().clone()
+    }
+
+    /// A receiver of state changes (for `select!`).
+    pub fn changes(&self) -> watch::Receiver<Observed> {
+        self.state.clone()
+    }
+
+    pub fn screen_text(&self) -> String {
+        self.monitor.screens().text(self.pane).unwrap_or_default()
+    }
+
+    /// Waits until `accept` holds for the observed state, or the timeout passes.
+    pub async fn wait_for(&self, timeout: Duration, accept: impl Fn(&Observed) -> bool) -> Option<Observed> {
+        let mut rx = self.state.clone();
+        let deadline = Instant::now() + timeout;
+        loop {
+            {
+                let seen = rx.borrow_and_update();
+                if accept(&seen) {
+                    return Some(seen.clone());
+                }
+            }
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => {}
+                _ => return None,
+            }
+        }
+    }
+
+    /// Types a message into the CLI and confirms it was submitted (Enter re-pressed if it
+    /// was lost; the text is never sent twice).
+    pub async fn submit(&self, text: &str) -> Result<(), SessionError> {
+        let rules = self.rules.clone();
+        let check = move |screen: &str| {
+            let c = classify(screen, None, &rules);
+            match c.state {
+                State::IdleWithInput => SubmitCheck::InInput,
+                State::Working | State::Retrying | State::Compacting | State::Permission | State::Question => {
+                    SubmitCheck::Submitted
+                }
+                State::Idle => SubmitCheck::Submitted,
+                _ => SubmitCheck::Unknown,
+            }
+        };
+        let options = SubmitOptions {
+            submit_timeout: Duration::from_secs(3),
+            ..SubmitOptions::default()
+        };
+        self.monitor
+            .tmux()
+            .submit(self.monitor.screens(), self.pane, text, &options, check)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn press(&self, key: Key) -> Result<(), SessionError> {
+        self.monitor.tmux().send_key(self.pane, key).await?;
+        Ok(())
+    }
+
+    /// Chooses a numbered menu option by typing its digit.
+    pub async fn choose(&self, option: u32) -> Result<(), SessionError> {
+        let digit = u8::try_from(option).ok().filter(|d| *d <= 9).ok_or(SessionError::NotReady(State::Question))?;
+        self.press(Key::Digit(digit)).await
+    }
+
+    /// The option number the profile picks for `action` among the menu on screen.
+    pub fn option_for(&self, action: MenuAction) -> Option<u32> {
+        self.profile.choose(action, &self.observed().classification.options)
+    }
+
+    pub async fn interrupt(&self) -> Result<(), SessionError> {
+        for step in &self.profile.keys.interrupt {
+            self.press_step(step).await?;
+        }
+        Ok(())
+    }
+
+    /// Asks the CLI to quit (its quit keys), then kills the tmux session.
+    pub async fn shut_down(self) -> Result<(), SessionError> {
+        for step in &self.profile.keys.quit {
+            if self.press_step(step).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        self.wait_for(Duration::from_secs(3), |o| o.state() == State::Exited).await;
+        let tmux = self.monitor.tmux();
+        if tmux.has_session(&self.name).await? {
+            tmux.kill_session(&self.name).await?;
+        }
+        Ok(())
+    }
+
+    async fn press_step(&self, step: &crate::profile::KeyStep) -> Result<(), SessionError> {
+        match step {
+            crate::profile::KeyStep::Key(name) => {
+                let key = key_named(name).ok_or_else(|| SessionError::Profile(format!("unknown key {name}")))?;
+                self.press(key).await
+            }
+            crate::profile::KeyStep::Text(text) => {
+                self.monitor.tmux().send_literal(self.pane, text).await?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The keys a profile or the supervising agent may name.
+pub fn key_named(name: &str) -> Option<Key> {
+    Some(match name {
+        "Enter" => Key::Enter,
+        "Escape" | "Esc" => Key::Escape,
+        "C-c" => Key::CtrlC,
+        "Tab" => Key::Tab,
+        "BTab" | "BackTab" => Key::BackTab,
+        "BSpace" | "Backspace" => Key::Backspace,
+        "Up" => Key::Up,
+        "Down" => Key::Down,
+        "Left" => Key::Left,
+        "Right" => Key::Right,
+        d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() => Key::Digit(d.as_bytes()[0] - b'0'),
+        _ => return None,
+    })
+}
+
+/// Where a user's CLI configuration and per-session settings live.
+pub fn user_cli_paths(user_dir: &std::path::Path, slug: &str) -> (PathBuf, PathBuf) {
+    (
+        user_dir.join("config").join("claude"),
+        user_dir.join("config").join("sessions").join(format!("{slug}.settings.json")),
+    )
+}
+
+/// Classifies every new frame of the pane and publishes debounced changes.
+async fn watch_pane(
+    monitor: Monitor,
+    pane: PaneId,
+    mut dead: bool,
+    rules: Arc<ScreenRules>,
+    tx: watch::Sender<Observed>,
+    cancel: CancellationToken,
+) {
+    let mut events = monitor.subscribe();
+    let mut debouncer = Debouncer::new(DebounceConfig::default());
+    let mut seq = 0u64;
+    let mut last_output = Instant::now();
+    let classify_now = |dead: bool| {
+        let text = monitor.screens().text(pane).unwrap_or_default();
+        let meta = PaneMeta {
+            dead,
+            ..PaneMeta::default()
+        };
+        classify(&text, Some(&meta), &rules)
+    };
+    let mut publish = |change: Option<crate::screen::StateChange>, last_output: Instant| {
+        if let Some(change) = change {
+            seq += 1;
+            tracing::debug!(%pane, state = %change.state, "CLI state");
+            tx.send_replace(Observed {
+                classification: change.classification,
+                since: Instant::from_std(change.at),
+                last_output,
+                seq,
+            });
+        } else {
+            tx.send_modify(|o| o.last_output = last_output);
+        }
+    };
+    publish(debouncer.feed(classify_now(dead), std::time::Instant::now()), last_output);
+    loop {
+        let deadline = debouncer.deadline().map(Instant::from_std);
+        tokio::select! {
+            () = cancel.cancelled() => break,
+            () = async { if let Some(d) = deadline { tokio::time::sleep_until(d).await } else { std::future::pending().await } } => {
+                publish(debouncer.poll(std::time::Instant::now()), last_output);
+            }
+            ev = events.recv() => {
+                let relevant = match ev {
+                    Ok(ScreenEvent::Output { pane: p, .. }) if p == pane => { last_output = Instant::now(); false }
+                    Ok(ScreenEvent::ScreenChanged { pane: p }) => p == pane,
+                    Ok(ScreenEvent::PaneExited { pane: p, .. }) if p == pane => { dead = true; true }
+                    Ok(ScreenEvent::ClientReconnected) => true,
+                    Ok(_) => false,
+                    // Missed events: look at the screen as it is now.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                };
+                if relevant {
+                    if monitor.screens().is_exited(pane) == Some(true) {
+                        dead = true;
+                    }
+                    publish(debouncer.feed(classify_now(dead), std::time::Instant::now()), last_output);
+                }
+            }
+        }
+    }
+}
+
+/// Hook events the controller reacts to, beside the screen.
+pub type HookStream = mpsc::Receiver<HookEvent>;

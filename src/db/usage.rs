@@ -1,0 +1,57 @@
+//! The `llm_usage` table: supervising-LLM tokens and estimated cost per call.
+
+use serde::Serialize;
+use sqlx::SqlitePool;
+
+#[derive(Debug, Clone, Default, Serialize, sqlx::FromRow, PartialEq)]
+pub struct Cost {
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub usd: f64,
+    pub calls: i64,
+}
+
+pub async fn record(
+    pool: &SqlitePool,
+    user_id: i64,
+    project_id: i64,
+    model: &str,
+    prompt_tokens: u64,
+    completion_tokens: u64,
+    cost_usd: f64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into llm_usage (user_id, project_id, model, prompt_tokens, completion_tokens, cost_usd) values (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(user_id)
+    .bind(project_id)
+    .bind(model)
+    .bind(i64::try_from(prompt_tokens).unwrap_or(i64::MAX))
+    .bind(i64::try_from(completion_tokens).unwrap_or(i64::MAX))
+    .bind(cost_usd)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn for_project(pool: &SqlitePool, project_id: i64) -> sqlx::Result<Cost> {
+    sqlx::query_as(
+        r"select coalesce(sum(prompt_tokens), 0) as prompt_tokens, coalesce(sum(completion_tokens), 0) as completion_tokens,
+                 coalesce(sum(cost_usd), 0.0) as usd, count(*) as calls
+          from llm_usage where project_id = ?",
+    )
+    .bind(project_id)
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn for_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Cost> {
+    sqlx::query_as(
+        r"select coalesce(sum(prompt_tokens), 0) as prompt_tokens, coalesce(sum(completion_tokens), 0) as completion_tokens,
+                 coalesce(sum(cost_usd), 0.0) as usd, count(*) as calls
+          from llm_usage where user_id = ?",
+    )
+    .bind(user_id)
+    .fetch_one(pool)
+    .await
+}

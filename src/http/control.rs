@@ -1,0 +1,150 @@
+//! Project lifecycle: start, stop, restart, pause, resume, and messages to a running
+//! project. Also the endpoint the coding CLI's hooks post to.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode};
+use serde::Deserialize;
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, ApiPath, AuthUser};
+use super::projects::{ProjectView, load, view};
+use super::{Access, Route};
+use crate::controller::{Command, ControlError, Controllers, StartMode};
+use crate::db;
+use crate::hooks::{HookEvent, SECRET_HEADER};
+use crate::state::AppState;
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new(Method::POST, "/api/projects/{id}/start", Access::User, start_project),
+        Route::new(Method::POST, "/api/projects/{id}/stop", Access::User, stop_project),
+        Route::new(Method::POST, "/api/projects/{id}/restart", Access::User, restart_project),
+        Route::new(Method::POST, "/api/projects/{id}/pause", Access::User, pause_project),
+        Route::new(Method::POST, "/api/projects/{id}/resume", Access::User, resume_project),
+        Route::new(Method::POST, "/api/projects/{id}/messages", Access::User, message_project),
+        Route::new(Method::POST, "/api/hooks", Access::Public, receive_hook),
+    ]
+}
+
+impl From<ControlError> for ApiError {
+    fn from(e: ControlError) -> Self {
+        match e {
+            ControlError::AlreadyRunning | ControlError::NotRunning => ApiError::Conflict(e.to_string()),
+            ControlError::Db(e) => e.into(),
+        }
+    }
+}
+
+fn controllers(state: &AppState) -> ApiResult<&std::sync::Arc<Controllers>> {
+    state
+        .controllers
+        .as_ref()
+        .ok_or_else(|| ApiError::internal("controllers are not running"))
+}
+
+async fn start_project(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ProjectView>> {
+    let project = load(&state, user.id, id).await?;
+    let c = controllers(&state)?;
+    if project.status == "completed" {
+        return Err(ApiError::Conflict("the project is completed; edit its plan to add work, then restart".into()));
+    }
+    c.start(&project, StartMode::Fresh).await?;
+    Ok(Json(view(&state, load(&state, user.id, id).await?).await?))
+}
+
+async fn stop_project(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ProjectView>> {
+    let project = load(&state, user.id, id).await?;
+    if !controllers(&state)?.stop(&project, "paused").await? {
+        return Err(ControlError::NotRunning.into());
+    }
+    Ok(Json(view(&state, load(&state, user.id, id).await?).await?))
+}
+
+async fn restart_project(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ProjectView>> {
+    let project = load(&state, user.id, id).await?;
+    let c = controllers(&state)?;
+    c.stop(&project, &project.status).await?;
+    let project = load(&state, user.id, id).await?;
+    c.start(&project, StartMode::Restart).await?;
+    Ok(Json(view(&state, load(&state, user.id, id).await?).await?))
+}
+
+async fn pause_project(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<(StatusCode, Json<ProjectView>)> {
+    load(&state, user.id, id).await?;
+    controllers(&state)?.send(id, Command::Pause).await?;
+    Ok((StatusCode::ACCEPTED, Json(view(&state, load(&state, user.id, id).await?).await?)))
+}
+
+async fn resume_project(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<(StatusCode, Json<ProjectView>)> {
+    let project = load(&state, user.id, id).await?;
+    let c = controllers(&state)?;
+    // A stopped project resumes by starting its loop again, continuing the conversation.
+    match c.send(id, Command::Resume).await {
+        Ok(()) => {}
+        Err(ControlError::NotRunning) if project.status == "paused" => c.start(&project, StartMode::Restart).await?,
+        Err(e) => return Err(e.into()),
+    }
+    Ok((StatusCode::ACCEPTED, Json(view(&state, load(&state, user.id, id).await?).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRequest {
+    text: String,
+}
+
+async fn message_project(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<MessageRequest>,
+) -> ApiResult<StatusCode> {
+    load(&state, user.id, id).await?;
+    let text = req.text.trim();
+    if text.is_empty() || text.chars().count() > 20_000 {
+        return Err(ApiError::invalid("text", "must be 1 to 20000 characters"));
+    }
+    let from = db::users::get(&state.db, user.id).await?.map(|u| u.username).unwrap_or_default();
+    controllers(&state)?
+        .send(id, Command::Message { text: text.to_owned(), from })
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Hook events from a CLI session; the secret identifies the session (no user token).
+async fn receive_hook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(payload): ApiJson<serde_json::Value>,
+) -> ApiResult<StatusCode> {
+    let secret = headers
+        .get(SECRET_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(ApiError::Unauthorized)?;
+    if state.hooks.deliver(secret, HookEvent::from_payload(payload)) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::Unauthorized)
+    }
+}

@@ -1,0 +1,149 @@
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::screen::{State, classify};
+
+#[test]
+fn every_builtin_profile_loads() {
+    for name in Profile::builtin_names() {
+        let profile = Profile::builtin(name).expect("built-in profile loads");
+        assert_eq!(profile.name, name);
+    }
+    assert!(matches!(
+        Profile::builtin("nope"),
+        Err(ProfileError::Unknown(_))
+    ));
+}
+
+fn session(dir: &std::path::Path) -> SessionContext {
+    SessionContext {
+        workspace: dir.join("work"),
+        config_dir: dir.join("cfg"),
+        settings_file: dir.join("session/settings.json"),
+        api_key: Some("sk-ant-test-abcdefghij0123456789".into()),
+        cli_version: Some("2.1.197".into()),
+        auto_mode: false,
+    }
+}
+
+#[test]
+fn claude_code_launch_line_resumes_as_asked() {
+    let profile = Profile::claude_code().expect("built-in profile loads");
+    let ctx = session(std::path::Path::new("/d"));
+    let fresh = profile
+        .launch(&ctx, &Resume::Fresh)
+        .expect("launch line builds");
+    assert_eq!(fresh.program, "claude");
+    assert_eq!(fresh.args, vec!["--settings", "/d/session/settings.json"]);
+    assert_eq!(fresh.cwd, PathBuf::from("/d/work"));
+    assert!(
+        fresh
+            .env
+            .contains(&("CLAUDE_CONFIG_DIR".into(), "/d/cfg".into()))
+    );
+    let cont = profile
+        .launch(&ctx, &Resume::Continue)
+        .expect("launch line builds");
+    assert_eq!(cont.args.last().map(String::as_str), Some("--continue"));
+    let by_id = profile
+        .launch(&ctx, &Resume::Session("abc-123".into()))
+        .expect("launch line builds");
+    assert_eq!(
+        by_id.args[2..],
+        ["--resume".to_owned(), "abc-123".to_owned()]
+    );
+}
+
+#[test]
+fn claude_code_preseed_writes_onboarding_trust_and_key_approval() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ctx = session(dir.path());
+    std::fs::create_dir_all(&ctx.workspace).expect("dir created");
+    std::fs::create_dir_all(&ctx.config_dir).expect("dir created");
+    let config = ctx.config_dir.join(".claude.json");
+    std::fs::write(
+        &config,
+        r#"{"userID": "u1", "customApiKeyResponses": {"approved": ["old"]}}"#,
+    )
+    .expect("file written");
+
+    let profile = Profile::claude_code().expect("built-in profile loads");
+    let written = profile.preseed(&ctx).expect("pre-seed succeeds");
+    assert_eq!(written, vec![config.clone(), ctx.settings_file.clone()]);
+
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).expect("fixture file is readable"))
+            .expect("valid JSON/TOML");
+    assert_eq!(doc["userID"], "u1", "existing keys are kept");
+    assert_eq!(doc["hasCompletedOnboarding"], true);
+    assert_eq!(doc["lastOnboardingVersion"], "2.1.197");
+    assert_eq!(doc["hasSeenAutoDefaultNudge"], true);
+    assert_eq!(
+        doc["customApiKeyResponses"]["approved"],
+        json!(["old", "abcdefghij0123456789"])
+    );
+    let workspace = ctx.workspace.canonicalize().expect("workspace exists");
+    let project = &doc["projects"][workspace.to_str().expect("UTF-8 temp path")];
+    assert_eq!(project["hasTrustDialogAccepted"], true);
+
+    let settings: Value = serde_json::from_str(
+        &std::fs::read_to_string(&ctx.settings_file).expect("fixture file is readable"),
+    )
+    .expect("valid JSON/TOML");
+    assert_eq!(settings, json!({"permissions": {"defaultMode": "default"}}));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&config)
+            .expect("file exists")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // Running it again changes nothing (no duplicate approvals).
+    profile.preseed(&ctx).expect("pre-seed succeeds");
+    let again: Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).expect("fixture file is readable"))
+            .expect("valid JSON/TOML");
+    assert_eq!(again, doc);
+}
+
+const OVERRIDE: &str = r#"
+[[screen_overrides]]
+min_version = "3.0.0"
+[screen_overrides.screen.layout]
+input = '^> (?P<text>.*)$'
+"#;
+
+#[test]
+fn version_overrides_patch_only_their_range() {
+    let base = include_str!("../../profiles/claude-code.toml");
+    let profile = Profile::from_toml(&format!("{base}\n{OVERRIDE}")).expect("profile loads");
+    let screen = "────────────────────────────────\n> hello\n────────────────────────────────\n";
+    let old = profile
+        .screen_rules(Some("2.1.197"))
+        .expect("rules compile");
+    let new = profile.screen_rules(Some("3.0.1")).expect("rules compile");
+    assert_eq!(classify(screen, None, &old).state, State::Starting);
+    let c = classify(screen, None, &new);
+    assert_eq!(
+        (c.state, c.input_text.as_deref()),
+        (State::IdleWithInput, Some("hello"))
+    );
+}
+
+#[test]
+fn broken_rules_are_rejected_when_the_profile_loads() {
+    let base = include_str!("../../profiles/claude-code.toml");
+    let bad_regex = OVERRIDE.replace("'^> (?P<text>.*)$'", "'^> (?P<text>.*$'");
+    assert!(matches!(
+        Profile::from_toml(&format!("{base}\n{bad_regex}")),
+        Err(ProfileError::Rules { .. })
+    ));
+    let missing_group = OVERRIDE.replace("(?P<text>.*)", "(.*)");
+    let err = Profile::from_toml(&format!("{base}\n{missing_group}")).expect_err("must fail");
+    assert!(err.to_string().contains("`text`"), "{err}");
+}

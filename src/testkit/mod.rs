@@ -1,0 +1,24 @@
+//! Test support shared by the unit, integration and browser tests: scriptable mocks of the
+//! Anthropic Messages API and of an OpenAI-compatible LLM, and the environment that keeps
+//! the real Claude Code CLI offline.
+//! Nothing here is used by the daemon itself; it lives in the library so that integration
+//! tests and the `autocode-mock` binary can share it.
+
+/// Locating a pinned Claude Code install and the offline environment for its processes.
+pub mod claude_env;
+/// The mock server and its handle.
+pub mod mock_anthropic;
+/// What the mock records about each request.
+pub mod mock_record;
+/// The mock's routes and request handlers.
+mod mock_routes;
+/// A scripted OpenAI-compatible chat-completions server (the supervising LLM).
+pub mod mock_llm;
+/// The turn script and its JSON form.
+pub mod mock_script;
+/// Messages API wire format: SSE events, message objects, error bodies.
+pub mod mock_wire;
+
+pub use mock_anthropic::{MockAnthropic, MockError};
+pub use mock_record::{RecordedRequest, RequestKind, Served, ToolResult};
+pub use mock_script::{Reply, Script, Turn, Usage};
