@@ -129,6 +129,14 @@ test('terminal, take-over and live logs on the project page', { timeout: 90_000 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the terminal makes the phone page ${overflow}px too wide`);
 
+  // Zoomed, the terminal box scrolls sideways but the page still does not.
+  await page.getByRole('button', { name: 'Zoom' }).click();
+  await until('the zoomed terminal to overflow its box', () =>
+    page.locator('[aria-label="Claude Code terminal"]').evaluate((el) => el.scrollWidth > el.clientWidth),
+  );
+  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0);
+  await page.getByRole('button', { name: 'Fit width' }).click();
+
   // Typing before take-over goes nowhere.
   await page.locator('.xterm').click();
   await page.keyboard.type('nope');

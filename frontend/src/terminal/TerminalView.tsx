@@ -22,6 +22,8 @@ const KEYS: Array<{ key: TerminalKey; label: string; name: string }> = [
 
 const MAX_FONT = 14;
 const MIN_FONT = 5;
+/** "Zoom" on a phone: readable text, and the terminal box (not the page) scrolls sideways. */
+const ZOOM_FONT = 11;
 
 export function TerminalView({ projectId }: { projectId: number }) {
   const { user } = useAuth();
@@ -34,6 +36,11 @@ export function TerminalView({ projectId }: { projectId: number }) {
   const mineRef = useRef(mine);
   mineRef.current = mine;
   const termRef = useRef<Terminal | null>(null);
+  const [zoom, setZoom] = useState(false);
+  const zoomRef = useRef(zoom);
+  zoomRef.current = zoom;
+  const refit = useRef<() => void>(() => undefined);
+  useEffect(() => refit.current(), [zoom]);
 
   // Keystrokes reach xterm's input only while this person holds control.
   useEffect(() => {
@@ -61,12 +68,17 @@ export function TerminalView({ projectId }: { projectId: number }) {
 
     // The pane's size is the server's; scale the font so all of its columns fit the width.
     const fitFont = () => {
+      if (zoomRef.current) {
+        term.options.fontSize = ZOOM_FONT;
+        return;
+      }
       const proposed = fit.proposeDimensions();
       if (!proposed || !proposed.cols) return;
       const current = term.options.fontSize ?? MAX_FONT;
       const wanted = Math.max(MIN_FONT, Math.min(MAX_FONT, Math.floor(((current * proposed.cols) / paneCols) * 10) / 10));
       if (Math.abs(wanted - current) >= 0.1) term.options.fontSize = wanted;
     };
+    refit.current = fitFont;
     const observer = new ResizeObserver(() => fitFont());
     observer.observe(el);
 
@@ -125,15 +137,20 @@ export function TerminalView({ projectId }: { projectId: number }) {
             <span className="text-slate-400">Watching (read-only). The agent is in control.</span>
           )}
         </p>
-        {mine ? (
-          <Button variant="secondary" onClick={() => send(socketRef.current?.send({ type: 'release' }))}>
-            Release
+        <div className="flex flex-wrap gap-2">
+          <Button variant="ghost" aria-pressed={zoom} onClick={() => setZoom(!zoom)}>
+            {zoom ? 'Fit width' : 'Zoom'}
           </Button>
-        ) : (
-          <Button disabled={connection !== 'live'} onClick={() => send(socketRef.current?.send({ type: 'take_over' }))}>
-            Take over
-          </Button>
-        )}
+          {mine ? (
+            <Button variant="secondary" onClick={() => send(socketRef.current?.send({ type: 'release' }))}>
+              Release
+            </Button>
+          ) : (
+            <Button disabled={connection !== 'live'} onClick={() => send(socketRef.current?.send({ type: 'take_over' }))}>
+              Take over
+            </Button>
+          )}
+        </div>
       </div>
       <ErrorMessage>{error}</ErrorMessage>
       <div
