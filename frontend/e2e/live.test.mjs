@@ -44,6 +44,7 @@ const PROJECT = {
   current_step: 1,
   question: null,
   human_control: false,
+  controller_running: true,
   tmux_session: 'ac-5-7',
   workspace_path: '/data/users/alice/projects/hello-site',
   cost: { prompt_tokens: 12840, completion_tokens: 1320, usd: 0.0042 },

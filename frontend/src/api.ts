@@ -208,7 +208,8 @@ export class ApiClient {
       }
     }
     if (!res.ok) throw await errorFromResponse(res);
-    if (res.status === 204 || res.status === 202) return undefined as T;
+    if (res.status === 204) return undefined as T;
+    // 202 answers (pause, resume, messages) may or may not carry the project.
     const text = await res.text();
     return (text ? JSON.parse(text) : undefined) as T;
   }

@@ -60,7 +60,7 @@ export function ProjectPage() {
       <PageHeader
         title={
           <span className="flex flex-wrap items-center gap-2">
-            {p.name} <StatusBadge status={p.status} />
+            {p.name} <StatusBadge status={p.status} stopped={p.controller_running === false} />
             {p.human_control && (
               <span className="rounded-full border border-amber-400 px-2.5 py-0.5 text-xs font-bold text-amber-300">Human in control</span>
             )}
