@@ -37,6 +37,8 @@ export function TerminalView({ projectId }: { projectId: number }) {
   mineRef.current = mine;
   const termRef = useRef<Terminal | null>(null);
   const [zoom, setZoom] = useState(false);
+  // Whether fitting the pane's width made the text smaller than the zoomed size (phones).
+  const [cramped, setCramped] = useState(false);
   const zoomRef = useRef(zoom);
   zoomRef.current = zoom;
   const refit = useRef<() => void>(() => undefined);
@@ -77,6 +79,7 @@ export function TerminalView({ projectId }: { projectId: number }) {
       const current = term.options.fontSize ?? MAX_FONT;
       const wanted = Math.max(MIN_FONT, Math.min(MAX_FONT, Math.floor(((current * proposed.cols) / paneCols) * 10) / 10));
       if (Math.abs(wanted - current) >= 0.1) term.options.fontSize = wanted;
+      setCramped(wanted < ZOOM_FONT);
     };
     refit.current = fitFont;
     const observer = new ResizeObserver(() => fitFont());
@@ -138,9 +141,11 @@ export function TerminalView({ projectId }: { projectId: number }) {
           )}
         </p>
         <div className="flex flex-wrap gap-2">
-          <Button variant="ghost" aria-pressed={zoom} onClick={() => setZoom(!zoom)}>
-            {zoom ? 'Fit width' : 'Zoom'}
-          </Button>
+          {(cramped || zoom) && (
+            <Button variant="ghost" aria-pressed={zoom} onClick={() => setZoom(!zoom)}>
+              {zoom ? 'Fit width' : 'Zoom'}
+            </Button>
+          )}
           {mine ? (
             <Button variant="secondary" onClick={() => send(socketRef.current?.send({ type: 'release' }))}>
               Release
