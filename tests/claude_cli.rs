@@ -76,7 +76,8 @@ macro_rules! for_each_release {
 
 for_each_release!(
     prompt_reaches_the_mock_and_the_reply_is_shown,
-    approved_bash_call_runs_and_its_result_is_sent_back
+    approved_bash_call_runs_and_its_result_is_sent_back,
+    question_menu_answer_reaches_the_mock,
 );
 
 async fn prompt_reaches_the_mock_and_the_reply_is_shown(version: &str) {
@@ -161,4 +162,47 @@ async fn approved_bash_call_runs_and_its_result_is_sent_back(version: &str) {
         "ls output in the tool result: {result:?}"
     );
     assert!(!result.is_error);
+}
+
+async fn question_menu_answer_reaches_the_mock(version: &str) {
+    let script = Script::new(vec![
+        Turn::ask_user_question(
+            "Which database should the app use?",
+            "Database",
+            &[
+                ("SQLite", "Single file, no server"),
+                ("PostgreSQL", "Full server database"),
+            ],
+        ),
+        Turn::text("Going with your choice."),
+    ]);
+    let mock = MockAnthropic::start(script).await.expect("mock starts");
+    let Some(cli) = Cli::start(version, &mock).await else {
+        return;
+    };
+
+    cli.submit("ask me something").await;
+    cli.tmux
+        .wait_screen_settled(PANE, TURN, SETTLE, "the question menu", |s| {
+            s.contains("Which database should the app use?") && s.contains("2. PostgreSQL")
+        })
+        .await;
+    cli.tmux.send_key(PANE, "2");
+    cli.tmux
+        .wait_screen(PANE, TURN, "the reply after the answer", |s| {
+            s.contains("Going with your choice.")
+        })
+        .await;
+
+    let answer = mock
+        .requests()
+        .iter()
+        .flat_map(|r| r.tool_results.clone())
+        .next()
+        .expect("the answer went back as a tool result");
+    assert!(answer.content.contains("PostgreSQL"), "answer: {answer:?}");
+    assert!(
+        !answer.content.contains("SQLite"),
+        "only the chosen option: {answer:?}"
+    );
 }

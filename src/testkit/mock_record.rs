@@ -105,8 +105,12 @@ impl RecordedRequest {
     }
 
     /// True when the last user message is a typed prompt rather than tool results.
+    ///
+    /// A tool call the user rejected is reported in the same message as the user's next
+    /// prompt (a `tool_result` with `is_error`), so the test is on the text, not on the
+    /// absence of tool results.
     pub fn is_prompt(&self) -> bool {
-        self.kind == RequestKind::AgentLoop && self.tool_results.is_empty()
+        self.kind == RequestKind::AgentLoop && !self.last_user_text.is_empty()
     }
 }
 
@@ -138,7 +142,8 @@ fn split_user_message(message: &Value) -> (String, Vec<ToolResult>) {
     }
 }
 
-/// Removes the `<system-reminder>` sections the CLI adds around the user's own words.
+/// Removes what the CLI adds around the user's own words: `<system-reminder>` sections and
+/// interruption markers such as `[Request interrupted by user for tool use]`.
 fn strip_reminders(text: &str) -> String {
     const OPEN: &str = "<system-reminder>";
     const CLOSE: &str = "</system-reminder>";
@@ -152,7 +157,12 @@ fn strip_reminders(text: &str) -> String {
         };
     }
     kept.push_str(rest);
-    kept.trim().to_owned()
+    kept.lines()
+        .filter(|line| !line.starts_with("[Request interrupted by user"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_owned()
 }
 
 /// Whether a messages request asks for a conversation summary (auto or manual compaction).
@@ -226,6 +236,22 @@ mod tests {
         ]}]));
         assert_eq!(request.last_user_text, "auth error again");
         assert!(request.is_prompt());
+    }
+
+    #[test]
+    fn prompt_after_a_rejected_tool_call_is_a_prompt() {
+        let request = agent(json!([
+            {"role": "user", "content": "try a denied command"},
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "t9", "name": "Bash", "input": {}}]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "t9", "content": "The user doesn't want to proceed", "is_error": true},
+                {"type": "text", "text": "[Request interrupted by user for tool use]\n"},
+                {"type": "text", "text": "overload please"}
+            ]}
+        ]));
+        assert!(request.is_prompt());
+        assert_eq!(request.last_user_text, "overload please");
+        assert!(request.tool_results[0].is_error);
     }
 
     #[test]

@@ -43,15 +43,8 @@ async fn post_messages(
 ) -> Response {
     let estimated_input = u64::try_from(body.len() / 4).unwrap_or(u64::MAX);
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let has_tools = body["tools"].as_array().is_some_and(|t| !t.is_empty());
     let mut record = RecordedRequest::new("POST", &uri.to_string(), RequestKind::Side, body);
-    record.kind = if is_compaction(&record.last_user_text) {
-        RequestKind::Compaction
-    } else if has_tools {
-        RequestKind::AgentLoop
-    } else {
-        RequestKind::Side
-    };
+    record.kind = messages_kind(&record);
     let stream = record.body["stream"].as_bool().unwrap_or(false);
     let model = record.body["model"]
         .as_str()
@@ -70,27 +63,7 @@ async fn post_messages(
     if turn.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(turn.delay_ms)).await;
     }
-    let usage = turn.usage.unwrap_or(default_usage);
-    let outcome = match &turn.reply {
-        Reply::Error { status, message } => {
-            Outcome::Error(*status, error_body(*status, message.as_deref()))
-        }
-        Reply::PromptTooLong { tokens, limit } => Outcome::Error(
-            400,
-            error_body(400, Some(&prompt_too_long_message(*tokens, *limit))),
-        ),
-        reply => Outcome::Answer(Answer {
-            text: match reply {
-                Reply::Text { text } => Some(text.clone()),
-                Reply::ToolUse { text, .. } => text.clone(),
-                _ => None,
-            },
-            tool: reply
-                .tool_call()
-                .map(|call| (format!("toolu_mock_{counter:04}"), call)),
-            usage,
-        }),
-    };
+    let outcome = outcome(&turn, counter, turn.usage.unwrap_or(default_usage));
     let request_id = format!("req_mock_{counter:04}");
     let message_id = format!("msg_mock_{counter:04}");
     match outcome {
@@ -120,6 +93,44 @@ async fn post_messages(
             Json(answer.message(&message_id, &model)),
         )
             .into_response(),
+    }
+}
+
+/// Agent-loop requests advertise tools; compaction requests do too (2.1.197 and 2.1.330), so
+/// they are told apart by their instruction; anything else is a side request.
+fn messages_kind(record: &RecordedRequest) -> RequestKind {
+    let has_tools = record.body["tools"]
+        .as_array()
+        .is_some_and(|t| !t.is_empty());
+    if is_compaction(&record.last_user_text) {
+        RequestKind::Compaction
+    } else if has_tools {
+        RequestKind::AgentLoop
+    } else {
+        RequestKind::Side
+    }
+}
+
+fn outcome(turn: &Turn, counter: u64, usage: Usage) -> Outcome {
+    match &turn.reply {
+        Reply::Error { status, message } => {
+            Outcome::Error(*status, error_body(*status, message.as_deref()))
+        }
+        Reply::PromptTooLong { tokens, limit } => Outcome::Error(
+            400,
+            error_body(400, Some(&prompt_too_long_message(*tokens, *limit))),
+        ),
+        reply => Outcome::Answer(Answer {
+            text: match reply {
+                Reply::Text { text } => Some(text.clone()),
+                Reply::ToolUse { text, .. } => text.clone(),
+                _ => None,
+            },
+            tool: reply
+                .tool_call()
+                .map(|call| (format!("toolu_mock_{counter:04}"), call)),
+            usage,
+        }),
     }
 }
 

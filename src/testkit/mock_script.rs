@@ -250,6 +250,21 @@ impl Turn {
         })
     }
 
+    /// An `AskUserQuestion` call with one single-choice question; `options` are
+    /// `(label, description)` pairs (the CLI wants 2 to 4).
+    pub fn ask_user_question(question: &str, header: &str, options: &[(&str, &str)]) -> Self {
+        let options: Vec<Value> = options
+            .iter()
+            .map(|(label, description)| json!({"label": label, "description": description}))
+            .collect();
+        Self::tool_use(
+            "AskUserQuestion",
+            json!({"questions": [{
+                "question": question, "header": header, "multiSelect": false, "options": options,
+            }]}),
+        )
+    }
+
     /// An HTTP error with the API's default message for `status`.
     pub fn error(status: u16) -> Self {
         Self::new(Reply::Error {
@@ -327,6 +342,21 @@ mod tests {
             })
         );
         assert_eq!(script.turns[8].usage.map(|u| u.input_tokens), Some(150_000));
+    }
+
+    #[test]
+    fn ask_user_question_matches_the_schema_the_cli_advertises() {
+        let turn = Turn::ask_user_question(
+            "Which database?",
+            "Database",
+            &[("SQLite", "file"), ("Postgres", "server")],
+        );
+        let call = turn.reply.tool_call().expect("tool call");
+        assert_eq!(call.name, "AskUserQuestion");
+        let question = &call.input["questions"][0];
+        assert_eq!(question["header"], "Database");
+        assert_eq!(question["options"][1]["label"], "Postgres");
+        assert_eq!(question["options"][1]["description"], "server");
     }
 
     #[test]

@@ -1,0 +1,118 @@
+//! What to do when the supervising LLM cannot decide (down, slow, or answering garbage):
+//! fixed rules that keep the project safe and moving. They never approve anything on
+//! their own judgement and escalate to the owner when falling back keeps happening.
+
+use super::action::{Action, Key};
+use super::{ApiErrorKind, DecisionContext, Event};
+
+/// Consecutive fallbacks for one step after which waiting more is pointless.
+pub const ESCALATE_AFTER: u32 = 3;
+const FIRST_WAIT_SECS: u64 = 30;
+
+/// The actions and the reason for them; `why` says why the LLM could not decide.
+pub fn decide(ctx: &DecisionContext, why: &str) -> (Vec<Action>, String) {
+    let ask = |question: String| vec![Action::AskHuman { question }];
+    let backoff = FIRST_WAIT_SECS
+        .saturating_mul(1 << ctx.prior_fallbacks.min(5))
+        .min(super::action::MAX_WAIT_SECS);
+    let (actions, rule) = match &ctx.event {
+        Event::TurnFinished if ctx.prior_fallbacks + 1 >= ESCALATE_AFTER => (
+            ask(format!(
+                "The supervising LLM has failed {} times in a row ({why}), so I cannot judge \
+                 whether the step is done. Please check the LLM settings, or tell me how to continue.",
+                ctx.prior_fallbacks + 1
+            )),
+            "turn finished, fallbacks repeated: escalate",
+        ),
+        Event::TurnFinished => (
+            vec![Action::Wait { seconds: backoff }],
+            "turn finished: wait for the LLM to recover",
+        ),
+        Event::Permission { tool, subject, .. } => (
+            ask(format!(
+                "Claude Code asks permission to use {tool} on: {subject}\nThe supervising LLM \
+                 is unavailable ({why}), so this needs your decision."
+            )),
+            "permission: never approve without judgement",
+        ),
+        Event::Question { text, options } => {
+            let mut question = format!("Claude Code asks: {text}");
+            for (i, o) in options.iter().enumerate() {
+                question.push_str(&format!("\n{}. {o}", i + 1));
+            }
+            question.push_str(&format!("\n(The supervising LLM is unavailable: {why}.)"));
+            (ask(question), "question: ask the owner")
+        }
+        Event::ApiError {
+            kind: ApiErrorKind::Auth,
+            message,
+        } => (
+            ask(format!(
+                "Claude Code's model API rejected its credentials: {message}\nPlease check the \
+                 API key or login configured for this agent, then resume the project."
+            )),
+            "model API auth error: the owner must fix credentials",
+        ),
+        Event::ApiError {
+            kind: ApiErrorKind::PromptTooLong,
+            ..
+        } => (
+            vec![Action::SendMessage {
+                text: "/compact".into(),
+            }],
+            "prompt too long: compact",
+        ),
+        Event::ApiError { .. } => (
+            vec![Action::Wait { seconds: backoff }],
+            "model API error: wait with backoff",
+        ),
+        Event::Stall { secs } => (
+            vec![
+                Action::PressKey { key: Key::Escape },
+                Action::SendMessage {
+                    text: format!(
+                        "There has been no output for {secs} seconds, so I interrupted you. \
+                         What happened? Say briefly where you are, then continue with the current step."
+                    ),
+                },
+            ],
+            "stall: interrupt and ask",
+        ),
+        Event::Compacted => (
+            vec![Action::SendMessage {
+                text: state_summary(ctx),
+            }],
+            "compacted: restate the plan",
+        ),
+        Event::UserMessage { text } => (
+            vec![Action::SendMessage { text: text.clone() }],
+            "owner's message: pass it on",
+        ),
+    };
+    (actions, format!("fallback ({rule}); LLM: {why}"))
+}
+
+/// Where the project stands, for Claude after it lost its context.
+pub fn state_summary(ctx: &DecisionContext) -> String {
+    let mut text = String::from("Context was compacted. Where we are:\n");
+    for (i, step) in ctx.plan.iter().enumerate() {
+        let status = serde_json::to_value(step.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let here = if Some(i) == ctx.current_step {
+            "  <- current"
+        } else {
+            ""
+        };
+        text.push_str(&format!("{}. [{status}] {}{here}\n", i + 1, step.title));
+    }
+    if let Some(step) = ctx.current_step.and_then(|i| ctx.plan.get(i)) {
+        text.push_str(&format!(
+            "\nCurrent step: {}\n{}\n",
+            step.title, step.details
+        ));
+    }
+    text.push_str("\nContinue with the current step.");
+    text
+}
