@@ -2,6 +2,7 @@
 //! optional `autocode.toml` in the data dir for everything else. Holds no secrets, so
 //! `Debug` is safe to log.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -41,6 +42,43 @@ pub struct FileConfig {
     pub login_max_failures: usize,
     /// The brute-force window.
     pub login_window_secs: u64,
+    /// Bound on one supervising-LLM request.
+    pub llm_timeout_secs: u64,
+    /// Environment given to every coding CLI (the traffic switches the admin chooses).
+    pub cli_env: BTreeMap<String, String>,
+    /// Prices per model for cost estimates, in USD per million tokens.
+    pub llm_prices: BTreeMap<String, Price>,
+}
+
+/// USD per million tokens.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    pub prompt: f64,
+    pub completion: f64,
+}
+
+impl FileConfig {
+    /// Estimated cost of one call; models without a price cost nothing (local models).
+    pub fn cost_usd(&self, model: &str, prompt_tokens: u64, completion_tokens: u64) -> f64 {
+        self.llm_prices.get(model).map_or(0.0, |p| {
+            (prompt_tokens as f64 * p.prompt + completion_tokens as f64 * p.completion)
+                / 1_000_000.0
+        })
+    }
+}
+
+/// Privacy defaults: the CLI talks to its model API and nothing else.
+fn default_cli_env() -> BTreeMap<String, String> {
+    [
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+        "DISABLE_TELEMETRY",
+        "DISABLE_ERROR_REPORTING",
+        "DISABLE_BUG_COMMAND",
+    ]
+    .into_iter()
+    .map(|k| (k.to_owned(), "1".to_owned()))
+    .collect()
 }
 
 impl Default for FileConfig {
@@ -53,6 +91,9 @@ impl Default for FileConfig {
             max_body_bytes: 1024 * 1024,
             login_max_failures: 5,
             login_window_secs: 15 * 60,
+            llm_timeout_secs: 60,
+            cli_env: default_cli_env(),
+            llm_prices: BTreeMap::new(),
         }
     }
 }

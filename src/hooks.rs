@@ -109,7 +109,8 @@ fn shell_quote(word: &str) -> String {
 pub async fn forward_from_stdin(stdin: &[u8]) -> Result<(), String> {
     let url = std::env::var(ENV_URL).map_err(|_| format!("{ENV_URL} is not set"))?;
     let secret = std::env::var(ENV_SECRET).map_err(|_| format!("{ENV_SECRET} is not set"))?;
-    let payload: Value = serde_json::from_slice(stdin).map_err(|e| format!("bad hook input: {e}"))?;
+    let payload: Value =
+        serde_json::from_slice(stdin).map_err(|e| format!("bad hook input: {e}"))?;
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(3))
         .build()
@@ -148,7 +149,9 @@ mod tests {
     #[test]
     fn hook_command_is_shell_safe() {
         let block = settings_block(Path::new("/opt/it's here/autocode"));
-        let cmd = block["Stop"][0]["hooks"][0]["command"].as_str().expect("cmd");
+        let cmd = block["Stop"][0]["hooks"][0]["command"]
+            .as_str()
+            .expect("cmd");
         assert_eq!(cmd, r"'/opt/it'\''s here/autocode' hook");
         assert_eq!(block["PreToolUse"][0]["matcher"], "*");
     }

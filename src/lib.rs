@@ -7,10 +7,12 @@ pub mod accounts;
 pub mod agent_config;
 /// Flags, env and the optional `autocode.toml`.
 pub mod config;
-/// The per-project control loop: decisions and the permission policy.
+/// The per-project controller loops and their registry.
 pub mod controller;
 /// SQLite: migrations and per-table queries.
 pub mod db;
+/// Claude Code hooks: per-session secrets and event delivery.
+pub mod hooks;
 /// The REST API.
 pub mod http;
 /// Project logs committed to the database and broadcast to live subscribers.
@@ -81,6 +83,59 @@ pub async fn ensure_admin(state: &AppState, password: Option<String>) -> Result<
         );
     }
     Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("tmux: {0}")]
+    Tmux(#[from] tmux::TmuxError),
+    #[error(transparent)]
+    Control(#[from] controller::ControlError),
+    #[error("cannot find this binary: {0}")]
+    Exe(std::io::Error),
+}
+
+/// Starts what drives projects: the daemon's own tmux server (socket in the data dir),
+/// the live-screen monitor and the controller registry, then re-adopts the projects that
+/// were running. `hook_addr` is where this daemon listens (hooks post there).
+pub async fn start_controllers(
+    state: &mut AppState,
+    hook_addr: std::net::SocketAddr,
+    timing: controller::Timing,
+    decide: controller::decide::DecideConfig,
+    cancel: tokio_util::sync::CancellationToken,
+) -> Result<std::sync::Arc<controller::Controllers>, RuntimeError> {
+    let tmux = tmux::Tmux::new(state.layout.root().join("tmux.sock"));
+    let (monitor, _task) =
+        tmux::Monitor::start(tmux, tmux::MonitorConfig::default(), cancel.child_token()).await?;
+    let ip = if hook_addr.ip().is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
+    } else {
+        hook_addr.ip()
+    };
+    let deps = controller::Deps {
+        db: state.db.clone(),
+        journal: state.journal.clone(),
+        layout: state.layout.clone(),
+        master: state.master.clone(),
+        config: state.config.clone(),
+        monitor,
+        hooks: state.hooks.clone(),
+        hook_url: format!(
+            "http://{}/api/hooks",
+            std::net::SocketAddr::new(ip, hook_addr.port())
+        ),
+        autocode_bin: std::env::current_exe().map_err(RuntimeError::Exe)?,
+        timing,
+        decide,
+    };
+    let controllers = controller::Controllers::new(deps, cancel);
+    state.controllers = Some(controllers.clone());
+    let adopted = controllers.boot().await?;
+    if adopted > 0 {
+        tracing::info!(adopted, "re-adopted running projects");
+    }
+    Ok(controllers)
 }
 
 /// The whole application: the API under `/api`, the web app everywhere else.

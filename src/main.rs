@@ -50,6 +50,9 @@ enum ScreenCommand {
         /// Pane metadata as `tmux display -p` prints it (JSON of raw strings).
         #[arg(long)]
         meta: Option<PathBuf>,
+        /// CLI version whose rules to use (default: the version the screen shows, if any).
+        #[arg(long)]
+        cli_version: Option<String>,
     },
 }
 
@@ -100,8 +103,16 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
     match cli.command {
         Command::Serve { listen } => serve(cli.data_dir, listen).await,
         Command::User(cmd) => user(cli.data_dir, cmd).await,
-        Command::Screen(ScreenCommand::Classify { file, meta }) => {
-            let value = autocode::profile::classify_file(&file, meta.as_deref())?;
+        Command::Screen(ScreenCommand::Classify {
+            file,
+            meta,
+            cli_version,
+        }) => {
+            let value = autocode::profile::classify_file_as(
+                &file,
+                meta.as_deref(),
+                cli_version.as_deref(),
+            )?;
             println!("{value}");
             Ok(())
         }

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use sqlx::SqlitePool;
 
 use crate::config::Config;
+use crate::controller::Controllers;
+use crate::hooks::Hooks;
 use crate::journal::Journal;
 use crate::login_guard::LoginGuard;
 use crate::secrets::MasterKey;
@@ -20,6 +22,9 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub login_guard: Arc<LoginGuard>,
     pub journal: Journal,
+    pub hooks: Arc<Hooks>,
+    /// The controller registry; `None` in processes that only manage accounts (the CLI).
+    pub controllers: Option<Arc<Controllers>>,
 }
 
 impl AppState {
@@ -36,6 +41,8 @@ impl AppState {
             layout: Arc::new(layout),
             master: Arc::new(master),
             login_guard: Arc::new(login_guard),
+            hooks: Arc::new(Hooks::default()),
+            controllers: None,
         }
     }
 }

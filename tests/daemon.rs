@@ -150,10 +150,27 @@ async fn call(
     resp.json().await.unwrap_or(Value::Null)
 }
 
+/// The daemon leaves its tmux server running across restarts (by design); the test ends it.
+struct TmuxServerGuard(std::path::PathBuf);
+
+impl Drop for TmuxServerGuard {
+    fn drop(&mut self) {
+        let sock = self.0.join("tmux.sock");
+        if sock.exists() {
+            let _ = Command::new("tmux")
+                .arg("-S")
+                .arg(&sock)
+                .arg("kill-server")
+                .status();
+        }
+    }
+}
+
 #[tokio::test]
 async fn first_start_cli_restart_keeps_everything() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let data = tmp.path().join("data");
+    let _tmux = TmuxServerGuard(data.clone());
 
     // First start without a configured password: a random one is printed once.
     let (daemon, lines) = Daemon::start(&data, None);

@@ -5,9 +5,7 @@ mod tmux_support;
 
 use std::time::Duration;
 
-use autocode::tmux::{
-    Key, MonitorConfig, SessionName, SubmitCheck, SubmitOptions, TmuxError,
-};
+use autocode::tmux::{Key, MonitorConfig, SessionName, SubmitCheck, SubmitOptions, TmuxError};
 use tmux_support::{TestTmux, eventually};
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -18,15 +16,30 @@ async fn sessions_are_created_listed_and_killed() {
     let running = t.monitor(MonitorConfig::default()).await;
     let name = SessionName::new("alice-my-app").unwrap();
     assert!(!t.tmux.has_session(&name).await.unwrap());
-    let pane = t.tmux.create_session(&t.spec("alice-my-app", &["cat"])).await.unwrap();
+    let pane = t
+        .tmux
+        .create_session(&t.spec("alice-my-app", &["cat"]))
+        .await
+        .unwrap();
     assert_eq!((pane.width, pane.height), (200, 50));
     assert!(!pane.dead);
     assert!(t.tmux.has_session(&name).await.unwrap());
     // `=` targets: a prefix of an existing name is not that session.
-    assert!(!t.tmux.has_session(&SessionName::new("alice").unwrap()).await.unwrap());
+    assert!(
+        !t.tmux
+            .has_session(&SessionName::new("alice").unwrap())
+            .await
+            .unwrap()
+    );
     assert_eq!(t.tmux.list_sessions().await.unwrap(), vec![name.clone()]);
-    let again = t.tmux.create_session(&t.spec("alice-my-app", &["cat"])).await;
-    assert!(matches!(again, Err(TmuxError::SessionExists(_))), "{again:?}");
+    let again = t
+        .tmux
+        .create_session(&t.spec("alice-my-app", &["cat"]))
+        .await;
+    assert!(
+        matches!(again, Err(TmuxError::SessionExists(_))),
+        "{again:?}"
+    );
 
     let mut events = running.monitor.subscribe();
     running.monitor.adopt(&name).await.unwrap();
@@ -35,7 +48,10 @@ async fn sessions_are_created_listed_and_killed() {
     // The window linked into the monitor session dies too, so the program really ends.
     let pid = pane.pid.unwrap();
     assert!(
-        eventually(WAIT, || async { !std::path::Path::new(&format!("/proc/{pid}")).exists() }).await,
+        eventually(WAIT, || async {
+            !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        })
+        .await,
         "cat still running after kill_session"
     );
     let exited = tokio::time::timeout(WAIT, async {
@@ -76,7 +92,9 @@ async fn program_arguments_env_and_dir_reach_the_program_uninterpreted() {
     let expected = format!("[$(id);|#{{pid}};$(id) `id`;|{}]", dir.display());
     let screens = running.monitor.screens();
     assert!(
-        screens.wait_for(pane.id, WAIT, |s| s.contains(&expected)).await,
+        screens
+            .wait_for(pane.id, WAIT, |s| s.contains(&expected))
+            .await,
         "expected {expected:?} in {:?}",
         screens.text(pane.id)
     );
@@ -86,13 +104,31 @@ async fn program_arguments_env_and_dir_reach_the_program_uninterpreted() {
 #[tokio::test]
 async fn invalid_names_and_specs_are_rejected_before_tmux_runs() {
     let t = TestTmux::new();
-    for bad in ["a;kill-server", "x:0", "$(id)", "#{pid}", "a b", "-t", "=a", "Ab"] {
-        assert!(matches!(SessionName::new(bad), Err(TmuxError::InvalidSessionName(_))));
+    for bad in [
+        "a;kill-server",
+        "x:0",
+        "$(id)",
+        "#{pid}",
+        "a b",
+        "-t",
+        "=a",
+        "Ab",
+    ] {
+        assert!(matches!(
+            SessionName::new(bad),
+            Err(TmuxError::InvalidSessionName(_))
+        ));
     }
     let bad_env = t.spec("ok-name", &["cat"]).env("A=B", "x");
-    assert!(matches!(t.tmux.create_session(&bad_env).await, Err(TmuxError::InvalidSpec(_))));
+    assert!(matches!(
+        t.tmux.create_session(&bad_env).await,
+        Err(TmuxError::InvalidSpec(_))
+    ));
     let empty = t.spec("ok-name", &[]);
-    assert!(matches!(t.tmux.create_session(&empty).await, Err(TmuxError::InvalidSpec(_))));
+    assert!(matches!(
+        t.tmux.create_session(&empty).await,
+        Err(TmuxError::InvalidSpec(_))
+    ));
     assert!(t.tmux.list_sessions().await.unwrap().is_empty());
 }
 
@@ -110,7 +146,8 @@ async fn literal_text_and_enter_reach_the_program() {
     // Once as the terminal echo, once as cat's output.
     assert!(
         screens
-            .wait_for(pane.id, WAIT, |s| s.lines().filter(|l| *l == text).count() == 2)
+            .wait_for(pane.id, WAIT, |s| s.lines().filter(|l| *l == text).count()
+                == 2)
             .await,
         "{:?}",
         screens.text(pane.id)
@@ -121,9 +158,9 @@ async fn literal_text_and_enter_reach_the_program() {
 /// A program that turns on bracketed paste, reads raw input until the paste ends and shows
 /// exactly what it received in one go.
 const PASTE_READER: &str = r#"
-import os, sys, tty
+import os, sys, termios, tty
+tty.setraw(0, termios.TCSANOW)
 sys.stdout.write("\x1b[?2004hready\r\n"); sys.stdout.flush()
-tty.setraw(0)
 data = b""
 while not data.endswith(b"\x1b[201~"):
     data += os.read(0, 4096)
@@ -139,11 +176,20 @@ async fn multi_line_text_arrives_as_one_bracketed_paste_with_newlines_kept() {
     let pane = t.tmux.create_session(&spec).await.unwrap();
     running.monitor.adopt(&spec.name).await.unwrap();
     let screens = running.monitor.screens();
-    assert!(screens.wait_for(pane.id, WAIT, |s| s.contains("ready")).await);
-    t.tmux.paste(pane.id, "line 1\nline; 2\n$(id)").await.unwrap();
+    assert!(
+        screens
+            .wait_for(pane.id, WAIT, |s| s.contains("ready"))
+            .await
+    );
+    t.tmux
+        .paste(pane.id, "line 1\nline; 2\n$(id)")
+        .await
+        .unwrap();
     let expected = r"got b'\x1b[200~line 1\nline; 2\n$(id)\x1b[201~'";
     assert!(
-        screens.wait_for(pane.id, WAIT, |s| s.contains(expected)).await,
+        screens
+            .wait_for(pane.id, WAIT, |s| s.contains(expected))
+            .await,
         "{:?}",
         screens.text(pane.id)
     );
@@ -190,7 +236,11 @@ async fn submit_presses_enter_again_when_the_first_is_lost_and_never_retypes() {
     let pane = t.tmux.create_session(&spec).await.unwrap();
     running.monitor.adopt(&spec.name).await.unwrap();
     let screens = running.monitor.screens();
-    assert!(screens.wait_for(pane.id, WAIT, |s| s.starts_with(">")).await);
+    assert!(
+        screens
+            .wait_for(pane.id, WAIT, |s| s.starts_with(">"))
+            .await
+    );
     let options = SubmitOptions {
         submit_timeout: Duration::from_millis(500),
         ..SubmitOptions::default()
@@ -228,10 +278,19 @@ async fn submit_gives_up_after_bounded_retries() {
     };
     let result = t
         .tmux
-        .submit(running.monitor.screens(), pane.id, "never", &options, |_| SubmitCheck::InInput)
+        .submit(
+            running.monitor.screens(),
+            pane.id,
+            "never",
+            &options,
+            |_| SubmitCheck::InInput,
+        )
         .await;
     assert!(
-        matches!(result, Err(TmuxError::SubmitNotConfirmed { enter_presses: 3 })),
+        matches!(
+            result,
+            Err(TmuxError::SubmitNotConfirmed { enter_presses: 3 })
+        ),
         "{result:?}"
     );
     running.stop().await;

@@ -102,6 +102,8 @@ pub struct DecideConfig {
     pub max_backoff: Duration,
     /// Bound on one request's tries and backoffs together.
     pub budget: Duration,
+    /// First wait of the rule-based fallback while the LLM is down (doubles per repeat).
+    pub fallback_wait_secs: u64,
 }
 
 impl Default for DecideConfig {
@@ -111,12 +113,25 @@ impl Default for DecideConfig {
             first_backoff: Duration::from_secs(2),
             max_backoff: Duration::from_secs(10),
             budget: Duration::from_secs(60),
+            fallback_wait_secs: fallback::FIRST_WAIT_SECS,
         }
     }
 }
 
 /// Most actions accepted from one reply; more is a confused model.
 const MAX_ACTIONS: usize = 8;
+
+/// The rule-based decision, for when there is no supervising LLM to ask at all.
+pub fn decide_without_llm(cfg: &DecideConfig, ctx: &DecisionContext, why: &str) -> Decision {
+    let (actions, reason) = fallback::decide_with_wait(ctx, why, cfg.fallback_wait_secs);
+    Decision {
+        actions,
+        reason,
+        usage: Usage::default(),
+        llm_calls: 0,
+        source: Source::Fallback,
+    }
+}
 
 /// Decides what to do at a decision point. Always returns a decision.
 pub async fn decide<M: ChatModel>(
@@ -136,7 +151,7 @@ pub async fn decide<M: ChatModel>(
     let mut usage = Usage::default();
     let mut calls = 0;
     let fail = |why: String, usage: Usage, calls: u32| {
-        let (actions, reason) = fallback::decide(ctx, &why);
+        let (actions, reason) = fallback::decide_with_wait(ctx, &why, cfg.fallback_wait_secs);
         tracing::warn!(%reason, "decision fell back to rules");
         Decision {
             actions,

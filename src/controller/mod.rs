@@ -66,5 +66,5 @@ pub struct Deps {
     /// This binary, run by the CLI's hooks.
     pub autocode_bin: PathBuf,
     pub timing: Timing,
-    pub decide_options: decide::Options,
+    pub decide: decide::DecideConfig,
 }

@@ -43,7 +43,10 @@ pub fn step_prompt(ctx: &Context<'_>, index: usize) -> String {
         one_paragraph(&ctx.project.description)
     );
     if !ctx.project.architecture.trim().is_empty() {
-        out.push_str(&format!("Architecture: {}\n", one_paragraph(&ctx.project.architecture)));
+        out.push_str(&format!(
+            "Architecture: {}\n",
+            one_paragraph(&ctx.project.architecture)
+        ));
     }
     if !ctx.rules.trim().is_empty() {
         out.push_str(&format!("\nRules to follow:\n{}\n", ctx.rules.trim()));
@@ -53,7 +56,11 @@ pub fn step_prompt(ctx: &Context<'_>, index: usize) -> String {
         out.push_str(&format!("\nNotes from earlier steps:\n{facts}\n"));
     }
     out.push_str(&format!("\nPlan:\n{}\n", plan_checklist(plan)));
-    out.push_str(&format!("\nNow do step {} only: {}\n", index + 1, step.title));
+    out.push_str(&format!(
+        "\nNow do step {} only: {}\n",
+        index + 1,
+        step.title
+    ));
     if !step.details.trim().is_empty() {
         out.push_str(&format!("Details: {}\n", step.details.trim()));
     }
@@ -91,7 +98,11 @@ pub fn memory_facts(memory: &str) -> String {
 /// Goals and architectures can be long; in a prompt line they are flattened.
 fn one_paragraph(text: &str) -> String {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.is_empty() { "(not given)".to_owned() } else { flat }
+    if flat.is_empty() {
+        "(not given)".to_owned()
+    } else {
+        flat
+    }
 }
 
 /// `.nanobot/IDENTITY.md`: everything the supervisor works from, in one file.
@@ -120,7 +131,10 @@ pub fn refresh_identity(nanobot_dir: &Path, text: &str) -> std::io::Result<bool>
 
 /// Appends one line to an append-only markdown file.
 pub fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
     writeln!(f, "{}", line.replace('\n', " "))
 }
 
@@ -172,7 +186,10 @@ mod tests {
 
     #[test]
     fn prompt_names_the_step_and_the_plan() {
-        let p = project(vec![step("Scaffold", StepStatus::Done), step("Add tests", StepStatus::Pending)]);
+        let p = project(vec![
+            step("Scaffold", StepStatus::Done),
+            step("Add tests", StepStatus::Pending),
+        ]);
         let ctx = Context {
             project: &p,
             rules: "Use Rust.",

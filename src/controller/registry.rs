@@ -31,7 +31,10 @@ pub enum StartMode {
 #[derive(Debug, Clone)]
 pub enum Command {
     /// The user's answer when the project needs help, or an instruction at any time.
-    Message { text: String, from: String },
+    Message {
+        text: String,
+        from: String,
+    },
     Pause,
     Resume,
 }
@@ -76,12 +79,21 @@ impl Controllers {
     }
 
     pub fn is_running(&self, project_id: i64) -> bool {
-        self.loops().get(&project_id).is_some_and(|h| !h.task.is_finished())
+        self.loops()
+            .get(&project_id)
+            .is_some_and(|h| !h.task.is_finished())
     }
 
     /// Starts the loop of a project; a second start while one runs is refused.
-    pub async fn start(self: &Arc<Self>, project: &Project, mode: StartMode) -> Result<(), ControlError> {
-        let instance = match (mode, db::instances::running_for_project(&self.deps.db, project.id).await?) {
+    pub async fn start(
+        self: &Arc<Self>,
+        project: &Project,
+        mode: StartMode,
+    ) -> Result<(), ControlError> {
+        let instance = match (
+            mode,
+            db::instances::running_for_project(&self.deps.db, project.id).await?,
+        ) {
             (StartMode::Adopt, Some(id)) => id,
             (_, existing) => {
                 if let Some(id) = existing {
@@ -92,16 +104,27 @@ impl Controllers {
                     // by hand); it is over.
                     db::instances::finish(&self.deps.db, id, "crashed").await?;
                 }
-                db::instances::start(&self.deps.db, project.user_id, project.agent_id, project.id).await?
+                db::instances::start(&self.deps.db, project.user_id, project.agent_id, project.id)
+                    .await?
             }
         };
         let mut loops = self.loops();
-        if loops.get(&project.id).is_some_and(|h| !h.task.is_finished()) {
+        if loops
+            .get(&project.id)
+            .is_some_and(|h| !h.task.is_finished())
+        {
             return Err(ControlError::AlreadyRunning);
         }
         let cancel = self.root.child_token();
         let (tx, rx) = mpsc::channel(64);
-        let run = Run::new(self.deps.clone(), project.id, project.user_id, instance, rx, cancel.clone());
+        let run = Run::new(
+            self.deps.clone(),
+            project.id,
+            project.user_id,
+            instance,
+            rx,
+            cancel.clone(),
+        );
         let me = Arc::downgrade(self);
         let project_id = project.id;
         let task = tokio::spawn(async move {
@@ -114,7 +137,14 @@ impl Controllers {
             }
             end
         });
-        loops.insert(project.id, LoopHandle { cancel, inbox: tx, task });
+        loops.insert(
+            project.id,
+            LoopHandle {
+                cancel,
+                inbox: tx,
+                task,
+            },
+        );
         Ok(())
     }
 
@@ -149,7 +179,14 @@ impl Controllers {
         if let Some(id) = db::instances::running_for_project(&self.deps.db, project.id).await? {
             db::instances::finish(&self.deps.db, id, "stopped").await?;
         }
-        db::projects::set_status(&self.deps.db, project.id, status_after, project.current_step, None).await?;
+        db::projects::set_status(
+            &self.deps.db,
+            project.id,
+            status_after,
+            project.current_step,
+            None,
+        )
+        .await?;
         db::projects::set_pending_action(&self.deps.db, project.id, None).await?;
         self.deps.journal.publish(ProjectEvent::Status {
             project_id: project.id,
@@ -160,7 +197,12 @@ impl Controllers {
         if was_running {
             self.deps
                 .journal
-                .log(project.id, None, Level::Info, &format!("Stopped; status {status_after}"))
+                .log(
+                    project.id,
+                    None,
+                    Level::Info,
+                    &format!("Stopped; status {status_after}"),
+                )
                 .await?;
         }
         Ok(was_running)
@@ -173,7 +215,10 @@ impl Controllers {
             .filter(|h| !h.task.is_finished())
             .map(|h| h.inbox.clone())
             .ok_or(ControlError::NotRunning)?;
-        inbox.send(command).await.map_err(|_| ControlError::NotRunning)
+        inbox
+            .send(command)
+            .await
+            .map_err(|_| ControlError::NotRunning)
     }
 
     /// Re-adopts every project whose instance was running when the daemon last stopped.
@@ -191,7 +236,10 @@ impl Controllers {
         self.root.cancel();
         let handles: Vec<LoopHandle> = self.loops().drain().map(|(_, h)| h).collect();
         for h in handles {
-            if tokio::time::timeout(Duration::from_secs(10), h.task).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(10), h.task)
+                .await
+                .is_err()
+            {
                 tracing::warn!("a controller did not stop in time");
             }
         }

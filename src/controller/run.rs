@@ -110,7 +110,10 @@ impl Run {
             Err(e) => {
                 let message = format!("Controller stopped: {e}");
                 self.log(Level::Error, &message).await;
-                let _ = self.set_status("failed", None).await.map_err(|e| tracing::error!("{e}"));
+                let _ = self
+                    .set_status("failed", None)
+                    .await
+                    .map_err(|e| tracing::error!("{e}"));
                 self.finish_instance("crashed").await;
                 if let Some(s) = self.session.take()
                     && let Err(e) = s.shut_down().await
@@ -138,7 +141,11 @@ impl Run {
             .await?
             .ok_or_else(|| Halt::Setup("the project's owner is gone".into()))?;
         self.workspace = PathBuf::from(&project.workspace_path);
-        self.user_dir = self.deps.layout.user_dir(&owner.username).map_err(|e| Halt::Setup(e.to_string()))?;
+        self.user_dir = self
+            .deps
+            .layout
+            .user_dir(&owner.username)
+            .map_err(|e| Halt::Setup(e.to_string()))?;
         self.llm = self.build_llm(&agent).await;
         self.agent = Some(agent);
         let verb = match mode {
@@ -146,7 +153,8 @@ impl Run {
             StartMode::Restart => "Restarted",
             StartMode::Adopt => "Re-adopted after a daemon restart",
         };
-        self.log(Level::Info, &format!("{verb}; controller running")).await;
+        self.log(Level::Info, &format!("{verb}; controller running"))
+            .await;
 
         self.bring_up_cli(&project, mode).await?;
         if project.implementation_plan.0.is_empty() {
@@ -167,12 +175,22 @@ impl Run {
                 return self.complete().await;
             };
             if plan[index].status == StepStatus::Failed {
-                return Err(Halt::Failed(format!("step {} failed: {}", index + 1, plan[index].title)));
+                return Err(Halt::Failed(format!(
+                    "step {} failed: {}",
+                    index + 1,
+                    plan[index].title
+                )));
             }
             let already_sent = pending_of(&project) == Some(Pending::StepSent { step: index });
             if already_sent {
-                self.log(Level::Info, &format!("Resuming step {} (already sent; not sending it again)", index + 1))
-                    .await;
+                self.log(
+                    Level::Info,
+                    &format!(
+                        "Resuming step {} (already sent; not sending it again)",
+                        index + 1
+                    ),
+                )
+                .await;
             } else {
                 self.send_step(index).await?;
             }
@@ -187,7 +205,11 @@ impl Run {
     }
 
     pub(super) fn check_cancel(&self) -> Result<(), Halt> {
-        if self.cancel.is_cancelled() { Err(Halt::Cancelled) } else { Ok(()) }
+        if self.cancel.is_cancelled() {
+            Err(Halt::Cancelled)
+        } else {
+            Ok(())
+        }
     }
 
     pub(super) fn agent(&self) -> &Agent {
@@ -198,7 +220,13 @@ impl Run {
     /// The supervising LLM, or None when the agent's provider cannot be reached (no key):
     /// decisions then fall back to the rules.
     async fn build_llm(&self, agent: &Agent) -> Option<LlmClient> {
-        let key = match db::api_keys::latest_for_provider(&self.deps.db, self.user_id, &agent.llm_provider).await {
+        let key = match db::api_keys::latest_for_provider(
+            &self.deps.db,
+            self.user_id,
+            &agent.llm_provider,
+        )
+        .await
+        {
             Ok(row) => row.and_then(|r| r.open(&self.deps.master)),
             Err(e) => {
                 tracing::error!("reading the LLM key: {e}");
@@ -206,11 +234,21 @@ impl Run {
             }
         };
         let timeout = std::time::Duration::from_secs(self.deps.config.file.llm_timeout_secs);
-        let config = LlmConfig::for_provider(&agent.llm_provider, agent.llm_base_url.as_deref(), key, &agent.model, timeout);
+        let config = LlmConfig::for_provider(
+            &agent.llm_provider,
+            agent.llm_base_url.as_deref(),
+            key,
+            &agent.model,
+            timeout,
+        );
         match config.and_then(LlmClient::new) {
             Ok(c) => Some(c),
             Err(e) => {
-                self.log(Level::Error, &format!("Supervising LLM unavailable ({e}); using rule-based decisions")).await;
+                self.log(
+                    Level::Error,
+                    &format!("Supervising LLM unavailable ({e}); using rule-based decisions"),
+                )
+                .await;
                 None
             }
         }
@@ -218,27 +256,50 @@ impl Run {
 
     /// Takes over the running CLI (Adopt) or launches a new one.
     async fn bring_up_cli(&mut self, project: &Project, mode: StartMode) -> Result<(), Halt> {
-        let name = SessionName::new(project.tmux_session.clone()).map_err(|e| Halt::Setup(e.to_string()))?;
-        let profile = Arc::new(Profile::builtin(&self.agent().cli.0.profile).map_err(|e| Halt::Setup(e.to_string()))?);
+        let name = SessionName::new(project.tmux_session.clone())
+            .map_err(|e| Halt::Setup(e.to_string()))?;
+        let profile = Arc::new(
+            Profile::builtin(&self.agent().cli.0.profile)
+                .map_err(|e| Halt::Setup(e.to_string()))?,
+        );
         if mode == StartMode::Adopt {
             let tmux = self.deps.monitor.tmux();
             let alive = tmux.has_session(&name).await.unwrap_or(false)
-                && tmux.session_panes(&name).await.map(|p| p.iter().any(|p| !p.dead)).unwrap_or(false);
+                && tmux
+                    .session_panes(&name)
+                    .await
+                    .map(|p| p.iter().any(|p| !p.dead))
+                    .unwrap_or(false);
             if alive {
                 let (secret, rx) = self.deps.hooks.register(self.project_id);
                 self.hook_events = Some(rx);
                 self.write_hook_secret(&secret)?;
                 let version = self.cli_version(&profile).await;
-                let session = CliSession::adopt(&self.deps.monitor, &name, profile, version.as_deref(), &self.cancel).await?;
+                let session = CliSession::adopt(
+                    &self.deps.monitor,
+                    &name,
+                    profile,
+                    version.as_deref(),
+                    &self.cancel,
+                )
+                .await?;
                 self.session = Some(session);
-                self.log(Level::Info, "Took over the CLI still running in tmux").await;
+                self.log(Level::Info, "Took over the CLI still running in tmux")
+                    .await;
                 return Ok(());
             }
-            self.log(Level::Info, "The CLI is gone; starting it again with --continue").await;
+            self.log(
+                Level::Info,
+                "The CLI is gone; starting it again with --continue",
+            )
+            .await;
         }
         let resume = match mode {
             StartMode::Fresh => Resume::Fresh,
-            _ => project.cli_session_id.clone().map_or(Resume::Continue, Resume::Session),
+            _ => project
+                .cli_session_id
+                .clone()
+                .map_or(Resume::Continue, Resume::Session),
         };
         self.launch(&name, profile, resume).await
     }
@@ -246,36 +307,62 @@ impl Run {
     /// Where the hook secret of the current session is kept, so a re-adopted CLI (whose
     /// environment cannot change) still posts with a secret the new daemon knows.
     fn hook_secret_path(&self) -> PathBuf {
-        self.user_dir.join("config").join("sessions").join(format!("{}.hook-secret", self.project_id))
+        self.user_dir
+            .join("config")
+            .join("sessions")
+            .join(format!("{}.hook-secret", self.project_id))
     }
 
     fn write_hook_secret(&self, secret: &str) -> Result<(), Halt> {
-        crate::workspace::write_atomic(&self.hook_secret_path(), secret.as_bytes()).map_err(|e| Halt::Setup(e.to_string()))
+        crate::workspace::write_atomic(&self.hook_secret_path(), secret.as_bytes())
+            .map_err(|e| Halt::Setup(e.to_string()))
     }
 
     async fn cli_version(&self, profile: &Profile) -> Option<String> {
         let spec = profile.version.as_ref()?;
-        let program = self.agent().cli.0.command.clone().unwrap_or_else(|| profile.launch.command.clone());
-        spec.detect(&program, std::time::Duration::from_secs(10)).await.ok()
+        let program = self
+            .agent()
+            .cli
+            .0
+            .command
+            .clone()
+            .unwrap_or_else(|| profile.launch.command.clone());
+        spec.detect(&program, std::time::Duration::from_secs(10))
+            .await
+            .ok()
     }
 
-    pub(super) async fn launch(&mut self, name: &SessionName, profile: Arc<Profile>, resume: Resume) -> Result<(), Halt> {
+    pub(super) async fn launch(
+        &mut self,
+        name: &SessionName,
+        profile: Arc<Profile>,
+        resume: Resume,
+    ) -> Result<(), Halt> {
         if let Some(old) = self.session.take() {
             drop(old);
         }
         let agent = self.agent().clone();
         let project = self.project().await?;
         let (config_dir, settings_file) = user_cli_paths(&self.user_dir, &project.slug);
-        let mut env: Vec<(String, String)> = self.deps.config.file.cli_env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut env: Vec<(String, String)> = self
+            .deps
+            .config
+            .file
+            .cli_env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let mut api_key = None;
         for (k, v) in &agent.cli.0.env {
             let value = match v {
                 EnvValue::Literal(s) => s.clone(),
                 EnvValue::ApiKey { api_key_id } => {
                     let row = db::api_keys::get(&self.deps.db, self.user_id, *api_key_id).await?;
-                    let key = row
-                        .and_then(|r| r.open(&self.deps.master))
-                        .ok_or_else(|| Halt::Setup(format!("API key {api_key_id} for {k} is missing or unreadable")))?;
+                    let key = row.and_then(|r| r.open(&self.deps.master)).ok_or_else(|| {
+                        Halt::Setup(format!(
+                            "API key {api_key_id} for {k} is missing or unreadable"
+                        ))
+                    })?;
                     if k.ends_with("API_KEY") {
                         api_key = Some(key.clone());
                     }
@@ -283,6 +370,14 @@ impl Run {
                 }
             };
             env.push((k.clone(), value));
+        }
+        // Each user's CLI gets a home of its own inside their directory, so nothing it
+        // keeps in `~` is shared between family members or with the daemon.
+        let home = self.user_dir.join("config").join("home");
+        std::fs::create_dir_all(&home)
+            .map_err(|e| Halt::Setup(format!("creating the CLI home: {e}")))?;
+        if !agent.cli.0.env.contains_key("HOME") {
+            env.push(("HOME".into(), home.to_string_lossy().into_owned()));
         }
         let (secret, rx) = self.deps.hooks.register(self.project_id);
         self.hook_events = Some(rx);
@@ -310,9 +405,14 @@ impl Run {
             height: 50,
         };
         // The profile's pre-seed writes the settings file; the hooks go into it after.
-        profile.preseed(&plan.ctx).map_err(|e| Halt::Setup(e.to_string()))?;
-        merge_hooks(&settings_file, &hooks::settings_block(&self.deps.autocode_bin))
-            .map_err(|e| Halt::Setup(format!("writing CLI settings: {e}")))?;
+        profile
+            .preseed(&plan.ctx)
+            .map_err(|e| Halt::Setup(e.to_string()))?;
+        merge_hooks(
+            &settings_file,
+            &hooks::settings_block(&self.deps.autocode_bin),
+        )
+        .map_err(|e| Halt::Setup(format!("writing CLI settings: {e}")))?;
         let session = CliSession::launch(&self.deps.monitor, plan, &self.cancel).await?;
         let pid = session.pid;
         self.session = Some(session);
@@ -322,24 +422,51 @@ impl Run {
             Resume::Continue => "--continue".to_owned(),
             Resume::Session(id) => format!("--resume {id}"),
         };
-        self.log(Level::Action, &format!("Launched {} ({how}) in tmux session {}", profile.display_name, name.as_str()))
-            .await;
+        self.log(
+            Level::Action,
+            &format!(
+                "Launched {} ({how}) in tmux session {}",
+                profile.display_name,
+                name.as_str()
+            ),
+        )
+        .await;
         Ok(())
     }
 
     /// Records an entry in the project's journal; a failing database is logged, not fatal.
     pub(super) async fn log(&self, level: Level, message: &str) {
-        if let Err(e) = self.deps.journal.log(self.project_id, Some(self.instance_id), level, message).await {
+        if let Err(e) = self
+            .deps
+            .journal
+            .log(self.project_id, Some(self.instance_id), level, message)
+            .await
+        {
             tracing::error!(project = self.project_id, "writing log: {e}");
         }
     }
 
-    pub(super) async fn set_status(&self, status: &str, question: Option<&str>) -> Result<(), Halt> {
+    pub(super) async fn set_status(
+        &self,
+        status: &str,
+        question: Option<&str>,
+    ) -> Result<(), Halt> {
         let project = self.project().await?;
         if project.status != status {
-            self.log(Level::Info, &format!("Status {} → {status}", project.status)).await;
+            self.log(
+                Level::Info,
+                &format!("Status {} → {status}", project.status),
+            )
+            .await;
         }
-        db::projects::set_status(&self.deps.db, self.project_id, status, project.current_step, question).await?;
+        db::projects::set_status(
+            &self.deps.db,
+            self.project_id,
+            status,
+            project.current_step,
+            question,
+        )
+        .await?;
         self.deps.journal.publish(ProjectEvent::Status {
             project_id: self.project_id,
             status: status.to_owned(),
@@ -352,7 +479,8 @@ impl Run {
     async fn complete(&mut self) -> Result<(), Halt> {
         db::projects::set_pending_action(&self.deps.db, self.project_id, None).await?;
         self.set_status("completed", None).await?;
-        self.log(Level::Info, "All steps are done: project completed").await;
+        self.log(Level::Info, "All steps are done: project completed")
+            .await;
         Ok(())
     }
 
@@ -379,7 +507,10 @@ impl Run {
 }
 
 pub(super) fn pending_of(project: &Project) -> Option<Pending> {
-    project.pending_action.as_deref().and_then(|s| serde_json::from_str(s).ok())
+    project
+        .pending_action
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
 }
 
 /// Adds the hooks block to the settings file the profile pre-seeded.

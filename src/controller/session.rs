@@ -12,8 +12,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::hooks::HookEvent;
 use crate::profile::{MenuAction, Profile, Resume, SessionContext};
-use crate::screen::{Classification, DebounceConfig, Debouncer, PaneMeta, ScreenRules, State, classify};
-use crate::tmux::{Key, Monitor, PaneId, ScreenEvent, SessionName, SessionSpec, SubmitCheck, SubmitOptions, TmuxError};
+use crate::screen::{
+    Classification, DebounceConfig, Debouncer, PaneMeta, ScreenRules, State, classify,
+};
+use crate::tmux::{
+    Key, Monitor, PaneId, ScreenEvent, SessionName, SessionSpec, SubmitCheck, SubmitOptions,
+    TmuxError,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -79,7 +84,11 @@ impl Drop for CliSession {
 impl CliSession {
     /// Starts the CLI in a new tmux session (killing a stale one of the same name). The
     /// caller has pre-seeded the CLI's configuration.
-    pub async fn launch(monitor: &Monitor, plan: LaunchPlan, parent: &CancellationToken) -> Result<Self, SessionError> {
+    pub async fn launch(
+        monitor: &Monitor,
+        plan: LaunchPlan,
+        parent: &CancellationToken,
+    ) -> Result<Self, SessionError> {
         let tmux = monitor.tmux();
         if tmux.has_session(&plan.name).await? {
             tmux.kill_session(&plan.name).await?;
@@ -98,7 +107,14 @@ impl CliSession {
             session = session.env(k, v);
         }
         tmux.create_session(&session).await?;
-        Self::adopt(monitor, &plan.name, plan.profile, plan.ctx.cli_version.as_deref(), parent).await
+        Self::adopt(
+            monitor,
+            &plan.name,
+            plan.profile,
+            plan.ctx.cli_version.as_deref(),
+            parent,
+        )
+        .await
     }
 
     /// Watches an existing session (after a daemon restart, or right after launch).
@@ -125,7 +141,14 @@ impl CliSession {
             last_output: now,
             seq: 0,
         });
-        tokio::spawn(watch_pane(monitor.clone(), pane, info.dead, rules.clone(), tx, cancel.clone()));
+        tokio::spawn(watch_pane(
+            monitor.clone(),
+            pane,
+            info.dead,
+            rules.clone(),
+            tx,
+            cancel.clone(),
+        ));
         Ok(Self {
             name: name.clone(),
             pane,
@@ -152,7 +175,11 @@ impl CliSession {
     }
 
     /// Waits until `accept` holds for the observed state, or the timeout passes.
-    pub async fn wait_for(&self, timeout: Duration, accept: impl Fn(&Observed) -> bool) -> Option<Observed> {
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        accept: impl Fn(&Observed) -> bool,
+    ) -> Option<Observed> {
         let mut rx = self.state.clone();
         let deadline = Instant::now() + timeout;
         loop {
@@ -177,9 +204,11 @@ impl CliSession {
             let c = classify(screen, None, &rules);
             match c.state {
                 State::IdleWithInput => SubmitCheck::InInput,
-                State::Working | State::Retrying | State::Compacting | State::Permission | State::Question => {
-                    SubmitCheck::Submitted
-                }
+                State::Working
+                | State::Retrying
+                | State::Compacting
+                | State::Permission
+                | State::Question => SubmitCheck::Submitted,
                 State::Idle => SubmitCheck::Submitted,
                 _ => SubmitCheck::Unknown,
             }
@@ -200,15 +229,34 @@ impl CliSession {
         Ok(())
     }
 
-    /// Chooses a numbered menu option by typing its digit.
+    /// Chooses a numbered menu option by typing its digit, and checks that the menu went
+    /// away: a digit typed while the menu is still being drawn can be ignored, so it is
+    /// typed again (at most twice more).
     pub async fn choose(&self, option: u32) -> Result<(), SessionError> {
-        let digit = u8::try_from(option).ok().filter(|d| *d <= 9).ok_or(SessionError::NotReady(State::Question))?;
-        self.press(Key::Digit(digit)).await
+        let digit = u8::try_from(option)
+            .ok()
+            .filter(|d| *d <= 9)
+            .ok_or(SessionError::NotReady(State::Question))?;
+        let before = self.observed();
+        for _ in 0..3 {
+            self.press(Key::Digit(digit)).await?;
+            let moved = self
+                .wait_for(Duration::from_millis(1500), |o| {
+                    o.seq != before.seq || !matches!(o.state(), State::Permission | State::Question)
+                })
+                .await;
+            if moved.is_some() || !matches!(before.state(), State::Permission | State::Question) {
+                return Ok(());
+            }
+            tracing::warn!(pane = %self.pane, option, "menu answer not taken; typing it again");
+        }
+        Ok(())
     }
 
     /// The option number the profile picks for `action` among the menu on screen.
     pub fn option_for(&self, action: MenuAction) -> Option<u32> {
-        self.profile.choose(action, &self.observed().classification.options)
+        self.profile
+            .choose(action, &self.observed().classification.options)
     }
 
     pub async fn interrupt(&self) -> Result<(), SessionError> {
@@ -226,7 +274,8 @@ impl CliSession {
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
-        self.wait_for(Duration::from_secs(3), |o| o.state() == State::Exited).await;
+        self.wait_for(Duration::from_secs(3), |o| o.state() == State::Exited)
+            .await;
         let tmux = self.monitor.tmux();
         if tmux.has_session(&self.name).await? {
             tmux.kill_session(&self.name).await?;
@@ -237,7 +286,8 @@ impl CliSession {
     async fn press_step(&self, step: &crate::profile::KeyStep) -> Result<(), SessionError> {
         match step {
             crate::profile::KeyStep::Key(name) => {
-                let key = key_named(name).ok_or_else(|| SessionError::Profile(format!("unknown key {name}")))?;
+                let key = key_named(name)
+                    .ok_or_else(|| SessionError::Profile(format!("unknown key {name}")))?;
                 self.press(key).await
             }
             crate::profile::KeyStep::Text(text) => {
@@ -270,7 +320,10 @@ pub fn key_named(name: &str) -> Option<Key> {
 pub fn user_cli_paths(user_dir: &std::path::Path, slug: &str) -> (PathBuf, PathBuf) {
     (
         user_dir.join("config").join("claude"),
-        user_dir.join("config").join("sessions").join(format!("{slug}.settings.json")),
+        user_dir
+            .join("config")
+            .join("sessions")
+            .join(format!("{slug}.settings.json")),
     )
 }
 
@@ -309,7 +362,10 @@ async fn watch_pane(
             tx.send_modify(|o| o.last_output = last_output);
         }
     };
-    publish(debouncer.feed(classify_now(dead), std::time::Instant::now()), last_output);
+    publish(
+        debouncer.feed(classify_now(dead), std::time::Instant::now()),
+        last_output,
+    );
     loop {
         let deadline = debouncer.deadline().map(Instant::from_std);
         tokio::select! {

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::Command;
 use super::decide::{self, Action, Decision, DecisionContext, Event};
 use super::policy::{self, PolicyContext, Verdict};
 use super::prompt;
 use super::run::{Halt, Pending, Run};
-use super::Command;
 use crate::db::{self, logs::Level, projects::StepStatus};
 use crate::profile::{MenuAction, Resume};
 use crate::screen::{ErrorKind, State};
@@ -22,11 +22,13 @@ pub(super) enum StepEnd {
     Done,
 }
 
-/// Same-error bookkeeping for "three times the same error → try another way → ask".
+/// Same-error bookkeeping for "three times the same error → try another way → ask", and
+/// the count of rule-based decisions in a row (the fallback escalates on it).
 #[derive(Default)]
 struct Repeats {
     last: Option<String>,
     count: u32,
+    fallbacks: u32,
 }
 
 impl Repeats {
@@ -43,7 +45,9 @@ impl Repeats {
 
 impl Run {
     fn session(&self) -> Result<&super::session::CliSession, Halt> {
-        self.session.as_ref().ok_or_else(|| Halt::Setup("no CLI session".into()))
+        self.session
+            .as_ref()
+            .ok_or_else(|| Halt::Setup("no CLI session".into()))
     }
 
     /// Waits until the CLI shows its idle prompt, clearing start-up dialogs and restarting
@@ -63,7 +67,10 @@ impl Run {
                 State::TrustDialog => self.choose(MenuAction::AcceptTrust, 1).await?,
                 State::ApiKeyDialog => self.choose(MenuAction::AcceptApiKey, 1).await?,
                 State::BypassDialog => self.choose(MenuAction::AcceptBypass, 2).await?,
-                State::Exited | State::SetupError => self.restart_cli("the CLI exited before it was ready").await?,
+                State::Exited | State::SetupError => {
+                    self.restart_cli("the CLI exited before it was ready")
+                        .await?
+                }
                 _ => {}
             }
             let seq = observed.seq;
@@ -87,7 +94,11 @@ impl Run {
     async fn choose(&self, action: MenuAction, default: u32) -> Result<(), Halt> {
         let session = self.session()?;
         let option = session.option_for(action).unwrap_or(default);
-        self.log(Level::Action, &format!("Answered a start-up dialog with option {option}")).await;
+        self.log(
+            Level::Action,
+            &format!("Answered a start-up dialog with option {option}"),
+        )
+        .await;
         session.choose(option).await?;
         Ok(())
     }
@@ -99,13 +110,30 @@ impl Run {
         let mut project = self.project().await?;
         let (rules, claude_md, memory) = self.context_files();
         let text = prompt::step_prompt(
-            &prompt::Context { project: &project, rules: &rules, claude_md: &claude_md, memory: &memory },
+            &prompt::Context {
+                project: &project,
+                rules: &rules,
+                claude_md: &claude_md,
+                memory: &memory,
+            },
             index,
         );
         project.implementation_plan.0[index].status = StepStatus::Running;
-        db::projects::set_plan(&self.deps.db, self.project_id, &project.implementation_plan.0).await?;
+        db::projects::set_plan(
+            &self.deps.db,
+            self.project_id,
+            &project.implementation_plan.0,
+        )
+        .await?;
         let index_i64 = i64::try_from(index).unwrap_or(i64::MAX);
-        db::projects::set_status(&self.deps.db, self.project_id, "running", Some(index_i64), None).await?;
+        db::projects::set_status(
+            &self.deps.db,
+            self.project_id,
+            "running",
+            Some(index_i64),
+            None,
+        )
+        .await?;
         self.publish_plan(&project.implementation_plan.0);
         self.refresh_identity(&project);
         let pending = serde_json::to_string(&Pending::StepSent { step: index }).unwrap_or_default();
@@ -114,7 +142,8 @@ impl Run {
         self.wait_for_human_release().await?;
         self.session()?.submit(&text).await?;
         let title = &project.implementation_plan.0[index].title;
-        self.log(Level::Action, &format!("Sent step {}: {title}", index + 1)).await;
+        self.log(Level::Action, &format!("Sent step {}: {title}", index + 1))
+            .await;
         Ok(())
     }
 
@@ -130,9 +159,20 @@ impl Run {
         (rules, claude_md, memory)
     }
 
+    /// Global RULES.md and the project's CLAUDE.md, for the supervising LLM.
+    pub(super) fn rules_text(&self) -> String {
+        let (rules, claude_md, _) = self.context_files();
+        format!("{rules}\n\n{claude_md}")
+    }
+
     fn refresh_identity(&self, project: &db::projects::Project) {
         let (rules, claude_md, memory) = self.context_files();
-        let ctx = prompt::Context { project, rules: &rules, claude_md: &claude_md, memory: &memory };
+        let ctx = prompt::Context {
+            project,
+            rules: &rules,
+            claude_md: &claude_md,
+            memory: &memory,
+        };
         let text = prompt::identity(&ctx, &self.agent().identity);
         if let Err(e) = prompt::refresh_identity(&self.workspace.join(".nanobot"), &text) {
             tracing::warn!(project = self.project_id, "writing IDENTITY.md: {e}");
@@ -140,14 +180,20 @@ impl Run {
     }
 
     pub(super) fn publish_plan(&self, plan: &[db::projects::Step]) {
-        self.deps.journal.publish(crate::journal::ProjectEvent::Plan {
-            project_id: self.project_id,
-            implementation_plan: plan.to_vec(),
-        });
+        self.deps
+            .journal
+            .publish(crate::journal::ProjectEvent::Plan {
+                project_id: self.project_id,
+                implementation_plan: plan.to_vec(),
+            });
     }
 
     /// Reacts to the CLI until the step is done.
-    pub(super) async fn supervise_step(&mut self, index: usize, just_sent: bool) -> Result<StepEnd, Halt> {
+    pub(super) async fn supervise_step(
+        &mut self,
+        index: usize,
+        just_sent: bool,
+    ) -> Result<StepEnd, Halt> {
         let mut sent_at = Instant::now();
         // After a fresh send the turn is only over once work was seen (or a grace period
         // passed); a re-adopted step may already be over.
@@ -164,7 +210,8 @@ impl Run {
                 saw_work = true;
                 compacted |= state == State::Compacting;
             }
-            let fresh = handled_seq != Some(observed.seq) && wake_at.is_none_or(|w| Instant::now() >= w);
+            let fresh =
+                handled_seq != Some(observed.seq) && wake_at.is_none_or(|w| Instant::now() >= w);
             if fresh && !self.paused {
                 let grace = self.deps.timing.quiet_turn_grace;
                 let turn_over = saw_work || sent_at.elapsed() >= grace;
@@ -174,10 +221,17 @@ impl Run {
                         if compacted {
                             compacted = false;
                             let project = self.project().await?;
-                            self.send_text(&prompt::state_summary(&project, Some(index)), "Sent a state summary after compaction").await?;
+                            self.send_text(
+                                &prompt::state_summary(&project, Some(index)),
+                                "Sent a state summary after compaction",
+                            )
+                            .await?;
                             sent_at = Instant::now();
                             saw_work = false;
-                        } else if let Some(end) = self.decide_and_act(Event::TurnFinished, index, &mut repeats).await? {
+                        } else if let Some(end) = self
+                            .decide_and_act(Event::TurnFinished, index, &mut repeats)
+                            .await?
+                        {
                             return Ok(end);
                         } else {
                             sent_at = Instant::now();
@@ -192,14 +246,20 @@ impl Run {
                     }
                     State::Question => {
                         let c = observed.classification.clone();
-                        let text = c.question.as_ref().and_then(|q| q.prompt.clone()).unwrap_or_default();
-                        let event = Event::Question { text, options: c.options };
+                        let text = c
+                            .question
+                            .as_ref()
+                            .and_then(|q| q.prompt.clone())
+                            .unwrap_or_default();
+                        let options = c.options.iter().map(|o| o.label.clone()).collect();
+                        let event = Event::Question { text, options };
                         if let Some(end) = self.decide_and_act(event, index, &mut repeats).await? {
                             return Ok(end);
                         }
                     }
                     State::ApiError => {
-                        self.handle_api_error(&observed.classification, &mut repeats).await?;
+                        self.handle_api_error(&observed.classification, &mut repeats)
+                            .await?;
                         sent_at = Instant::now();
                         saw_work = false;
                     }
@@ -221,9 +281,11 @@ impl Run {
                 }
             }
             // Sleep until something happens.
-            let stall_after = Duration::from_secs(u64::try_from(self.agent().stall_timeout_s).unwrap_or(300));
+            let stall_after =
+                Duration::from_secs(u64::try_from(self.agent().stall_timeout_s).unwrap_or(300));
             let stall_at = (state == State::Working).then(|| observed.last_output + stall_after);
-            let grace_at = (state == State::Idle && !saw_work).then(|| sent_at + self.deps.timing.quiet_turn_grace);
+            let grace_at = (state == State::Idle && !saw_work)
+                .then(|| sent_at + self.deps.timing.quiet_turn_grace);
             let timer = [stall_at, grace_at, wake_at].into_iter().flatten().min();
             let mut changes = self.session()?.changes();
             changes.mark_unchanged();
@@ -283,33 +345,51 @@ impl Run {
             let project = self.project().await?;
             if project.cli_session_id.as_deref() != Some(id) {
                 db::projects::set_cli_session_id(&self.deps.db, self.project_id, id).await?;
-                self.log(Level::Info, &format!("Claude Code session {id} started")).await;
+                self.log(Level::Info, &format!("Claude Code session {id} started"))
+                    .await;
             }
         }
         tracing::debug!(project = self.project_id, event = %ev.name, "hook");
         Ok(())
     }
 
-    async fn handle_permission(&mut self, index: usize, repeats: &mut Repeats) -> Result<Option<StepEnd>, Halt> {
+    async fn handle_permission(
+        &mut self,
+        index: usize,
+        repeats: &mut Repeats,
+    ) -> Result<Option<StepEnd>, Halt> {
         let c = self.session()?.observed().classification;
-        let perm = c.permission.clone().unwrap_or(crate::screen::PermissionRequest {
-            tool: None,
-            target: None,
-            title: None,
-            prompt: None,
-        });
+        let perm = c
+            .permission
+            .clone()
+            .unwrap_or(crate::screen::PermissionRequest {
+                tool: None,
+                target: None,
+                title: None,
+                prompt: None,
+            });
         let tool = perm.tool.clone().unwrap_or_else(|| "unknown".into());
         let target = perm.target.clone().unwrap_or_default();
         let data_dir = self.deps.layout.root().to_owned();
-        let ctx = PolicyContext { workspace: &self.workspace, data_dir: &data_dir };
+        let home = self.user_dir.join("config").join("home");
+        let ctx = PolicyContext {
+            workspace: &self.workspace,
+            data_dir: &data_dir,
+            home: Some(&home),
+        };
         let verdict = policy::evaluate(&self.agent().permission_policy.0, &tool, &target, &ctx);
         let what = format!("{tool}({target})");
         match verdict {
             Verdict::Approve => {
-                self.answer_permission(MenuAction::Approve, &format!("Approved {what} (permission policy)")).await?;
+                self.answer_permission(
+                    MenuAction::Approve,
+                    &format!("Approved {what} (permission policy)"),
+                )
+                .await?;
             }
             Verdict::Deny(reason) => {
-                self.answer_permission(MenuAction::Deny, &format!("Denied {what}: {reason}")).await?;
+                self.answer_permission(MenuAction::Deny, &format!("Denied {what}: {reason}"))
+                    .await?;
                 self.wait_idle_briefly().await;
                 self.send_text(
                     &format!("That action ({what}) was denied by the project's policy: {reason}. Do not try it again; find another way to finish the step."),
@@ -321,13 +401,31 @@ impl Run {
                 let answer = self
                     .ask_human(&format!("Claude wants to run {what}. Allow it? Reply \"yes\" to allow, anything else to deny."))
                     .await?;
-                let yes = matches!(answer.trim().to_lowercase().as_str(), "yes" | "y" | "allow" | "ok");
-                let action = if yes { MenuAction::Approve } else { MenuAction::Deny };
-                self.answer_permission(action, &format!("{} {what} on the owner's answer", if yes { "Approved" } else { "Denied" }))
-                    .await?;
+                let yes = matches!(
+                    answer.trim().to_lowercase().as_str(),
+                    "yes" | "y" | "allow" | "ok"
+                );
+                let action = if yes {
+                    MenuAction::Approve
+                } else {
+                    MenuAction::Deny
+                };
+                self.answer_permission(
+                    action,
+                    &format!(
+                        "{} {what} on the owner's answer",
+                        if yes { "Approved" } else { "Denied" }
+                    ),
+                )
+                .await?;
             }
             Verdict::AskLlm => {
-                let event = Event::Permission { tool, target, options: c.options };
+                let options = c.options.iter().map(|o| o.label.clone()).collect();
+                let event = Event::Permission {
+                    tool,
+                    subject: target,
+                    options,
+                };
                 return self.decide_and_act(event, index, repeats).await;
             }
         }
@@ -337,24 +435,43 @@ impl Run {
     async fn answer_permission(&self, action: MenuAction, message: &str) -> Result<(), Halt> {
         let session = self.session()?;
         let options = session.observed().classification.options;
-        let fallback = if action == MenuAction::Deny { options.iter().map(|o| o.number).max().unwrap_or(3) } else { 1 };
+        let fallback = if action == MenuAction::Deny {
+            options.iter().map(|o| o.number).max().unwrap_or(3)
+        } else {
+            1
+        };
         let option = session.option_for(action).unwrap_or(fallback);
         session.choose(option).await?;
-        self.log(Level::Action, &format!("{message} (option {option})")).await;
+        self.log(Level::Action, &format!("{message} (option {option})"))
+            .await;
         Ok(())
     }
 
     async fn wait_idle_briefly(&self) {
         if let Ok(s) = self.session() {
-            s.wait_for(Duration::from_secs(5), |o| matches!(o.state(), State::Idle | State::IdleWithInput)).await;
+            s.wait_for(Duration::from_secs(5), |o| {
+                matches!(o.state(), State::Idle | State::IdleWithInput)
+            })
+            .await;
         }
     }
 
-    async fn handle_api_error(&mut self, c: &crate::screen::Classification, repeats: &mut Repeats) -> Result<(), Halt> {
+    async fn handle_api_error(
+        &mut self,
+        c: &crate::screen::Classification,
+        repeats: &mut Repeats,
+    ) -> Result<(), Halt> {
         let error = c.error.clone();
         let kind = error.as_ref().map_or(ErrorKind::Other, |e| e.kind);
-        let message = error.as_ref().map(|e| e.message.clone()).unwrap_or_default();
-        self.log(Level::Error, &format!("Claude's model API failed ({kind:?}): {message}")).await;
+        let message = error
+            .as_ref()
+            .map(|e| e.message.clone())
+            .unwrap_or_default();
+        self.log(
+            Level::Error,
+            &format!("Claude's model API failed ({kind:?}): {message}"),
+        )
+        .await;
         match kind {
             ErrorKind::Auth => {
                 let answer = self
@@ -362,13 +479,19 @@ impl Run {
                         "Claude Code cannot use its model API: the credentials were rejected ({message}). Fix the agent's API key, then reply to continue."
                     ))
                     .await?;
-                self.log(Level::Info, &format!("Owner replied: {answer}")).await;
+                self.log(Level::Info, &format!("Owner replied: {answer}"))
+                    .await;
                 self.restart_cli("credentials were fixed").await?;
                 self.wait_ready().await?;
-                self.send_text("Please continue with the current step.", "Asked Claude to continue").await?;
+                self.send_text(
+                    "Please continue with the current step.",
+                    "Asked Claude to continue",
+                )
+                .await?;
             }
             ErrorKind::PromptTooLong => {
-                self.send_text("/compact", "Context is full: compacting").await?;
+                self.send_text("/compact", "Context is full: compacting")
+                    .await?;
             }
             _ => {
                 let n = repeats.note(&format!("api:{kind:?}"));
@@ -377,14 +500,23 @@ impl Run {
                     let answer = self
                         .ask_human(&format!("Claude's model API keeps failing ({message}), {n} times in a row. Reply to try again."))
                         .await?;
-                    self.log(Level::Info, &format!("Owner replied: {answer}")).await;
+                    self.log(Level::Info, &format!("Owner replied: {answer}"))
+                        .await;
                     *repeats = Repeats::default();
                 } else {
                     let wait = self.deps.timing.api_error_backoff * 2u32.saturating_pow(n - 1);
-                    self.log(Level::Info, &format!("Retrying in {} s (attempt {n} of {max})", wait.as_secs())).await;
+                    self.log(
+                        Level::Info,
+                        &format!("Retrying in {} s (attempt {n} of {max})", wait.as_secs()),
+                    )
+                    .await;
                     self.sleep(wait).await?;
                 }
-                self.send_text("Please continue with the current step.", "Asked Claude to continue").await?;
+                self.send_text(
+                    "Please continue with the current step.",
+                    "Asked Claude to continue",
+                )
+                .await?;
             }
         }
         Ok(())
@@ -396,7 +528,13 @@ impl Run {
         let project = self.project().await?;
         let now = crate::tokens::now_secs();
         let window = self.deps.timing.restart_window.as_secs();
-        let mut restarts: Vec<u64> = project.restarts.0.iter().copied().filter(|t| now.saturating_sub(*t) < window).collect();
+        let mut restarts: Vec<u64> = project
+            .restarts
+            .0
+            .iter()
+            .copied()
+            .filter(|t| now.saturating_sub(*t) < window)
+            .collect();
         if restarts.len() >= self.deps.timing.max_restarts {
             let q = format!(
                 "Claude Code stopped {} times in {} minutes (last: {reason}). Check the terminal, then reply to start it again.",
@@ -408,12 +546,18 @@ impl Run {
         }
         restarts.push(now);
         db::projects::set_restarts(&self.deps.db, self.project_id, &restarts).await?;
-        self.log(Level::Error, &format!("Restarting Claude Code: {reason}")).await;
-        let name = SessionName::new(project.tmux_session.clone()).map_err(|e| Halt::Setup(e.to_string()))?;
+        self.log(Level::Error, &format!("Restarting Claude Code: {reason}"))
+            .await;
+        let name = SessionName::new(project.tmux_session.clone())
+            .map_err(|e| Halt::Setup(e.to_string()))?;
         let profile = std::sync::Arc::new(
-            crate::profile::Profile::builtin(&self.agent().cli.0.profile).map_err(|e| Halt::Setup(e.to_string()))?,
+            crate::profile::Profile::builtin(&self.agent().cli.0.profile)
+                .map_err(|e| Halt::Setup(e.to_string()))?,
         );
-        let resume = project.cli_session_id.clone().map_or(Resume::Continue, Resume::Session);
+        let resume = project
+            .cli_session_id
+            .clone()
+            .map_or(Resume::Continue, Resume::Session);
         self.launch(&name, profile, resume).await
     }
 
@@ -421,10 +565,19 @@ impl Run {
         let project = self.project().await?;
         let (rules, claude_md, memory) = self.context_files();
         let text = prompt::step_prompt(
-            &prompt::Context { project: &project, rules: &rules, claude_md: &claude_md, memory: &memory },
+            &prompt::Context {
+                project: &project,
+                rules: &rules,
+                claude_md: &claude_md,
+                memory: &memory,
+            },
             index,
         );
-        self.send_text(&text, &format!("Re-sent step {} after the restart", index + 1)).await
+        self.send_text(
+            &text,
+            &format!("Re-sent step {} after the restart", index + 1),
+        )
+        .await
     }
 
     /// Types a message into the CLI once it can take one.
@@ -437,14 +590,16 @@ impl Run {
     }
 
     pub(super) async fn forward_user_text(&mut self, text: &str) -> Result<(), Halt> {
-        self.send_text(text, "Sent the owner's message to Claude").await
+        self.send_text(text, "Sent the owner's message to Claude")
+            .await
     }
 
     /// Asks the owner and waits for the reply (needs_help); the question survives a daemon
     /// restart in the project row.
     pub(super) async fn ask_human(&mut self, question: &str) -> Result<String, Halt> {
         self.set_status("needs_help", Some(question)).await?;
-        self.log(Level::AgentDecision, &format!("Needs help: {question}")).await;
+        self.log(Level::AgentDecision, &format!("Needs help: {question}"))
+            .await;
         loop {
             tokio::select! {
                 () = self.cancel.cancelled() => return Err(Halt::Cancelled),
@@ -480,54 +635,52 @@ impl Run {
 
     /// Asks the supervising agent (or the rules, if it cannot answer) and carries out what
     /// it decided.
-    async fn decide_and_act(&mut self, event: Event, index: usize, repeats: &mut Repeats) -> Result<Option<StepEnd>, Halt> {
-        let decision = self.consult(&event, index).await?;
-        let fallback = decision.source == decide::Source::Fallback;
-        if fallback && matches!(event, Event::TurnFinished) {
-            let n = repeats.note("llm-fallback");
-            if n > u32::try_from(self.agent().max_retries).unwrap_or(3) {
-                *repeats = Repeats::default();
-                let answer = self
-                    .ask_human("The supervising LLM is unavailable, so I cannot tell whether the step is done. Reply \"done\" to mark it done, or send an instruction for Claude.")
-                    .await?;
-                if answer.trim().eq_ignore_ascii_case("done") {
-                    return self.mark_step(index, StepStatus::Done, "marked done by the owner").await.map(Some);
-                }
-                self.forward_user_text(&answer).await?;
-                return Ok(None);
-            }
+    async fn decide_and_act(
+        &mut self,
+        event: Event,
+        index: usize,
+        repeats: &mut Repeats,
+    ) -> Result<Option<StepEnd>, Halt> {
+        let decision = self.consult(&event, index, repeats.fallbacks).await?;
+        if decision.source == decide::Source::Fallback {
+            repeats.fallbacks += 1;
+        } else {
+            repeats.fallbacks = 0;
         }
         self.apply(decision, index).await
     }
 
-    async fn consult(&mut self, event: &Event, index: usize) -> Result<Decision, Halt> {
+    async fn consult(
+        &mut self,
+        event: &Event,
+        index: usize,
+        prior_fallbacks: u32,
+    ) -> Result<Decision, Halt> {
         let project = self.project().await?;
-        let (rules, _claude_md, memory) = self.context_files();
+        let (rules, claude_md, memory) = self.context_files();
         let history = prompt::read_or_empty(&self.workspace.join(".nanobot/HISTORY.md"));
-        let recent: Vec<&str> = history.lines().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
+        let mut recent: Vec<String> = history.lines().rev().take(8).map(str::to_owned).collect();
+        recent.reverse();
         let screen = self.session()?.screen_text();
-        let step = &project.implementation_plan.0[index.min(project.implementation_plan.0.len().saturating_sub(1))];
         let ctx = DecisionContext {
             event: event.clone(),
-            step_index: index,
-            step_title: step.title.clone(),
-            step_details: step.details.clone(),
             plan: project.implementation_plan.0.clone(),
+            current_step: Some(index),
             description: project.description.clone(),
             architecture: project.architecture.clone(),
-            rules,
+            rules: format!("{rules}\n\n{claude_md}"),
             memory,
             screen,
-            recent_decisions: recent.join("\n"),
+            recent_decisions: recent,
             allowed_tools: self.agent().tools.0.clone(),
+            prior_fallbacks,
         };
-        let decision = decide::decide(self.llm.as_ref(), &ctx, &self.deps.decide_options).await;
-        let usage = decision.usage;
-        if usage.prompt_tokens + usage.completion_tokens > 0 {
-            let model = self.agent().model.clone();
-            let cost = self.deps.config.file.cost_usd(&model, usage.prompt_tokens, usage.completion_tokens);
-            db::usage::record(&self.deps.db, self.user_id, self.project_id, &model, usage.prompt_tokens, usage.completion_tokens, cost).await?;
-        }
+        let cfg = &self.deps.decide;
+        let decision = match &self.llm {
+            Some(llm) => decide::decide(llm, cfg, &ctx).await,
+            None => decide::decide_without_llm(cfg, &ctx, "no supervising LLM is configured"),
+        };
+        self.record_usage(decision.usage).await?;
         let state = self.session()?.observed().state();
         let actions: Vec<String> = decision.actions.iter().map(|a| format!("{a:?}")).collect();
         let line = format!(
@@ -541,40 +694,98 @@ impl Run {
         if let Err(e) = prompt::append_line(&self.workspace.join(".nanobot/HISTORY.md"), &line) {
             tracing::warn!("writing HISTORY.md: {e}");
         }
-        self.log(Level::AgentDecision, &format!("{}: {} — {}", event.name(), actions.join(", "), decision.reason)).await;
+        self.log(
+            Level::AgentDecision,
+            &format!(
+                "{}: {} ({})",
+                event_name(event),
+                actions.join(", "),
+                decision.reason
+            ),
+        )
+        .await;
         Ok(decision)
+    }
+
+    pub(super) async fn record_usage(&self, usage: crate::llm::Usage) -> Result<(), Halt> {
+        if usage.prompt_tokens + usage.completion_tokens == 0 {
+            return Ok(());
+        }
+        let model = self.agent().model.clone();
+        let cost =
+            self.deps
+                .config
+                .file
+                .cost_usd(&model, usage.prompt_tokens, usage.completion_tokens);
+        db::usage::record(
+            &self.deps.db,
+            self.user_id,
+            self.project_id,
+            &model,
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            cost,
+        )
+        .await?;
+        Ok(())
     }
 
     async fn apply(&mut self, decision: Decision, index: usize) -> Result<Option<StepEnd>, Halt> {
         for action in decision.actions {
             match action {
-                Action::SendMessage(text) => self.send_text(&text, "Sent the supervisor's message to Claude").await?,
-                Action::AnswerPrompt(option) => {
-                    self.session()?.choose(option).await?;
-                    self.log(Level::Action, &format!("Chose option {option}")).await;
+                Action::SendMessage { text } => {
+                    self.send_text(&text, "Sent the supervisor's message to Claude")
+                        .await?
                 }
-                Action::PressKey(key) => {
-                    let k = super::session::key_named(&key).ok_or_else(|| Halt::Setup(format!("unknown key {key}")))?;
+                Action::AnswerPrompt { option } => {
+                    let option = u32::try_from(option).unwrap_or(u32::MAX);
+                    self.session()?.choose(option).await?;
+                    self.log(Level::Action, &format!("Chose option {option}"))
+                        .await;
+                }
+                Action::PressKey { key } => {
+                    let name = key.tmux_name();
+                    let k = super::session::key_named(&name)
+                        .ok_or_else(|| Halt::Setup(format!("unknown key {name}")))?;
                     self.session()?.press(k).await?;
-                    self.log(Level::Action, &format!("Pressed {key}")).await;
+                    self.log(Level::Action, &format!("Pressed {name}")).await;
                 }
                 Action::MarkStepDone { summary } => {
-                    return self.mark_step(index, StepStatus::Done, &summary).await.map(Some);
+                    return self
+                        .mark_step(index, StepStatus::Done, &summary)
+                        .await
+                        .map(Some);
                 }
                 Action::MarkStepFailed { reason } => {
                     self.mark_step(index, StepStatus::Failed, &reason).await?;
                     return Err(Halt::Failed(format!("step {} failed: {reason}", index + 1)));
                 }
-                Action::AddStep { title, details, after } => {
+                Action::AddStep {
+                    title,
+                    details,
+                    after,
+                } => {
                     let mut project = self.project().await?;
                     let plan = &mut project.implementation_plan.0;
                     let at = after.map_or(plan.len(), |a| (a + 1).min(plan.len()));
-                    plan.insert(at, db::projects::Step { title: title.clone(), details, status: StepStatus::Pending });
+                    plan.insert(
+                        at,
+                        db::projects::Step {
+                            title: title.clone(),
+                            details,
+                            status: StepStatus::Pending,
+                        },
+                    );
                     db::projects::set_plan(&self.deps.db, self.project_id, plan).await?;
                     self.publish_plan(plan);
-                    self.log(Level::Action, &format!("Added step {}: {title}", at + 1)).await;
+                    self.log(Level::Action, &format!("Added step {}: {title}", at + 1))
+                        .await;
                 }
-                Action::UpdateStep { index: i, title, details } => {
+                Action::UpdateStep {
+                    index: i,
+                    title,
+                    details,
+                } => {
                     let mut project = self.project().await?;
                     let plan = &mut project.implementation_plan.0;
                     if let Some(step) = plan.get_mut(i) {
@@ -586,44 +797,74 @@ impl Run {
                         }
                         db::projects::set_plan(&self.deps.db, self.project_id, plan).await?;
                         self.publish_plan(plan);
-                        self.log(Level::Action, &format!("Updated step {}", i + 1)).await;
+                        self.log(Level::Action, &format!("Updated step {}", i + 1))
+                            .await;
                     }
                 }
-                Action::AskHuman(question) => {
+                Action::AskHuman { question } => {
                     let answer = self.ask_human(&question).await?;
                     self.forward_user_text(&answer).await?;
                 }
                 Action::RestartCli => {
-                    self.restart_cli("the supervisor asked for a restart").await?;
+                    self.restart_cli("the supervisor asked for a restart")
+                        .await?;
                     self.wait_ready().await?;
                     self.resend_step(index).await?;
                 }
-                Action::Remember(fact) => {
+                Action::Remember { fact } => {
                     let path = self.workspace.join(".nanobot/MEMORY.md");
                     if let Err(e) = prompt::append_line(&path, &format!("- {fact}")) {
                         tracing::warn!("writing MEMORY.md: {e}");
                     }
-                    self.log(Level::Action, &format!("Remembered: {fact}")).await;
+                    self.log(Level::Action, &format!("Remembered: {fact}"))
+                        .await;
                 }
-                Action::Wait(secs) => {
-                    self.wait_request = Some(Duration::from_secs(secs));
+                Action::Wait { seconds } => {
+                    self.wait_request = Some(Duration::from_secs(seconds));
                 }
             }
         }
         Ok(None)
     }
 
-    async fn mark_step(&mut self, index: usize, status: StepStatus, note: &str) -> Result<StepEnd, Halt> {
+    async fn mark_step(
+        &mut self,
+        index: usize,
+        status: StepStatus,
+        note: &str,
+    ) -> Result<StepEnd, Halt> {
         let mut project = self.project().await?;
         if let Some(step) = project.implementation_plan.0.get_mut(index) {
             step.status = status;
         }
-        db::projects::set_plan(&self.deps.db, self.project_id, &project.implementation_plan.0).await?;
+        db::projects::set_plan(
+            &self.deps.db,
+            self.project_id,
+            &project.implementation_plan.0,
+        )
+        .await?;
         db::projects::set_pending_action(&self.deps.db, self.project_id, None).await?;
         self.publish_plan(&project.implementation_plan.0);
-        let word = if status == StepStatus::Done { "done" } else { "failed" };
-        self.log(Level::Action, &format!("Step {} {word}: {note}", index + 1)).await;
+        let word = if status == StepStatus::Done {
+            "done"
+        } else {
+            "failed"
+        };
+        self.log(Level::Action, &format!("Step {} {word}: {note}", index + 1))
+            .await;
         Ok(StepEnd::Done)
+    }
+}
+
+fn event_name(event: &Event) -> &'static str {
+    match event {
+        Event::TurnFinished => "Turn finished",
+        Event::Permission { .. } => "Permission",
+        Event::Question { .. } => "Question",
+        Event::ApiError { .. } => "API error",
+        Event::Stall { .. } => "Stall",
+        Event::Compacted => "Compacted",
+        Event::UserMessage { .. } => "Message",
     }
 }
 

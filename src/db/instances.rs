@@ -3,7 +3,12 @@
 
 use sqlx::SqlitePool;
 
-pub async fn start(pool: &SqlitePool, user_id: i64, agent_id: i64, project_id: i64) -> sqlx::Result<i64> {
+pub async fn start(
+    pool: &SqlitePool,
+    user_id: i64,
+    agent_id: i64,
+    project_id: i64,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "insert into agent_instances (user_id, agent_id, project_id, status) values (?, ?, ?, 'running') returning id",
     )

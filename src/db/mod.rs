@@ -4,9 +4,11 @@
 
 pub mod agents;
 pub mod api_keys;
+pub mod instances;
 pub mod logs;
 pub mod projects;
 pub mod sessions;
+pub mod usage;
 pub mod users;
 
 use std::path::Path;

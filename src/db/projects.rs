@@ -41,6 +41,14 @@ pub struct Project {
     pub workspace_path: String,
     pub created_at: String,
     pub updated_at: String,
+    /// What the project asks its owner while it needs help.
+    pub question: Option<String>,
+    #[serde(skip)]
+    pub cli_session_id: Option<String>,
+    #[serde(skip)]
+    pub pending_action: Option<String>,
+    #[serde(skip)]
+    pub restarts: Json<Vec<u64>>,
 }
 
 pub struct NewProject<'a> {
@@ -143,4 +151,78 @@ pub async fn delete(pool: &SqlitePool, user_id: i64, id: i64) -> sqlx::Result<bo
         .execute(pool)
         .await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// Projects whose controller should be running: boot re-adopts these.
+pub async fn with_running_instance(pool: &SqlitePool) -> sqlx::Result<Vec<Project>> {
+    sqlx::query_as(
+        r"select p.* from projects p
+          where exists (select 1 from agent_instances i where i.project_id = p.id and i.status = 'running')
+          order by p.id",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Sets status, current step and question together (they change together).
+pub async fn set_status(
+    pool: &SqlitePool,
+    id: i64,
+    status: &str,
+    current_step: Option<i64>,
+    question: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        r"update projects set status = ?, current_step = ?, question = ?,
+              updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') where id = ?",
+    )
+    .bind(status)
+    .bind(current_step)
+    .bind(question)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_plan(pool: &SqlitePool, id: i64, plan: &[Step]) -> sqlx::Result<()> {
+    sqlx::query(
+        "update projects set implementation_plan = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') where id = ?",
+    )
+    .bind(Json(plan))
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_pending_action(
+    pool: &SqlitePool,
+    id: i64,
+    action: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("update projects set pending_action = ? where id = ?")
+        .bind(action)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_cli_session_id(pool: &SqlitePool, id: i64, session: &str) -> sqlx::Result<()> {
+    sqlx::query("update projects set cli_session_id = ? where id = ?")
+        .bind(session)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_restarts(pool: &SqlitePool, id: i64, restarts: &[u64]) -> sqlx::Result<()> {
+    sqlx::query("update projects set restarts = ? where id = ?")
+        .bind(Json(restarts))
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
 }

@@ -292,6 +292,9 @@ async fn delete_agent(
 ) -> ApiResult<StatusCode> {
     load(&state, user.id, id).await?;
     let projects = db::projects::list_for_agent(&state.db, user.id, id).await?;
+    for p in &projects {
+        super::projects::stop_before_delete(&state, p).await?;
+    }
     db::agents::delete(&state.db, user.id, id).await?;
     state.layout.remove_tree(&state.layout.agent_dir(id)?)?;
     for p in &projects {

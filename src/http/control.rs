@@ -17,12 +17,42 @@ use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new(Method::POST, "/api/projects/{id}/start", Access::User, start_project),
-        Route::new(Method::POST, "/api/projects/{id}/stop", Access::User, stop_project),
-        Route::new(Method::POST, "/api/projects/{id}/restart", Access::User, restart_project),
-        Route::new(Method::POST, "/api/projects/{id}/pause", Access::User, pause_project),
-        Route::new(Method::POST, "/api/projects/{id}/resume", Access::User, resume_project),
-        Route::new(Method::POST, "/api/projects/{id}/messages", Access::User, message_project),
+        Route::new(
+            Method::POST,
+            "/api/projects/{id}/start",
+            Access::User,
+            start_project,
+        ),
+        Route::new(
+            Method::POST,
+            "/api/projects/{id}/stop",
+            Access::User,
+            stop_project,
+        ),
+        Route::new(
+            Method::POST,
+            "/api/projects/{id}/restart",
+            Access::User,
+            restart_project,
+        ),
+        Route::new(
+            Method::POST,
+            "/api/projects/{id}/pause",
+            Access::User,
+            pause_project,
+        ),
+        Route::new(
+            Method::POST,
+            "/api/projects/{id}/resume",
+            Access::User,
+            resume_project,
+        ),
+        Route::new(
+            Method::POST,
+            "/api/projects/{id}/messages",
+            Access::User,
+            message_project,
+        ),
         Route::new(Method::POST, "/api/hooks", Access::Public, receive_hook),
     ]
 }
@@ -30,7 +60,9 @@ pub fn routes() -> Vec<Route> {
 impl From<ControlError> for ApiError {
     fn from(e: ControlError) -> Self {
         match e {
-            ControlError::AlreadyRunning | ControlError::NotRunning => ApiError::Conflict(e.to_string()),
+            ControlError::AlreadyRunning | ControlError::NotRunning => {
+                ApiError::Conflict(e.to_string())
+            }
             ControlError::Db(e) => e.into(),
         }
     }
@@ -51,7 +83,9 @@ async fn start_project(
     let project = load(&state, user.id, id).await?;
     let c = controllers(&state)?;
     if project.status == "completed" {
-        return Err(ApiError::Conflict("the project is completed; edit its plan to add work, then restart".into()));
+        return Err(ApiError::Conflict(
+            "the project is completed; edit its plan to add work, then restart".into(),
+        ));
     }
     c.start(&project, StartMode::Fresh).await?;
     Ok(Json(view(&state, load(&state, user.id, id).await?).await?))
@@ -89,7 +123,10 @@ async fn pause_project(
 ) -> ApiResult<(StatusCode, Json<ProjectView>)> {
     load(&state, user.id, id).await?;
     controllers(&state)?.send(id, Command::Pause).await?;
-    Ok((StatusCode::ACCEPTED, Json(view(&state, load(&state, user.id, id).await?).await?)))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(view(&state, load(&state, user.id, id).await?).await?),
+    ))
 }
 
 async fn resume_project(
@@ -102,10 +139,15 @@ async fn resume_project(
     // A stopped project resumes by starting its loop again, continuing the conversation.
     match c.send(id, Command::Resume).await {
         Ok(()) => {}
-        Err(ControlError::NotRunning) if project.status == "paused" => c.start(&project, StartMode::Restart).await?,
+        Err(ControlError::NotRunning) if project.status == "paused" => {
+            c.start(&project, StartMode::Restart).await?
+        }
         Err(e) => return Err(e.into()),
     }
-    Ok((StatusCode::ACCEPTED, Json(view(&state, load(&state, user.id, id).await?).await?)))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(view(&state, load(&state, user.id, id).await?).await?),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -125,9 +167,18 @@ async fn message_project(
     if text.is_empty() || text.chars().count() > 20_000 {
         return Err(ApiError::invalid("text", "must be 1 to 20000 characters"));
     }
-    let from = db::users::get(&state.db, user.id).await?.map(|u| u.username).unwrap_or_default();
+    let from = db::users::get(&state.db, user.id)
+        .await?
+        .map(|u| u.username)
+        .unwrap_or_default();
     controllers(&state)?
-        .send(id, Command::Message { text: text.to_owned(), from })
+        .send(
+            id,
+            Command::Message {
+                text: text.to_owned(),
+                from,
+            },
+        )
         .await?;
     Ok(StatusCode::ACCEPTED)
 }
@@ -142,7 +193,10 @@ async fn receive_hook(
         .get(SECRET_HEADER)
         .and_then(|v| v.to_str().ok())
         .ok_or(ApiError::Unauthorized)?;
-    if state.hooks.deliver(secret, HookEvent::from_payload(payload)) {
+    if state
+        .hooks
+        .deliver(secret, HookEvent::from_payload(payload))
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::Unauthorized)

@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod auth;
+pub mod control;
 pub mod error;
 pub mod extract;
 pub mod keys;
@@ -72,6 +73,7 @@ fn routes() -> Vec<Route> {
     all.extend(users::routes());
     all.extend(agents::routes());
     all.extend(projects::routes());
+    all.extend(control::routes());
     all.extend(keys::routes());
     all
 }

@@ -133,6 +133,45 @@ fn name_conflict(e: sqlx::Error) -> ApiError {
     }
 }
 
+/// A project as the API shows it: the row, its supervising-LLM cost, and whether its
+/// controller is running.
+#[derive(serde::Serialize)]
+pub struct ProjectView {
+    #[serde(flatten)]
+    pub project: Project,
+    pub cost: db::usage::Cost,
+    pub controller_running: bool,
+}
+
+pub async fn view(state: &AppState, project: Project) -> ApiResult<ProjectView> {
+    let cost = db::usage::for_project(&state.db, project.id).await?;
+    let controller_running = state
+        .controllers
+        .as_ref()
+        .is_some_and(|c| c.is_running(project.id));
+    Ok(ProjectView {
+        project,
+        cost,
+        controller_running,
+    })
+}
+
+async fn views(state: &AppState, projects: Vec<Project>) -> ApiResult<Vec<ProjectView>> {
+    let mut out = Vec::with_capacity(projects.len());
+    for p in projects {
+        out.push(view(state, p).await?);
+    }
+    Ok(out)
+}
+
+/// Stops a project's controller and CLI before its rows or files go away.
+pub async fn stop_before_delete(state: &AppState, project: &Project) -> ApiResult<()> {
+    if let Some(c) = &state.controllers {
+        c.stop(project, &project.status).await?;
+    }
+    Ok(())
+}
+
 pub async fn load(state: &AppState, user_id: i64, id: i64) -> ApiResult<Project> {
     db::projects::get(&state.db, user_id, id)
         .await?
@@ -142,21 +181,21 @@ pub async fn load(state: &AppState, user_id: i64, id: i64) -> ApiResult<Project>
 async fn list_all_projects(
     State(state): State<AppState>,
     user: AuthUser,
-) -> ApiResult<Json<Vec<Project>>> {
-    Ok(Json(db::projects::list(&state.db, user.id).await?))
+) -> ApiResult<Json<Vec<ProjectView>>> {
+    let projects = db::projects::list(&state.db, user.id).await?;
+    Ok(Json(views(&state, projects).await?))
 }
 
 async fn list_projects(
     State(state): State<AppState>,
     user: AuthUser,
     ApiPath(agent_id): ApiPath<i64>,
-) -> ApiResult<Json<Vec<Project>>> {
+) -> ApiResult<Json<Vec<ProjectView>>> {
     db::agents::get(&state.db, user.id, agent_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(
-        db::projects::list_for_agent(&state.db, user.id, agent_id).await?,
-    ))
+    let projects = db::projects::list_for_agent(&state.db, user.id, agent_id).await?;
+    Ok(Json(views(&state, projects).await?))
 }
 
 async fn create_project(
@@ -164,7 +203,7 @@ async fn create_project(
     user: AuthUser,
     ApiPath(agent_id): ApiPath<i64>,
     ApiJson(req): ApiJson<CreateProject>,
-) -> ApiResult<(StatusCode, Json<Project>)> {
+) -> ApiResult<(StatusCode, Json<ProjectView>)> {
     let agent = db::agents::get(&state.db, user.id, agent_id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -217,15 +256,15 @@ async fn create_project(
             &format!("Project \"{name}\" created with {steps} planned step(s)"),
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(project)))
+    Ok((StatusCode::CREATED, Json(view(&state, project).await?)))
 }
 
 async fn get_project(
     State(state): State<AppState>,
     user: AuthUser,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Project>> {
-    Ok(Json(load(&state, user.id, id).await?))
+) -> ApiResult<Json<ProjectView>> {
+    Ok(Json(view(&state, load(&state, user.id, id).await?).await?))
 }
 
 async fn update_project(
@@ -233,7 +272,7 @@ async fn update_project(
     user: AuthUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<UpdateProject>,
-) -> ApiResult<Json<Project>> {
+) -> ApiResult<Json<ProjectView>> {
     let mut project = load(&state, user.id, id).await?;
     let mut changed = Vec::new();
     if let Some(name) = &req.name {
@@ -267,7 +306,7 @@ async fn update_project(
         }
     }
     if changed.is_empty() {
-        return Ok(Json(project));
+        return Ok(Json(view(&state, project).await?));
     }
     db::projects::update_fields(&state.db, &project)
         .await
@@ -287,7 +326,7 @@ async fn update_project(
             implementation_plan: project.implementation_plan.0.clone(),
         });
     }
-    Ok(Json(load(&state, user.id, id).await?))
+    Ok(Json(view(&state, load(&state, user.id, id).await?).await?))
 }
 
 async fn delete_project(
@@ -296,6 +335,7 @@ async fn delete_project(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     let project = load(&state, user.id, id).await?;
+    stop_before_delete(&state, &project).await?;
     db::projects::delete(&state.db, user.id, id).await?;
     state
         .layout

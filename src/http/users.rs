@@ -104,6 +104,16 @@ async fn delete_user(
     _: AdminUser,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
+    let target = db::users::get(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if target.role == db::users::ADMIN && db::users::count_admins(&state.db).await? <= 1 {
+        return Err(accounts::AccountError::LastAdmin.into());
+    }
+    // Their running work stops before their rows and files go.
+    for p in db::projects::list(&state.db, id).await? {
+        super::projects::stop_before_delete(&state, &p).await?;
+    }
     let user = accounts::delete(&state.db, &state.layout, id).await?;
     tracing::info!(username = %user.username, "user deleted");
     Ok(StatusCode::NO_CONTENT)

@@ -32,6 +32,15 @@ pub fn classify_file(
     path: &Path,
     meta_path: Option<&Path>,
 ) -> Result<serde_json::Value, ClassifyFileError> {
+    classify_file_as(path, meta_path, None)
+}
+
+/// [`classify_file`] with the rules for a given CLI version.
+pub fn classify_file_as(
+    path: &Path,
+    meta_path: Option<&Path>,
+    version: Option<&str>,
+) -> Result<serde_json::Value, ClassifyFileError> {
     let read = |p: &Path| {
         std::fs::read_to_string(p).map_err(|source| ClassifyFileError::Read {
             path: p.to_owned(),
@@ -51,7 +60,7 @@ pub fn classify_file(
         None => None,
     };
     let profile = Profile::claude_code()?;
-    classify_text(&profile, &screen, meta.as_ref(), None)
+    classify_text(&profile, &screen, meta.as_ref(), version)
 }
 
 /// Classifies screen text with a profile. `version` picks version-specific rules; without it the

@@ -44,6 +44,8 @@ pub enum MenuAction {
     AcceptApiKey,
     /// Accept running with permissions bypassed.
     AcceptBypass,
+    /// Decline making auto mode the default (keep being asked for permission).
+    KeepManualMode,
 }
 
 /// How to find the option for a [`MenuAction`]: by label first, then by number.
@@ -92,6 +94,7 @@ mod tests {
                 number: i as u32 + 1,
                 label: (*l).to_owned(),
                 selected: i == 0,
+                numbered: true,
             })
             .collect()
     }

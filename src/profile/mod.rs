@@ -18,9 +18,9 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::screen::{MenuOption, RulesError, RulesSpec, ScreenRules};
+use crate::screen::{Classification, MenuOption, RulesError, RulesSpec, ScreenRules};
 
-pub use inspect::{ClassifyFileError, classify_file, classify_text};
+pub use inspect::{ClassifyFileError, classify_file, classify_file_as, classify_text};
 pub use keys::{Choice, KeyStep, Keys, MenuAction};
 pub use launch::{LaunchError, LaunchSpec, LaunchTemplate, Resume, SessionContext};
 pub use preseed::{PreseedError, PreseedFile};
@@ -181,6 +181,30 @@ impl Profile {
     pub fn choose(&self, action: MenuAction, options: &[MenuOption]) -> Option<u32> {
         // Patterns were validated when the profile was loaded.
         self.choices.get(&action)?.pick(options).ok().flatten()
+    }
+
+    /// The keys that take `action` on the menu of `screen`: the option's digit when the menu
+    /// shows numbers, otherwise cursor moves from the selected option and Enter. `None` when the
+    /// menu offers no such choice.
+    pub fn answer_keys(&self, action: MenuAction, screen: &Classification) -> Option<Vec<KeyStep>> {
+        let number = self.choose(action, &screen.options)?;
+        let target = screen.options.iter().find(|o| o.number == number)?;
+        if target.numbered {
+            return Some(vec![KeyStep::Key(number.to_string())]);
+        }
+        let from = screen
+            .options
+            .iter()
+            .find(|o| o.selected)
+            .map_or(1, |o| o.number);
+        let (key, moves) = if number >= from {
+            ("Down", number - from)
+        } else {
+            ("Up", from - number)
+        };
+        let mut keys: Vec<KeyStep> = (0..moves).map(|_| KeyStep::Key(key.to_owned())).collect();
+        keys.push(KeyStep::Key("Enter".to_owned()));
+        Some(keys)
     }
 
     /// The CLI version named on a screen (e.g. in a welcome banner), if the profile knows where.

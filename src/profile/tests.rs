@@ -147,3 +147,120 @@ fn broken_rules_are_rejected_when_the_profile_loads() {
     let err = Profile::from_toml(&format!("{base}\n{missing_group}")).expect_err("must fail");
     assert!(err.to_string().contains("`text`"), "{err}");
 }
+
+/// The 2.1.330 trust dialog: options drawn without numbers, "No, exit" preselected.
+const UNNUMBERED_TRUST: &str = "\n────────────────────────────────────────\n Accessing workspace:\n\n /w\n\n Quick safety check: Is this a project you created or one you trust?\n\n ❯ No, exit\n   Yes, I trust this folder\n\n Enter to confirm · Esc to cancel\n";
+
+#[test]
+fn answers_use_digits_on_numbered_menus_and_arrows_otherwise() {
+    let profile = Profile::claude_code().expect("built-in profile loads");
+    let rules = profile
+        .screen_rules(Some("2.1.330"))
+        .expect("rules compile");
+    let trust = classify(UNNUMBERED_TRUST, None, &rules);
+    assert_eq!(trust.state, State::TrustDialog);
+    assert!(trust.options.iter().all(|o| !o.numbered));
+    assert_eq!(
+        profile.answer_keys(MenuAction::AcceptTrust, &trust),
+        Some(vec![
+            KeyStep::Key("Down".into()),
+            KeyStep::Key("Enter".into())
+        ])
+    );
+
+    let numbered = UNNUMBERED_TRUST
+        .replace("❯ No, exit", "❯ 1. No, exit")
+        .replace("  Yes, I trust", "  2. Yes, I trust");
+    let trust = classify(&numbered, None, &rules);
+    assert_eq!(
+        profile.answer_keys(MenuAction::AcceptTrust, &trust),
+        Some(vec![KeyStep::Key("2".into())])
+    );
+    assert_eq!(profile.answer_keys(MenuAction::AcceptBypass, &trust), None);
+}
+
+/// A made-up CLI with a `> ` prompt: a new profile file is all it takes.
+const TOY_PROFILE: &str = r#"
+name = "toy"
+display_name = "Toy CLI"
+
+[launch]
+command = "toy"
+args = ["--workdir", "{workspace}"]
+continue_args = ["--resume-last"]
+
+[keys]
+submit = [{ key = "Enter" }]
+interrupt = [{ key = "C-c" }]
+quit = [{ text = "/quit" }, { key = "Enter" }]
+
+[choices]
+approve = { label = '^(?i)allow$' }
+
+[screen.layout]
+rule = '^={10,}$'
+# Trailing blanks are trimmed from every line, so an empty box is a bare `>`.
+input = '^>(?: (?P<text>.*))?$'
+input_continuation = '^\.\. (?P<text>.*)$'
+user_echo = '^you: '
+
+[[screen.rules]]
+state = "permission"
+input_box = "absent"
+all = [{ region = "live", pattern = '^Allow ' }]
+
+[[screen.rules]]
+state = "working"
+all = [{ region = "below_box", pattern = 'thinking' }]
+
+[[screen.rules]]
+state = "idle_with_input"
+input = "text"
+
+[[screen.rules]]
+state = "idle"
+input_box = "present"
+
+[screen.details]
+option = '^\s*(?:(?P<cursor>\*)\s*)?(?P<number>\d+)\) (?P<label>.+)$'
+assistant_message = '^toy: (?P<text>.+)$'
+"#;
+
+#[test]
+fn a_second_cli_is_just_another_profile() {
+    let profile = Profile::from_toml(TOY_PROFILE).expect("profile loads");
+    let rules = profile.screen_rules(None).expect("rules compile");
+    let idle = classify(
+        "you: hi\ntoy: hello there\n==========\n> \n==========\n",
+        None,
+        &rules,
+    );
+    assert_eq!(idle.state, State::Idle);
+    assert_eq!(idle.last_assistant_message.as_deref(), Some("hello there"));
+    let busy = classify(
+        "you: hi\n==========\n> \n==========\nthinking...\n",
+        None,
+        &rules,
+    );
+    assert_eq!(busy.state, State::Working);
+    let typed = classify(
+        "==========\n> fix it\n.. please\n==========\n",
+        None,
+        &rules,
+    );
+    assert_eq!(typed.input_text.as_deref(), Some("fix it\nplease"));
+    let ask = classify(
+        "you: go\n==========\nAllow shell?\n* 1) allow\n  2) deny\n",
+        None,
+        &rules,
+    );
+    assert_eq!(ask.state, State::Permission);
+    assert_eq!(
+        profile.answer_keys(MenuAction::Approve, &ask),
+        Some(vec![KeyStep::Key("1".into())])
+    );
+    let launch = profile
+        .launch(&session(std::path::Path::new("/d")), &Resume::Continue)
+        .expect("launch line builds");
+    assert_eq!(launch.args, vec!["--workdir", "/d/work", "--resume-last"]);
+}

@@ -222,6 +222,7 @@ mod tests {
             number: 1,
             label: "Yes".into(),
             selected: true,
+            numbered: true,
         }];
         let mut second = first.clone();
         second.options[0].label = "Yes, allow".into();

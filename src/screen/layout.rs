@@ -3,7 +3,8 @@
 
 use std::ops::Range;
 
-use super::rules::{Layout, Region};
+use super::compiled::Layout;
+use super::rules::Region;
 
 /// The input box: where it is and what it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,18 +3,21 @@
 //! the profile supplies the rules (see `profile`), the controller consumes the state changes.
 
 mod classify;
+mod compiled;
 mod debounce;
+mod details;
 mod layout;
 mod meta;
 mod rules;
 mod state;
 
 pub use classify::classify;
+pub use compiled::{RulesError, ScreenRules};
 pub use debounce::{DEFAULT_SETTLE, DebounceConfig, Debouncer, StateChange};
 pub use meta::{PaneMeta, PaneMetaError};
 pub use rules::{
     BoxCondition, DetailsSpec, ErrorKindSpec, ErrorsSpec, InputCondition, LayoutSpec, MatchSpec,
-    Region, RuleSpec, RulesError, RulesSpec, ScreenRules,
+    Region, RuleSpec, RulesSpec,
 };
 pub use state::{
     ApiErrorInfo, Classification, ErrorKind, ExitInfo, MenuOption, PermissionRequest,

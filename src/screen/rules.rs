@@ -1,12 +1,11 @@
-//! Screen rules: the data that teaches the classifier one CLI's screen. The serde `RulesSpec` is
-//! what a profile's `[screen]` table holds; `ScreenRules` is its compiled, validated form.
+//! Screen rules as data: the serde `RulesSpec` is what a profile's `[screen]` table holds (see
+//! `compiled` for its validated, compiled form).
 //!
 //! Nothing here knows Claude Code: every pattern comes from the profile, so a second CLI is a
 //! new profile file.
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
 use serde::Deserialize;
 
 use super::state::{ErrorKind, State};
@@ -28,7 +27,8 @@ pub struct RulesSpec {
     pub process_names: Vec<String>,
 }
 
-/// Patterns that cut a screen into regions (see [`Region`]).
+/// Patterns that cut a screen into regions (see [`Region`]). Every pattern in the rules sees
+/// lines with trailing ASCII blanks trimmed (so an empty prompt `> ` reads as `>`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LayoutSpec {
@@ -72,6 +72,10 @@ pub enum Region {
 pub struct MatchSpec {
     pub region: Region,
     pub pattern: String,
+    /// Match against the region's lines joined with `\n` instead of line by line, for things
+    /// that span lines (use `(?m)` for line anchors). Only details honour it.
+    #[serde(default)]
+    pub multiline: bool,
 }
 
 /// Condition on the presence of the input box.
@@ -121,23 +125,34 @@ pub struct RuleSpec {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DetailsSpec {
-    /// A menu option in the live area: groups `number`, `label`, optional `cursor` (selected).
+    /// A numbered menu option in the live area: groups `number`, `label`, optional `cursor`
+    /// (selected).
     pub option: Option<String>,
+    /// An option of a menu drawn without numbers: groups `label`, optional `cursor`. Read only
+    /// when no numbered option is found, from the run of adjacent lines around the cursor line.
+    pub unnumbered_option: Option<String>,
     /// The question a menu asks (live area, last match above the first option): group `text`.
     pub prompt: Option<String>,
     /// A question header (live area): group `text`.
     pub question_header: Option<String>,
-    /// A tool-call line: groups `tool`, `target`. Such lines are not assistant messages.
-    pub tool_call: Option<MatchSpec>,
+    /// Tool-call lines: group `target`, optional `tool`; the last line matching any of them
+    /// names the tool a permission prompt is about. Such lines are not assistant messages.
+    #[serde(default)]
+    pub tool_calls: Vec<MatchSpec>,
     /// Tool named by a permission dialog's title, for when the tool-call line is off screen.
     #[serde(default)]
     pub tool_titles: BTreeMap<String, String>,
     /// An assistant message's first line (group `text`); the last one above the live area counts.
     pub assistant_message: Option<String>,
+    /// Bullet lines that look like assistant messages but are not (e.g. answers to a question).
+    #[serde(default)]
+    pub not_messages: Vec<String>,
     /// A wrapped or further line of a message: group `text`.
     pub continuation: Option<String>,
     /// Context used: group `percent`.
     pub context: Option<MatchSpec>,
+    /// Room left before auto-compaction: group `percent`; a match without it means 0.
+    pub compact_left: Option<MatchSpec>,
     /// Retry progress: groups `attempt`, `max`, optional `delay` (seconds).
     pub retry: Option<MatchSpec>,
     /// A queued message: group `text`.
@@ -165,192 +180,4 @@ pub struct ErrorsSpec {
 pub struct ErrorKindSpec {
     pub kind: ErrorKind,
     pub pattern: String,
-}
-
-/// A pattern in the rules does not compile or lacks a capture group the classifier reads.
-#[derive(Debug, thiserror::Error)]
-pub enum RulesError {
-    #[error("screen rule pattern {what} is invalid: {source}")]
-    Regex {
-        what: String,
-        #[source]
-        source: Box<regex::Error>,
-    },
-    #[error("screen rule pattern {what} lacks the capture group `{group}`")]
-    MissingGroup { what: String, group: &'static str },
-}
-
-/// A compiled pattern bound to a region.
-#[derive(Debug, Clone)]
-pub(crate) struct Matcher {
-    pub region: Region,
-    pub regex: Regex,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Rule {
-    pub state: State,
-    pub input_box: BoxCondition,
-    pub input: InputCondition,
-    pub all: Vec<Matcher>,
-    pub any: Vec<Matcher>,
-    pub none: Vec<Matcher>,
-    pub error: Option<bool>,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Layout {
-    pub rule: Regex,
-    pub input: Regex,
-    pub input_continuation: Regex,
-    pub input_placeholders: Vec<Regex>,
-    pub user_echo: Regex,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Details {
-    pub option: Option<Regex>,
-    pub prompt: Option<Regex>,
-    pub question_header: Option<Regex>,
-    pub tool_call: Option<Matcher>,
-    pub tool_titles: BTreeMap<String, String>,
-    pub assistant_message: Option<Regex>,
-    pub continuation: Option<Regex>,
-    pub context: Option<Matcher>,
-    pub retry: Option<Matcher>,
-    pub queued: Option<Matcher>,
-    pub resume: Option<Matcher>,
-    pub error_lines: Vec<Regex>,
-    pub error_kinds: Vec<(ErrorKind, Regex)>,
-}
-
-/// Compiled screen rules for one CLI (and version). Build with [`ScreenRules::compile`].
-#[derive(Debug, Clone)]
-pub struct ScreenRules {
-    pub(crate) layout: Layout,
-    pub(crate) rules: Vec<Rule>,
-    pub(crate) details: Details,
-    pub(crate) process_names: Vec<String>,
-}
-
-impl ScreenRules {
-    /// Compiles and validates every pattern of a spec.
-    pub fn compile(spec: &RulesSpec) -> Result<ScreenRules, RulesError> {
-        let l = &spec.layout;
-        let layout = Layout {
-            rule: regex("layout.rule", &l.rule, &[])?,
-            input: regex("layout.input", &l.input, &["text"])?,
-            input_continuation: regex(
-                "layout.input_continuation",
-                &l.input_continuation,
-                &["text"],
-            )?,
-            input_placeholders: l
-                .input_placeholders
-                .iter()
-                .map(|p| regex("layout.input_placeholders", p, &[]))
-                .collect::<Result<_, _>>()?,
-            user_echo: regex("layout.user_echo", &l.user_echo, &[])?,
-        };
-        let rules = spec
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| compile_rule(i, r))
-            .collect::<Result<_, _>>()?;
-        let d = &spec.details;
-        let details = Details {
-            option: opt_regex("details.option", &d.option, &["number", "label"])?,
-            prompt: opt_regex("details.prompt", &d.prompt, &["text"])?,
-            question_header: opt_regex("details.question_header", &d.question_header, &["text"])?,
-            tool_call: opt_matcher("details.tool_call", &d.tool_call, &["tool", "target"])?,
-            tool_titles: d.tool_titles.clone(),
-            assistant_message: opt_regex(
-                "details.assistant_message",
-                &d.assistant_message,
-                &["text"],
-            )?,
-            continuation: opt_regex("details.continuation", &d.continuation, &["text"])?,
-            context: opt_matcher("details.context", &d.context, &["percent"])?,
-            retry: opt_matcher("details.retry", &d.retry, &["attempt", "max"])?,
-            queued: opt_matcher("details.queued", &d.queued, &["text"])?,
-            resume: opt_matcher("details.resume", &d.resume, &["session_id"])?,
-            error_lines: d
-                .errors
-                .lines
-                .iter()
-                .map(|p| regex("details.errors.lines", p, &["text"]))
-                .collect::<Result<_, _>>()?,
-            error_kinds: d
-                .errors
-                .kinds
-                .iter()
-                .map(|k| Ok((k.kind, regex("details.errors.kinds", &k.pattern, &[])?)))
-                .collect::<Result<_, RulesError>>()?,
-        };
-        Ok(ScreenRules {
-            layout,
-            rules,
-            details,
-            process_names: spec.process_names.clone(),
-        })
-    }
-}
-
-fn compile_rule(index: usize, spec: &RuleSpec) -> Result<Rule, RulesError> {
-    let what = |part: &str| format!("rules[{index}] ({}).{part}", spec.state);
-    let matchers = |part: &str, list: &[MatchSpec]| -> Result<Vec<Matcher>, RulesError> {
-        list.iter().map(|m| matcher(&what(part), m, &[])).collect()
-    };
-    Ok(Rule {
-        state: spec.state,
-        input_box: spec.input_box,
-        input: spec.input,
-        all: matchers("all", &spec.all)?,
-        any: matchers("any", &spec.any)?,
-        none: matchers("none", &spec.none)?,
-        error: spec.error,
-    })
-}
-
-fn regex(what: &str, pattern: &str, groups: &[&'static str]) -> Result<Regex, RulesError> {
-    let regex = Regex::new(pattern).map_err(|source| RulesError::Regex {
-        what: what.to_owned(),
-        source: Box::new(source),
-    })?;
-    for group in groups {
-        if !regex.capture_names().flatten().any(|name| name == *group) {
-            return Err(RulesError::MissingGroup {
-                what: what.to_owned(),
-                group,
-            });
-        }
-    }
-    Ok(regex)
-}
-
-fn opt_regex(
-    what: &str,
-    pattern: &Option<String>,
-    groups: &[&'static str],
-) -> Result<Option<Regex>, RulesError> {
-    pattern
-        .as_deref()
-        .map(|p| regex(what, p, groups))
-        .transpose()
-}
-
-fn matcher(what: &str, spec: &MatchSpec, groups: &[&'static str]) -> Result<Matcher, RulesError> {
-    Ok(Matcher {
-        region: spec.region,
-        regex: regex(what, &spec.pattern, groups)?,
-    })
-}
-
-fn opt_matcher(
-    what: &str,
-    spec: &Option<MatchSpec>,
-    groups: &[&'static str],
-) -> Result<Option<Matcher>, RulesError> {
-    spec.as_ref().map(|m| matcher(what, m, groups)).transpose()
 }

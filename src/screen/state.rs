@@ -14,6 +14,8 @@ pub enum State {
     ApiKeyDialog,
     /// The warning shown when permissions are bypassed.
     BypassDialog,
+    /// "Make auto mode your default permission mode?" (Claude Code 2.1.330 and later).
+    AutoModeDialog,
     /// The CLI could not finish its start-up (e.g. no connectivity on first run).
     SetupError,
     /// At the prompt with an empty input box: the turn is over.
@@ -44,6 +46,7 @@ impl State {
             State::TrustDialog => "trust_dialog",
             State::ApiKeyDialog => "api_key_dialog",
             State::BypassDialog => "bypass_dialog",
+            State::AutoModeDialog => "auto_mode_dialog",
             State::SetupError => "setup_error",
             State::Idle => "idle",
             State::IdleWithInput => "idle_with_input",
@@ -71,6 +74,9 @@ pub struct MenuOption {
     pub label: String,
     /// The menu cursor is on this option (what Enter alone would choose).
     pub selected: bool,
+    /// The option is drawn with its number, so typing the digit picks it; otherwise the
+    /// number is its position and the cursor must be moved to it.
+    pub numbered: bool,
 }
 
 /// What a permission prompt asks to do.
@@ -157,6 +163,9 @@ pub struct Classification {
     pub retry: Option<RetryInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_used_percent: Option<u8>,
+    /// Room left before automatic compaction, as newer releases show it (0: compaction is next).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compact_left_percent: Option<u8>,
     /// Messages typed while the CLI was busy, waiting to be sent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub queued: Vec<String>,
@@ -181,6 +190,7 @@ impl Classification {
             error: None,
             retry: None,
             context_used_percent: None,
+            compact_left_percent: None,
             queued: Vec::new(),
             input_text: None,
             last_assistant_message: None,
@@ -200,7 +210,8 @@ impl Classification {
             | State::Question
             | State::TrustDialog
             | State::ApiKeyDialog
-            | State::BypassDialog => {
+            | State::BypassDialog
+            | State::AutoModeDialog => {
                 self.options == other.options
                     && self.permission == other.permission
                     && self.question == other.question

@@ -8,12 +8,12 @@
 pub mod claude_env;
 /// The mock server and its handle.
 pub mod mock_anthropic;
+/// A scripted OpenAI-compatible chat-completions server (the supervising LLM).
+pub mod mock_llm;
 /// What the mock records about each request.
 pub mod mock_record;
 /// The mock's routes and request handlers.
 mod mock_routes;
-/// A scripted OpenAI-compatible chat-completions server (the supervising LLM).
-pub mod mock_llm;
 /// The turn script and its JSON form.
 pub mod mock_script;
 /// Messages API wire format: SSE events, message objects, error bodies.

@@ -6,14 +6,14 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use tmux_interface::{AttachSession, WaitFor};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
 
 use super::control::{ControlEvent, ControlParser};
 use super::monitor::{Inner, MONITOR_SESSION};
 use super::server::command_args;
-use super::session::PANE_DIED_CHANNEL;
+use super::session::{PANE_DIED_CHANNEL, PANE_FORMAT, PaneInfo};
 
 const MIN_BACKOFF: Duration = Duration::from_millis(100);
 /// A client that ran this long was healthy; its restart starts again from `MIN_BACKOFF`.
@@ -103,7 +103,10 @@ async fn read_client(
 ) {
     let mut gate = Some(gate);
     let gate_deadline = tokio::time::Instant::now() + ATTACH_GATE_LIMIT;
-    let _stdin = child.stdin.take();
+    let mut stdin = child.stdin.take();
+    let mut state_tick = tokio::time::interval(inner.config.state_interval);
+    state_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let query = format!("list-panes -s -t '={MONITOR_SESSION}' -F '{PANE_FORMAT}'\n");
     let Some(mut stdout) = child.stdout.take() else {
         return;
     };
@@ -116,6 +119,15 @@ async fn read_client(
             _ = tokio::time::sleep_until(gate_deadline), if gate.is_some() => {
                 tracing::warn!("tmux control client attach not answered in time");
                 gate = None;
+                continue;
+            }
+            _ = state_tick.tick(), if gate.is_none() => {
+                if let Some(pipe) = stdin.as_mut()
+                    && let Err(e) = pipe.write_all(query.as_bytes()).await
+                {
+                    tracing::warn!(error = %e, "writing to tmux control client failed");
+                    break;
+                }
                 continue;
             }
             read = stdout.read(&mut buf) => read,
@@ -161,6 +173,20 @@ fn handle(inner: &Inner, event: ControlEvent) -> bool {
             return true;
         }
         ControlEvent::Reply {
+            success: true,
+            lines,
+            ..
+        } if !lines.is_empty() => {
+            let panes: Option<Vec<PaneInfo>> = lines
+                .iter()
+                .map(|l| PaneInfo::parse(&String::from_utf8_lossy(l)))
+                .collect();
+            if let Some(panes) = panes {
+                *inner.listed.lock().unwrap_or_else(|e| e.into_inner()) = Some(panes);
+                inner.listed_ready.notify_one();
+            }
+        }
+        ControlEvent::Reply {
             success: false,
             lines,
             ..
@@ -188,6 +214,7 @@ pub(crate) async fn watch_deaths(inner: &Inner, cancel: &CancellationToken) {
                 false
             }
         };
+        tracing::debug!(ok, "pane-died channel woke");
         // Signals that land between this wake and the next wait are caught by this sweep
         // or, at worst, by the periodic one.
         inner.sweep.notify_one();

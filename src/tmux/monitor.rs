@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tmux_interface::{CapturePane, DisplayMessage, LinkWindow, ListPanes, ListWindows, NewSession};
 use tokio::sync::Notify;
@@ -36,7 +36,12 @@ pub struct MonitorConfig {
     pub recheck_after: Option<Duration>,
     /// At most this many consistency captures per quiet tick, to spread their CPU cost.
     pub checks_per_tick: usize,
-    /// Interval of the pane metadata sweep that backs up the `pane-died` hook.
+    /// Interval of the pane-state query sent through the control client (no process
+    /// spawn): it notices dead panes when the `pane-died` hook cannot (tmux 3.3a may sit
+    /// on a child's exit status while the pane's pty is already closed).
+    pub state_interval: Duration,
+    /// Interval of the spawned metadata sweep that also notices closed panes and adopts
+    /// panes linked by someone else.
     pub sweep_interval: Duration,
     /// Longest wait between control-client restarts.
     pub max_backoff: Duration,
@@ -52,7 +57,8 @@ impl Default for MonitorConfig {
             quiet_after: Duration::from_secs(1),
             recheck_after: Some(Duration::from_secs(300)),
             checks_per_tick: 8,
-            sweep_interval: Duration::from_secs(2),
+            state_interval: Duration::from_millis(250),
+            sweep_interval: Duration::from_secs(5),
             max_backoff: Duration::from_secs(5),
             scrollback: 0,
             event_capacity: 8192,
@@ -70,7 +76,18 @@ pub(crate) struct Inner {
     /// The control client (re)connected: resync every screen.
     pub(crate) resync_all: Notify,
     pub(crate) client_pid: AtomicU32,
+    /// Pane states from the control client's last query, for the maintenance loop.
+    pub(crate) listed: std::sync::Mutex<Option<Vec<PaneInfo>>>,
+    pub(crate) listed_ready: Notify,
+    /// Panes seen dead whose exit status tmux has not collected yet, and since when.
+    dead_without_status: std::sync::Mutex<HashMap<PaneId, Instant>>,
 }
+
+/// How long a dead pane's exit status is awaited before its exit is reported without it.
+const STATUS_GRACE: Duration = Duration::from_millis(500);
+/// Re-sweep interval while a dead pane's status is awaited; each call also wakes tmux 3.3a,
+/// which otherwise may sit on the child's exit.
+const STATUS_POLL: Duration = Duration::from_millis(40);
 
 /// Handle to the live-screen monitor. Cheap to clone.
 #[derive(Clone)]
@@ -97,6 +114,9 @@ impl Monitor {
             sweep: Notify::new(),
             resync_all: Notify::new(),
             client_pid: AtomicU32::new(0),
+            dead_without_status: Default::default(),
+            listed: Default::default(),
+            listed_ready: Notify::new(),
         });
         let task = tokio::spawn({
             let inner = inner.clone();
@@ -165,9 +185,28 @@ impl Monitor {
 impl Inner {
     fn track(&self, pane: &PaneInfo) {
         self.screens.track(pane.id, pane.height, pane.width);
-        if pane.dead {
-            self.screens.mark_exited(pane.id, pane.dead_status);
+        self.check_dead(pane);
+    }
+
+    /// Reports a dead pane once its status is known (or the grace time ran out); returns
+    /// true while a status is still awaited.
+    fn check_dead(&self, pane: &PaneInfo) -> bool {
+        if !pane.dead {
+            return false;
         }
+        let mut waiting = self
+            .dead_without_status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let since = *waiting.entry(pane.id).or_insert_with(Instant::now);
+        if !pane.status_ready && since.elapsed() < STATUS_GRACE {
+            return true;
+        }
+        waiting.remove(&pane.id);
+        drop(waiting);
+        tracing::debug!(pane = %pane.id, status = ?pane.dead_status, signal = ?pane.dead_signal, "pane dead");
+        self.screens.mark_exited(pane.id, pane.dead_status);
+        false
     }
 
     pub(crate) async fn resync(&self, pane: PaneId) -> Result<bool, TmuxError> {
@@ -223,7 +262,28 @@ impl Inner {
 
     /// Reads every monitored pane's metadata: adopts panes linked by someone else (an
     /// earlier daemon run), reports deaths and closed panes, follows size changes.
-    async fn sweep(&self) -> Result<(), TmuxError> {
+    /// Applies pane states queried through the control client: reports deaths, and leaves
+    /// closing and adopting to the spawned sweep (a reply can predate an adoption).
+    async fn apply_listed(&self) -> Result<bool, TmuxError> {
+        let listed = self.listed.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let mut awaiting_status = false;
+        for info in listed.unwrap_or_default() {
+            match self.screens.is_exited(info.id) {
+                Some(false) => awaiting_status |= self.check_dead(&info),
+                Some(true) => {}
+                None if info.window != self.placeholder => self.sweep.notify_one(),
+                None => {}
+            }
+        }
+        Ok(awaiting_status)
+    }
+
+    /// Returns whether a dead pane's status is still awaited (sweep again soon).
+    async fn sweep(&self) -> Result<bool, TmuxError> {
+        tracing::trace!("sweep");
+        // Taken before listing: a pane adopted while the list runs is linked after the
+        // list was made and must not be taken for a closed one.
+        let tracked = self.screens.panes();
         let list = ListPanes::new()
             .session()
             .format(PANE_FORMAT)
@@ -236,12 +296,17 @@ impl Inner {
             .filter(|p| p.window != self.placeholder)
             .map(|p| (p.id, p))
             .collect();
-        for pane in self.screens.panes() {
+        for pane in tracked {
             if !present.contains_key(&pane) {
                 self.screens.mark_exited(pane, None);
                 self.screens.remove(pane);
+                self.dead_without_status
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&pane);
             }
         }
+        let mut awaiting_status = false;
         for info in present.values() {
             let size = self.screens.with_screen(info.id, |s| s.size());
             match size {
@@ -254,11 +319,11 @@ impl Inner {
                 }
                 Some(_) => {}
             }
-            if info.dead {
-                self.screens.mark_exited(info.id, info.dead_status);
+            if self.screens.is_exited(info.id) == Some(false) {
+                awaiting_status |= self.check_dead(info);
             }
         }
-        Ok(())
+        Ok(awaiting_status)
     }
 }
 
@@ -325,26 +390,43 @@ async fn maintain(inner: &Inner, cancel: &CancellationToken) {
     for tick in [&mut sweep_tick, &mut quiet_tick] {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     }
+    let mut follow_up: Option<tokio::time::Instant> = None;
     loop {
-        let result = tokio::select! {
+        let swept = tokio::select! {
             _ = cancel.cancelled() => break,
             _ = inner.sweep.notified() => inner.sweep().await,
             _ = sweep_tick.tick() => inner.sweep().await,
+            _ = sleep_until_some(follow_up) => inner.sweep().await,
             _ = inner.resync_all.notified() => resync_all(inner).await,
-            _ = quiet_tick.tick() => check_quiet(inner).await,
+            _ = inner.listed_ready.notified() => inner.apply_listed().await,
+            _ = quiet_tick.tick() => check_quiet(inner).await.map(|()| follow_up.is_some()),
         };
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "tmux monitor maintenance failed");
+        match swept {
+            Ok(true) => {
+                follow_up.get_or_insert_with(|| tokio::time::Instant::now() + STATUS_POLL);
+            }
+            Ok(false) => follow_up = None,
+            Err(e) => tracing::warn!(error = %e, "tmux monitor maintenance failed"),
+        }
+        if follow_up.is_some_and(|at| at <= tokio::time::Instant::now()) {
+            follow_up = Some(tokio::time::Instant::now() + STATUS_POLL);
         }
     }
 }
 
-async fn resync_all(inner: &Inner) -> Result<(), TmuxError> {
-    inner.sweep().await?;
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn resync_all(inner: &Inner) -> Result<bool, TmuxError> {
+    let awaiting_status = inner.sweep().await?;
     for pane in inner.screens.panes() {
         inner.resync(pane).await?;
     }
-    Ok(())
+    Ok(awaiting_status)
 }
 
 async fn check_quiet(inner: &Inner) -> Result<(), TmuxError> {

@@ -67,9 +67,14 @@ pub struct PaneInfo {
     pub session: String,
     /// Pid of the program in the pane (still reported after it died).
     pub pid: Option<u32>,
+    /// The program ended (its pty closed).
     pub dead: bool,
+    /// tmux has collected the exit status. tmux 3.3a can lag on this by seconds when the
+    /// server is otherwise idle (the next client command wakes it), so `dead` may be true
+    /// while the status is still unknown.
+    pub status_ready: bool,
     pub dead_status: Option<i32>,
-    /// Empty in tmux 3.3a even after a kill by signal; kept for newer servers.
+    /// The signal that killed the program.
     pub dead_signal: Option<i32>,
     pub current_command: String,
     pub width: u16,
@@ -79,16 +84,17 @@ pub struct PaneInfo {
 
 /// The `-F` format matching [`PaneInfo::parse`]; the title goes last because it is set by the
 /// program and may contain anything, including the separator.
-pub(crate) const PANE_FORMAT: &str = "#{pane_id}\u{1f}#{window_id}\u{1f}#{session_name}\u{1f}#{pane_pid}\u{1f}#{pane_dead}\u{1f}#{pane_dead_status}\u{1f}#{pane_dead_signal}\u{1f}#{pane_current_command}\u{1f}#{pane_width}\u{1f}#{pane_height}\u{1f}#{pane_title}";
+pub(crate) const PANE_FORMAT: &str = "#{pane_id}\u{1f}#{window_id}\u{1f}#{session_name}\u{1f}#{pane_pid}\u{1f}#{pane_dead}\u{1f}#{?pane_dead_time,1,0}\u{1f}#{pane_dead_status}\u{1f}#{pane_dead_signal}\u{1f}#{pane_current_command}\u{1f}#{pane_width}\u{1f}#{pane_height}\u{1f}#{pane_title}";
 
 impl PaneInfo {
     pub(crate) fn parse(line: &str) -> Option<Self> {
-        let mut f = line.splitn(11, '\u{1f}');
+        let mut f = line.splitn(12, '\u{1f}');
         let id = PaneId::parse(f.next()?).ok()?;
         let window = WindowId::parse_bytes(f.next()?.as_bytes())?;
         let session = f.next()?.to_owned();
         let pid = f.next()?.parse().ok();
         let dead = f.next()? == "1";
+        let status_ready = f.next()? == "1";
         let dead_status = f.next()?.parse().ok();
         let dead_signal = f.next()?.parse().ok();
         let current_command = f.next()?.to_owned();
@@ -101,6 +107,7 @@ impl PaneInfo {
             session,
             pid,
             dead,
+            status_ready,
             dead_status,
             dead_signal,
             current_command,
@@ -309,7 +316,7 @@ mod tests {
 
     #[test]
     fn pane_lines_parse_with_a_title_holding_the_separator() {
-        let line = "%3\u{1f}@2\u{1f}alice-app\u{1f}4242\u{1f}1\u{1f}137\u{1f}\u{1f}claude\u{1f}200\u{1f}50\u{1f}t\u{1f}x";
+        let line = "%3\u{1f}@2\u{1f}alice-app\u{1f}4242\u{1f}1\u{1f}1\u{1f}137\u{1f}\u{1f}claude\u{1f}200\u{1f}50\u{1f}t\u{1f}x";
         let info = PaneInfo::parse(line).unwrap();
         assert_eq!(info.id, PaneId(3));
         assert_eq!(info.window, WindowId(2));

@@ -19,6 +19,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub data_dir: PathBuf,
     pub state: autocode::state::AppState,
+    pub controllers: std::sync::Arc<autocode::controller::Controllers>,
+    cancel: tokio_util::sync::CancellationToken,
     _tmp: Option<tempfile::TempDir>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<std::io::Result<()>>>,
@@ -45,6 +47,14 @@ impl TestApp {
 
     /// Starts on an existing data dir (to test restarts); the caller keeps the dir alive.
     pub async fn start_in(dir: &Path, file: FileConfig) -> Self {
+        Self::start_in_with(dir, file, fast_timing()).await
+    }
+
+    pub async fn start_in_with(
+        dir: &Path,
+        file: FileConfig,
+        timing: autocode::controller::Timing,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -54,10 +64,15 @@ impl TestApp {
             listen: addr,
             file,
         };
-        let state = autocode::open_state(config).await.expect("open state");
+        let mut state = autocode::open_state(config).await.expect("open state");
         autocode::ensure_admin(&state, Some(ADMIN_PASSWORD.into()))
             .await
             .expect("admin");
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let controllers =
+            autocode::start_controllers(&mut state, addr, timing, fast_decide(), cancel.clone())
+                .await
+                .expect("controllers");
         let (tx, rx) = oneshot::channel();
         let handle = tokio::spawn(autocode::serve(listener, state.clone(), async {
             let _ = rx.await;
@@ -68,14 +83,26 @@ impl TestApp {
             client: reqwest::Client::new(),
             data_dir: dir.canonicalize().expect("canonical"),
             state,
+            controllers,
+            cancel,
             _tmp: None,
             shutdown: Some(tx),
             handle: Some(handle),
         }
     }
 
-    /// Graceful shutdown; returns the temp dir so the data survives for a restart.
-    pub async fn stop(mut self) -> Option<tempfile::TempDir> {
+    /// Graceful shutdown, and the test's tmux server goes too.
+    pub async fn stop(self) -> Option<tempfile::TempDir> {
+        let tmux = self.controllers.deps().monitor.tmux().clone();
+        let tmp = self.stop_keeping_tmux().await;
+        let _ = tmux.kill_server().await;
+        tmp
+    }
+
+    /// Daemon shutdown as in production: the CLIs keep running in tmux for the next start.
+    pub async fn stop_keeping_tmux(mut self) -> Option<tempfile::TempDir> {
+        self.controllers.shutdown().await;
+        self.cancel.cancel();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -195,6 +222,26 @@ impl TestApp {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body
+    }
+}
+
+/// Controller timings short enough for tests.
+pub fn fast_timing() -> autocode::controller::Timing {
+    autocode::controller::Timing {
+        startup_timeout: std::time::Duration::from_secs(30),
+        api_error_backoff: std::time::Duration::from_millis(200),
+        ..Default::default()
+    }
+}
+
+/// Supervising-LLM retries short enough for tests.
+pub fn fast_decide() -> autocode::controller::decide::DecideConfig {
+    autocode::controller::decide::DecideConfig {
+        tries: 2,
+        first_backoff: std::time::Duration::from_millis(100),
+        max_backoff: std::time::Duration::from_millis(200),
+        budget: std::time::Duration::from_secs(10),
+        fallback_wait_secs: 1,
     }
 }
 

@@ -15,6 +15,11 @@ pub struct TestTmux {
 
 impl TestTmux {
     pub fn new() -> Self {
+        // RUST_LOG=autocode=debug shows the monitor's decisions when a test fails.
+        let _already_set = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let dir = tempfile::tempdir().expect("tempdir");
         let tmux = Tmux::new(dir.path().join("tmux.sock"));
         Self { dir, tmux }
@@ -25,6 +30,7 @@ impl TestTmux {
     }
 
     /// A spawned `capture-pane -p` of our server: the reference the registry must match.
+    #[allow(dead_code)] // used by tmux_monitor only; each test file compiles this module
     pub fn capture(&self, pane: PaneId) -> Vec<String> {
         let out = Command::new("tmux")
             .arg("-S")
@@ -36,6 +42,26 @@ impl TestTmux {
             .lines()
             .map(|l| l.trim_end().to_owned())
             .collect()
+    }
+
+    /// tmux's own cursor position (row, col) of the pane.
+    #[allow(dead_code)] // used by tmux_monitor only
+    pub fn cursor(&self, pane: PaneId) -> (u16, u16) {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(self.tmux.socket())
+            .args([
+                "display-message",
+                "-p",
+                "-t",
+                &pane.to_string(),
+                "#{cursor_y} #{cursor_x}",
+            ])
+            .output()
+            .expect("display-message");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let (y, x) = text.trim().split_once(' ').expect("two numbers");
+        (y.parse().expect("row"), x.parse().expect("col"))
     }
 
     pub fn spec(&self, name: &str, command: &[&str]) -> SessionSpec {

@@ -7,12 +7,24 @@ use super::{ApiErrorKind, DecisionContext, Event};
 
 /// Consecutive fallbacks for one step after which waiting more is pointless.
 pub const ESCALATE_AFTER: u32 = 3;
-const FIRST_WAIT_SECS: u64 = 30;
+/// Default first wait when the LLM is down.
+pub const FIRST_WAIT_SECS: u64 = 30;
 
 /// The actions and the reason for them; `why` says why the LLM could not decide.
+#[cfg(test)]
 pub fn decide(ctx: &DecisionContext, why: &str) -> (Vec<Action>, String) {
+    decide_with_wait(ctx, why, FIRST_WAIT_SECS)
+}
+
+/// [`decide`] with the first backoff wait in seconds (doubling per repeated fallback).
+pub fn decide_with_wait(
+    ctx: &DecisionContext,
+    why: &str,
+    first_wait_secs: u64,
+) -> (Vec<Action>, String) {
     let ask = |question: String| vec![Action::AskHuman { question }];
-    let backoff = FIRST_WAIT_SECS
+    let backoff = first_wait_secs
+        .max(1)
         .saturating_mul(1 << ctx.prior_fallbacks.min(5))
         .min(super::action::MAX_WAIT_SECS);
     let (actions, rule) = match &ctx.event {

@@ -14,6 +14,7 @@ fn fast() -> DecideConfig {
         first_backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(40),
         budget: Duration::from_secs(5),
+        fallback_wait_secs: 30,
     }
 }
 
