@@ -181,8 +181,12 @@ describe('ApiClient errors', () => {
     await expect(c.login('ann', 'nope-nope')).rejects.toThrow('Wrong username or password.');
   });
 
-  it('returns nothing for 204 and 202 answers', async () => {
-    const c = client(async () => new Response(null, { status: 202 }));
-    await expect(c.sendMessage(1, 'yes')).resolves.toBeUndefined();
+  it('returns nothing for an empty 202 or 204, and the body of a 202 that has one', async () => {
+    const empty = client(async () => new Response(null, { status: 202 }));
+    await expect(empty.sendMessage(1, 'yes')).resolves.toBeUndefined();
+    const deleted = client(async () => new Response(null, { status: 204 }));
+    await expect(deleted.deleteKey(1)).resolves.toBeUndefined();
+    const paused = client(async () => json(202, { id: 1, status: 'paused' }));
+    await expect(paused.projectAction(1, 'pause')).resolves.toEqual({ id: 1, status: 'paused' });
   });
 });

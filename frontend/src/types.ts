@@ -137,6 +137,8 @@ export interface Project {
   current_step: number | null;
   question: string | null;
   human_control: boolean;
+  /** A controller loop is running for it now (a stopped project shows as paused without one). */
+  controller_running: boolean;
   tmux_session: string | null;
   workspace_path: string | null;
   cost: Cost;

@@ -70,7 +70,7 @@ export function LogsPanel({ entries, connection }: { entries: LogEntry[]; connec
           <ul className="flex flex-col gap-1">
             {visible.map((entry) => (
               <li key={entry.id} className="break-words">
-                <time className="text-slate-500" dateTime={entry.timestamp}>
+                <time className="text-slate-400" dateTime={entry.timestamp}>
                   {new Date(entry.timestamp).toLocaleTimeString()}
                 </time>{' '}
                 <span className={`font-semibold ${LEVEL_STYLES[entry.level]}`}>[{entry.level}]</span>{' '}

@@ -15,7 +15,7 @@ export function ProjectCard({ project }: { project: Project }) {
       >
         <div className="flex items-start justify-between gap-2">
           <span className="min-w-0 break-words font-semibold text-white">{project.name}</span>
-          <StatusBadge status={project.status} />
+          <StatusBadge status={project.status} stopped={project.controller_running === false} />
         </div>
         {project.status === 'needs_help' && project.question && (
           <p className="mt-1 line-clamp-2 text-sm text-amber-200">Asks: {project.question}</p>

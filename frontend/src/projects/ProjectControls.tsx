@@ -26,7 +26,7 @@ export function ProjectControls({ project, onChange }: { project: Project; onCha
   return (
     <div className="flex flex-col gap-2">
       <div className="flex flex-wrap gap-2">
-        {allowedActions(project.status).map((action) => (
+        {allowedActions(project.status, project.controller_running ?? false).map((action) => (
           <Button
             key={action}
             variant={action === 'stop' ? 'danger' : action === 'start' || action === 'resume' ? 'primary' : 'secondary'}

@@ -60,7 +60,10 @@ export function ProjectPage() {
       <PageHeader
         title={
           <span className="flex flex-wrap items-center gap-2">
-            {p.name} <StatusBadge status={p.status} />
+            {p.name} <StatusBadge status={p.status} stopped={p.controller_running === false} />
+            {p.human_control && (
+              <span className="rounded-full border border-amber-400 px-2.5 py-0.5 text-xs font-bold text-amber-300">Human in control</span>
+            )}
           </span>
         }
         subtitle={
@@ -101,7 +104,22 @@ export function ProjectPage() {
               id={`tab-${t.id}`}
               aria-selected={tab === t.id}
               aria-controls={`panel-${t.id}`}
+              tabIndex={tab === t.id ? 0 : -1}
               onClick={() => setParams({ tab: t.id }, { replace: true })}
+              onKeyDown={(event) => {
+                // The ARIA tabs pattern: arrows move between tabs, Home/End jump to the ends.
+                const i = TABS.findIndex((x) => x.id === t.id);
+                const next =
+                  event.key === 'ArrowRight' ? (i + 1) % TABS.length
+                  : event.key === 'ArrowLeft' ? (i + TABS.length - 1) % TABS.length
+                  : event.key === 'Home' ? 0
+                  : event.key === 'End' ? TABS.length - 1
+                  : null;
+                if (next === null) return;
+                event.preventDefault();
+                setParams({ tab: TABS[next].id }, { replace: true });
+                document.getElementById(`tab-${TABS[next].id}`)?.focus();
+              }}
               className={`min-h-11 shrink-0 px-4 text-sm font-semibold focus-visible:outline-2 focus-visible:outline-sky-300 ${
                 tab === t.id ? 'border-b-2 border-sky-400 text-sky-200' : 'text-slate-400 hover:text-white'
               }`}

@@ -19,6 +19,7 @@ const project = (id: number, status: ProjectStatus, updated_at = '2026-01-01T00:
   current_step: 1,
   question: null,
   human_control: false,
+  controller_running: false,
   tmux_session: null,
   workspace_path: null,
   cost: { prompt_tokens: 0, completion_tokens: 0, usd: 0 },
@@ -55,13 +56,18 @@ describe('project status helpers', () => {
   });
 
   it('offers only the actions the state allows', () => {
-    expect(allowedActions('created')).toEqual(['start']);
-    expect(allowedActions('running')).not.toContain('start');
-    expect(allowedActions('paused')).toContain('resume');
+    expect(allowedActions('created', false)).toEqual(['start']);
+    expect(allowedActions('running', true)).not.toContain('start');
+    expect(allowedActions('completed', false)).toEqual(['restart']);
+    expect(allowedActions('paused', true)).toEqual(['resume', 'stop', 'restart']);
+    // Stopped: paused with no controller, so there is nothing to stop.
+    expect(allowedActions('paused', false)).toEqual(['resume', 'restart']);
   });
 
   it('renders a badge in words', () => {
     render(<StatusBadge status="needs_help" />);
     expect(screen.getByText('Needs help')).toBeInTheDocument();
+    render(<StatusBadge status="paused" stopped />);
+    expect(screen.getByText('Stopped')).toBeInTheDocument();
   });
 });

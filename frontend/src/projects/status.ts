@@ -1,5 +1,5 @@
 // How project states are ordered and worded: what needs a person comes first, finished work last.
-import type { Project, ProjectStatus } from '../types';
+import type { Project, ProjectAction, ProjectStatus } from '../types';
 
 const ORDER: Record<ProjectStatus, number> = {
   needs_help: 0,
@@ -50,19 +50,25 @@ export function isActive(status: ProjectStatus): boolean {
   return status === 'running' || status === 'planning' || status === 'needs_help' || status === 'paused';
 }
 
-/** What a person may press for a project in this state (mirrors the server's 409 rules). */
-export function allowedActions(status: ProjectStatus): Array<'start' | 'stop' | 'restart' | 'pause' | 'resume'> {
+/**
+ * What a person may press for a project in this state (mirrors the server's 409 rules: a
+ * completed project is restarted after its plan gets new work; stopping leaves it paused with no
+ * controller, and resuming then starts one again).
+ */
+export function allowedActions(status: ProjectStatus, controllerRunning: boolean): ProjectAction[] {
   switch (status) {
     case 'created':
-    case 'completed':
-    case 'failed':
       return ['start'];
+    case 'failed':
+      return ['start', 'restart'];
+    case 'completed':
+      return ['restart'];
     case 'planning':
     case 'running':
       return ['pause', 'stop', 'restart'];
     case 'needs_help':
       return ['stop', 'restart'];
     case 'paused':
-      return ['resume', 'stop', 'restart'];
+      return controllerRunning ? ['resume', 'stop', 'restart'] : ['resume', 'restart'];
   }
 }

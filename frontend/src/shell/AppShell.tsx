@@ -23,7 +23,7 @@ function Sidebar() {
       <NavLink to="/" end className={linkClass}>
         Dashboard
       </NavLink>
-      <p className="mt-3 px-3 text-xs font-semibold uppercase tracking-wide text-slate-500">Agents</p>
+      <p className="mt-3 px-3 text-xs font-semibold uppercase tracking-wide text-slate-400">Agents</p>
       {agents.error && <p className="px-3 text-xs text-rose-300">Could not load agents: {agents.error}</p>}
       {agents.data?.map((agent) => (
         <NavLink key={agent.id} to={`/agents/${agent.id}`} className={linkClass}>

@@ -22,6 +22,8 @@ const KEYS: Array<{ key: TerminalKey; label: string; name: string }> = [
 
 const MAX_FONT = 14;
 const MIN_FONT = 5;
+/** "Zoom" on a phone: readable text, and the terminal box (not the page) scrolls sideways. */
+const ZOOM_FONT = 11;
 
 export function TerminalView({ projectId }: { projectId: number }) {
   const { user } = useAuth();
@@ -33,6 +35,22 @@ export function TerminalView({ projectId }: { projectId: number }) {
   const mine = control.human && control.by === user?.username;
   const mineRef = useRef(mine);
   mineRef.current = mine;
+  const termRef = useRef<Terminal | null>(null);
+  const [zoom, setZoom] = useState(false);
+  // Whether fitting the pane's width made the text smaller than the zoomed size (phones).
+  const [cramped, setCramped] = useState(false);
+  const zoomRef = useRef(zoom);
+  zoomRef.current = zoom;
+  const refit = useRef<() => void>(() => undefined);
+  useEffect(() => refit.current(), [zoom]);
+
+  // Keystrokes reach xterm's input only while this person holds control.
+  useEffect(() => {
+    const term = termRef.current;
+    if (!term) return;
+    term.options.disableStdin = !mine;
+    if (mine) term.focus();
+  }, [mine]);
 
   useEffect(() => {
     const el = host.current;
@@ -47,16 +65,23 @@ export function TerminalView({ projectId }: { projectId: number }) {
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(el);
+    termRef.current = term;
     let paneCols = 80;
 
     // The pane's size is the server's; scale the font so all of its columns fit the width.
     const fitFont = () => {
+      if (zoomRef.current) {
+        term.options.fontSize = ZOOM_FONT;
+        return;
+      }
       const proposed = fit.proposeDimensions();
       if (!proposed || !proposed.cols) return;
       const current = term.options.fontSize ?? MAX_FONT;
       const wanted = Math.max(MIN_FONT, Math.min(MAX_FONT, Math.floor(((current * proposed.cols) / paneCols) * 10) / 10));
       if (Math.abs(wanted - current) >= 0.1) term.options.fontSize = wanted;
+      setCramped(wanted < ZOOM_FONT);
     };
+    refit.current = fitFont;
     const observer = new ResizeObserver(() => fitFont());
     observer.observe(el);
 
@@ -92,6 +117,7 @@ export function TerminalView({ projectId }: { projectId: number }) {
       socket.stop();
       socketRef.current = null;
       observer.disconnect();
+      termRef.current = null;
       term.dispose();
     };
   }, [projectId]);
@@ -114,15 +140,22 @@ export function TerminalView({ projectId }: { projectId: number }) {
             <span className="text-slate-400">Watching (read-only). The agent is in control.</span>
           )}
         </p>
-        {mine ? (
-          <Button variant="secondary" onClick={() => send(socketRef.current?.send({ type: 'release' }))}>
-            Release
-          </Button>
-        ) : (
-          <Button disabled={connection !== 'live'} onClick={() => send(socketRef.current?.send({ type: 'take_over' }))}>
-            Take over
-          </Button>
-        )}
+        <div className="flex flex-wrap gap-2">
+          {(cramped || zoom) && (
+            <Button variant="ghost" aria-pressed={zoom} onClick={() => setZoom(!zoom)}>
+              {zoom ? 'Fit width' : 'Zoom'}
+            </Button>
+          )}
+          {mine ? (
+            <Button variant="secondary" onClick={() => send(socketRef.current?.send({ type: 'release' }))}>
+              Release
+            </Button>
+          ) : (
+            <Button disabled={connection !== 'live'} onClick={() => send(socketRef.current?.send({ type: 'take_over' }))}>
+              Take over
+            </Button>
+          )}
+        </div>
       </div>
       <ErrorMessage>{error}</ErrorMessage>
       <div
