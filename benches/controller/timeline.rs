@@ -67,15 +67,22 @@ pub fn gaps(
             .iter()
             .filter(|r| r.received_at >= finished && r.received_at < sent)
             .collect();
+        let llm_received = between.first().map(|r| r.received_at);
+        let llm_answered = between.last().and_then(|r| r.answered_at);
+        // A state the screen log did not catch in its place (drawn and gone between two
+        // frames) would be found at the next boundary: such a sample is dropped, not
+        // counted at the wrong length.
+        let before = |limit: Option<Instant>| move |at: &Instant| limit.is_none_or(|l| *at <= l);
         out.push(Gap {
             finished,
-            idle_drawn: screen.first(finished, &[State::Idle, State::IdleWithInput]),
-            llm_received: between.first().map(|r| r.received_at),
-            llm_answered: between.last().and_then(|r| r.answered_at),
-            typed: between
-                .last()
-                .and_then(|r| r.answered_at)
-                .and_then(|at| screen.first(at, &[State::IdleWithInput])),
+            idle_drawn: screen
+                .first(finished, &[State::Idle, State::IdleWithInput])
+                .filter(before(llm_received)),
+            llm_received,
+            llm_answered,
+            typed: llm_answered
+                .and_then(|at| screen.first(at, &[State::IdleWithInput]))
+                .filter(before(Some(sent))),
             sent,
         });
     }
