@@ -191,8 +191,22 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub(super) fn record(&self, request: RecordedRequest) {
-        self.lock().requests.push(request);
+    /// Records a request; returns its position in the record.
+    pub(super) fn record(&self, request: RecordedRequest) -> usize {
+        let position = {
+            let mut state = self.lock();
+            state.requests.push(request);
+            state.requests.len() - 1
+        };
+        self.generation.send_modify(|g| *g += 1);
+        position
+    }
+
+    /// Notes that the answer to the request at `position` was handed over whole.
+    pub(super) fn answered(&self, position: usize) {
+        if let Some(request) = self.lock().requests.get_mut(position) {
+            request.answered_at = Some(std::time::Instant::now());
+        }
         self.generation.send_modify(|g| *g += 1);
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
@@ -160,6 +160,11 @@ pub struct RecordedRequest {
     /// The `Authorization` header verbatim, if any.
     pub authorization: Option<String>,
     pub body: Value,
+    /// When the request's body had been read, for latency measurements.
+    pub received_at: Instant,
+    /// When the answer was handed to the HTTP server (after any scripted delay); `None`
+    /// until then.
+    pub answered_at: Option<Instant>,
 }
 
 impl RecordedRequest {
@@ -273,20 +278,30 @@ async fn complete(
     headers: HeaderMap,
     body: String,
 ) -> Response {
+    let received_at = Instant::now();
     let Ok(request) = serde_json::from_str::<Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "request body is not JSON").into_response();
     };
     let reply = (shared.handler)(&request);
-    lock(&shared.requests).push(RecordedRequest {
-        path: uri.path().to_owned(),
-        authorization: headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        body: request,
-    });
-    let n = lock(&shared.requests).len();
-    render(reply, n).await
+    let n = {
+        let mut requests = lock(&shared.requests);
+        requests.push(RecordedRequest {
+            path: uri.path().to_owned(),
+            authorization: headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            body: request,
+            received_at,
+            answered_at: None,
+        });
+        requests.len()
+    };
+    let response = render(reply, n).await;
+    if let Some(recorded) = lock(&shared.requests).get_mut(n - 1) {
+        recorded.answered_at = Some(Instant::now());
+    }
+    response
 }
 
 async fn render(reply: MockReply, n: usize) -> Response {

@@ -1,5 +1,7 @@
 //! What the mock remembers about each request it received, for tests to assert on.
 
+use std::time::Instant;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -65,6 +67,13 @@ pub struct RecordedRequest {
     /// Number of entries in `messages`.
     pub message_count: usize,
     pub served: Served,
+    /// When the request was recorded (its body fully read), for latency measurements.
+    #[serde(skip)]
+    pub received_at: Instant,
+    /// When the whole answer was handed to the HTTP server, after any scripted delay; `None`
+    /// until then, and for answers sent in paced chunks.
+    #[serde(skip)]
+    pub answered_at: Option<Instant>,
 }
 
 impl RecordedRequest {
@@ -84,6 +93,8 @@ impl RecordedRequest {
             last_user_text,
             tool_results,
             served: Served::Other,
+            received_at: Instant::now(),
+            answered_at: None,
         }
     }
 

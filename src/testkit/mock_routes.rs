@@ -58,10 +58,15 @@ async fn post_messages(
 
     let (counter, turn) = shared.lock().answer(&mut record);
     // Recorded before the delay, so a test can see that the CLI is waiting on this request.
-    shared.record(record);
+    let position = shared.record(record);
 
     if turn.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(turn.delay_ms)).await;
+    }
+    // A paced stream is still being written when the handler returns; anything else goes
+    // out as one body now.
+    if !(stream && turn.chunk_delay_ms > 0) {
+        shared.answered(position);
     }
     let outcome = outcome(&turn, counter, turn.usage.unwrap_or(default_usage));
     let request_id = format!("req_mock_{counter:04}");
