@@ -95,9 +95,34 @@ async fn bench() {
     }
     report::summary(&fast, &slow_figures);
     cancel.cancel();
-    let sock = world.app.data_dir.join("tmux.sock");
+    let server = tmux_server_pid(&world.app.data_dir.join("tmux.sock"));
     world.stop().await;
-    println!("tmux server stopped: {}", !sock.exists());
+    // The data dir (and the socket in it) goes with the world, so the server is checked by
+    // pid; it exits shortly after `kill-server` returns.
+    let Some(pid) = server else {
+        println!("tmux server pid unknown");
+        return;
+    };
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{pid}"));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while proc_dir.exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if proc_dir.exists() {
+        println!("tmux server {pid} is still running");
+    } else {
+        println!("tmux server {pid} stopped");
+    }
+}
+
+fn tmux_server_pid(sock: &std::path::Path) -> Option<u32> {
+    let out = std::process::Command::new("tmux")
+        .arg("-S")
+        .arg(sock)
+        .args(["display-message", "-p", "#{pid}"])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
 /// Runs one project to completion and measures it.
