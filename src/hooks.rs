@@ -60,7 +60,16 @@ pub struct Hooks {
 impl Hooks {
     /// Registers a new session for `project_id`; returns its secret and the event stream.
     pub fn register(&self, project_id: i64) -> (String, mpsc::Receiver<HookEvent>) {
-        let secret = random_token();
+        self.register_secret(project_id, random_token())
+    }
+
+    /// Registers a session under a secret it already has: a CLI re-adopted after a daemon
+    /// restart keeps posting with the secret in its environment.
+    pub fn register_secret(
+        &self,
+        project_id: i64,
+        secret: String,
+    ) -> (String, mpsc::Receiver<HookEvent>) {
         let (tx, rx) = mpsc::channel(256);
         let mut map = self.by_secret.lock().unwrap_or_else(|e| e.into_inner());
         map.retain(|_, (p, _)| *p != project_id);
@@ -146,7 +155,11 @@ mod tests {
         assert!(!hooks.deliver("wrong", ev.clone()));
         // Re-registering the project invalidates the old secret.
         let (_new, _rx2) = hooks.register(7);
-        assert!(!hooks.deliver(&secret, ev));
+        assert!(!hooks.deliver(&secret, ev.clone()));
+        // A re-adopted session keeps its secret.
+        let (kept, mut rx3) = hooks.register_secret(7, "kept-secret".into());
+        assert!(hooks.deliver(&kept, ev.clone()));
+        assert_eq!(rx3.try_recv().ok(), Some(ev));
     }
 
     #[test]

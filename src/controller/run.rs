@@ -274,7 +274,14 @@ impl Run {
                     .map(|p| p.iter().any(|p| !p.dead))
                     .unwrap_or(false);
             if alive {
-                let (secret, rx) = self.deps.hooks.register(self.project_id);
+                // The CLI's environment still holds the secret it was launched with.
+                let (secret, rx) = match std::fs::read_to_string(self.hook_secret_path()) {
+                    Ok(kept) if !kept.trim().is_empty() => self
+                        .deps
+                        .hooks
+                        .register_secret(self.project_id, kept.trim().to_owned()),
+                    _ => self.deps.hooks.register(self.project_id),
+                };
                 self.hook_events = Some(rx);
                 self.write_hook_secret(&secret)?;
                 let version = self.cli_version(&profile).await;
@@ -457,18 +464,22 @@ impl Run {
             }
         };
         match started {
-            Some(id) => {
-                let project = self.project().await?;
-                if project.cli_session_id.as_deref() != Some(&id) {
-                    db::projects::set_cli_session_id(&self.deps.db, self.project_id, &id).await?;
-                }
-                self.log(Level::Info, &format!("Claude Code session {id} started"))
-                    .await;
-            }
+            Some(id) => self.record_cli_session(&id).await?,
             None => tracing::warn!(
                 project = self.project_id,
                 "no SessionStart hook from the CLI; going on"
             ),
+        }
+        Ok(())
+    }
+
+    /// Keeps the CLI's session id (for `--resume`) when its SessionStart hook names a new one.
+    pub(super) async fn record_cli_session(&self, id: &str) -> Result<(), Halt> {
+        let project = self.project().await?;
+        if project.cli_session_id.as_deref() != Some(id) {
+            db::projects::set_cli_session_id(&self.deps.db, self.project_id, id).await?;
+            self.log(Level::Info, &format!("Claude Code session {id} started"))
+                .await;
         }
         Ok(())
     }

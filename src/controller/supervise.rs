@@ -397,12 +397,7 @@ impl Run {
         if ev.name == "SessionStart"
             && let Some(id) = &ev.session_id
         {
-            let project = self.project().await?;
-            if project.cli_session_id.as_deref() != Some(id) {
-                db::projects::set_cli_session_id(&self.deps.db, self.project_id, id).await?;
-                self.log(Level::Info, &format!("Claude Code session {id} started"))
-                    .await;
-            }
+            self.record_cli_session(id).await?;
         }
         tracing::debug!(project = self.project_id, event = %ev.name, "hook");
         Ok(())

@@ -73,30 +73,35 @@ pub async fn get(pool: &SqlitePool, user_id: i64, id: i64) -> sqlx::Result<Optio
         .await
 }
 
+/// Binds the writable fields in the column order both statements below use.
+macro_rules! bind_fields {
+    ($query:expr, $f:expr) => {
+        $query
+            .bind(&$f.name)
+            .bind(&$f.model)
+            .bind(&$f.identity)
+            .bind(Json(&$f.tools))
+            .bind(Json(&$f.mcp_servers))
+            .bind(&$f.workspace_base)
+            .bind(&$f.global_rules)
+            .bind(&$f.llm_provider)
+            .bind(&$f.llm_base_url)
+            .bind(Json(&$f.permission_policy))
+            .bind(Json(&$f.cli))
+            .bind($f.poll_interval_s)
+            .bind($f.stall_timeout_s)
+            .bind($f.max_retries)
+    };
+}
+
 pub async fn insert(pool: &SqlitePool, user_id: i64, f: &AgentFields) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        r"insert into agents (user_id, name, model, identity, tools, mcp_servers, workspace_base,
+    let query = sqlx::query_scalar(
+        r"insert into agents (name, model, identity, tools, mcp_servers, workspace_base,
               global_rules, llm_provider, llm_base_url, permission_policy, cli, poll_interval_s,
-              stall_timeout_s, max_retries)
+              stall_timeout_s, max_retries, user_id)
           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
-    )
-    .bind(user_id)
-    .bind(&f.name)
-    .bind(&f.model)
-    .bind(&f.identity)
-    .bind(Json(&f.tools))
-    .bind(Json(&f.mcp_servers))
-    .bind(&f.workspace_base)
-    .bind(&f.global_rules)
-    .bind(&f.llm_provider)
-    .bind(&f.llm_base_url)
-    .bind(Json(&f.permission_policy))
-    .bind(Json(&f.cli))
-    .bind(f.poll_interval_s)
-    .bind(f.stall_timeout_s)
-    .bind(f.max_retries)
-    .fetch_one(pool)
-    .await
+    );
+    bind_fields!(query, f).bind(user_id).fetch_one(pool).await
 }
 
 pub async fn update(
@@ -105,31 +110,18 @@ pub async fn update(
     id: i64,
     f: &AgentFields,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query(
+    let query = sqlx::query(
         r"update agents set name = ?, model = ?, identity = ?, tools = ?, mcp_servers = ?,
               workspace_base = ?, global_rules = ?, llm_provider = ?, llm_base_url = ?,
               permission_policy = ?, cli = ?, poll_interval_s = ?, stall_timeout_s = ?,
               max_retries = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
           where user_id = ? and id = ?",
-    )
-    .bind(&f.name)
-    .bind(&f.model)
-    .bind(&f.identity)
-    .bind(Json(&f.tools))
-    .bind(Json(&f.mcp_servers))
-    .bind(&f.workspace_base)
-    .bind(&f.global_rules)
-    .bind(&f.llm_provider)
-    .bind(&f.llm_base_url)
-    .bind(Json(&f.permission_policy))
-    .bind(Json(&f.cli))
-    .bind(f.poll_interval_s)
-    .bind(f.stall_timeout_s)
-    .bind(f.max_retries)
-    .bind(user_id)
-    .bind(id)
-    .execute(pool)
-    .await?;
+    );
+    let r = bind_fields!(query, f)
+        .bind(user_id)
+        .bind(id)
+        .execute(pool)
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 

@@ -44,14 +44,3 @@ pub async fn for_project(pool: &SqlitePool, project_id: i64) -> sqlx::Result<Cos
     .fetch_one(pool)
     .await
 }
-
-pub async fn for_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Cost> {
-    sqlx::query_as(
-        r"select coalesce(sum(prompt_tokens), 0) as prompt_tokens, coalesce(sum(completion_tokens), 0) as completion_tokens,
-                 coalesce(sum(cost_usd), 0.0) as usd, count(*) as calls
-          from llm_usage where user_id = ?",
-    )
-    .bind(user_id)
-    .fetch_one(pool)
-    .await
-}
