@@ -300,7 +300,7 @@ impl CliSession {
     async fn press_step(&self, step: &crate::profile::KeyStep) -> Result<(), SessionError> {
         match step {
             crate::profile::KeyStep::Key(name) => {
-                let key = key_named(name)
+                let key = Key::from_name(name)
                     .ok_or_else(|| SessionError::Profile(format!("unknown key {name}")))?;
                 self.press(key).await
             }
@@ -310,24 +310,6 @@ impl CliSession {
             }
         }
     }
-}
-
-/// The keys a profile or the supervising agent may name.
-pub fn key_named(name: &str) -> Option<Key> {
-    Some(match name {
-        "Enter" => Key::Enter,
-        "Escape" | "Esc" => Key::Escape,
-        "C-c" => Key::CtrlC,
-        "Tab" => Key::Tab,
-        "BTab" | "BackTab" => Key::BackTab,
-        "BSpace" | "Backspace" => Key::Backspace,
-        "Up" => Key::Up,
-        "Down" => Key::Down,
-        "Left" => Key::Left,
-        "Right" => Key::Right,
-        d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() => Key::Digit(d.as_bytes()[0] - b'0'),
-        _ => return None,
-    })
 }
 
 /// Whether the CLI has shown anything for the last submitted prompt: a line of its own

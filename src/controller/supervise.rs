@@ -823,7 +823,7 @@ impl Run {
                 }
                 Action::PressKey { key } => {
                     let name = key.tmux_name();
-                    let k = super::session::key_named(&name)
+                    let k = crate::tmux::Key::from_name(&name)
                         .ok_or_else(|| Halt::Setup(format!("unknown key {name}")))?;
                     self.session()?.press(k).await?;
                     self.log(Level::Action, &format!("Pressed {name}")).await;

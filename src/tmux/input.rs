@@ -27,6 +27,27 @@ pub enum Key {
 }
 
 impl Key {
+    /// The key a tmux key name stands for (`Enter`, `Escape`/`Esc`, `C-c`, `Tab`, `BTab`,
+    /// `BSpace`, arrows, a digit); `None` for anything else.
+    pub fn from_name(name: &str) -> Option<Key> {
+        Some(match name {
+            "Enter" => Key::Enter,
+            "Escape" | "Esc" => Key::Escape,
+            "C-c" => Key::CtrlC,
+            "Tab" => Key::Tab,
+            "BTab" | "BackTab" => Key::BackTab,
+            "BSpace" | "Backspace" => Key::Backspace,
+            "Up" => Key::Up,
+            "Down" => Key::Down,
+            "Left" => Key::Left,
+            "Right" => Key::Right,
+            d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() => {
+                Key::Digit(d.as_bytes()[0] - b'0')
+            }
+            _ => return None,
+        })
+    }
+
     fn tmux_name(self) -> Option<&'static str> {
         const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
         Some(match self {

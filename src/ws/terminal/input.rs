@@ -10,20 +10,7 @@ use crate::tmux::{Key, PaneId};
 
 /// The tmux key for a name the client sends; see `TerminalRequest::Key`.
 pub fn parse_key(name: &str) -> Option<Key> {
-    Some(match name {
-        "Enter" => Key::Enter,
-        "Escape" | "Esc" => Key::Escape,
-        "C-c" => Key::CtrlC,
-        "Tab" => Key::Tab,
-        "BTab" => Key::BackTab,
-        "BSpace" | "Backspace" => Key::Backspace,
-        "Up" => Key::Up,
-        "Down" => Key::Down,
-        "Left" => Key::Left,
-        "Right" => Key::Right,
-        digit if digit.len() == 1 => Key::Digit(digit.parse().ok()?),
-        _ => return None,
-    })
+    Key::from_name(name)
 }
 
 impl Terminal {
