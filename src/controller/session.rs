@@ -273,6 +273,22 @@ impl CliSession {
             .choose(action, &self.observed().classification.options)
     }
 
+    /// Takes `action` on the dialog on screen the way the profile says: a digit where the
+    /// options are numbered, cursor moves and Enter where they are not (2.1.330's start-up
+    /// dialogs ignore digits). `false` when the dialog offers no such choice.
+    pub async fn answer(&self, action: MenuAction) -> Result<bool, SessionError> {
+        let Some(steps) = self
+            .profile
+            .answer_keys(action, &self.observed().classification)
+        else {
+            return Ok(false);
+        };
+        for step in &steps {
+            self.press_step(step).await?;
+        }
+        Ok(true)
+    }
+
     pub async fn interrupt(&self) -> Result<(), SessionError> {
         for step in &self.profile.keys.interrupt {
             self.press_step(step).await?;

@@ -98,6 +98,7 @@ impl Run {
                 State::TrustDialog => self.choose(MenuAction::AcceptTrust, 1).await?,
                 State::ApiKeyDialog => self.choose(MenuAction::AcceptApiKey, 1).await?,
                 State::BypassDialog => self.choose(MenuAction::AcceptBypass, 2).await?,
+                State::AutoModeDialog => self.choose(MenuAction::KeepManualMode, 2).await?,
                 State::Exited | State::SetupError => {
                     // A resumed conversation that cannot be loaded (e.g. the CLI was killed
                     // before it saved it) makes the CLI exit at once: start afresh instead.
@@ -127,13 +128,14 @@ impl Run {
 
     async fn choose(&self, action: MenuAction, default: u32) -> Result<(), Halt> {
         let session = self.session()?;
-        let option = session.option_for(action).unwrap_or(default);
+        if !session.answer(action).await? {
+            session.choose(default).await?;
+        }
         self.log(
             Level::Action,
-            &format!("Answered a start-up dialog with option {option}"),
+            &format!("Answered a start-up dialog ({action:?})"),
         )
         .await;
-        session.choose(option).await?;
         Ok(())
     }
 
@@ -310,6 +312,7 @@ impl Run {
                     State::TrustDialog => self.choose(MenuAction::AcceptTrust, 1).await?,
                     State::ApiKeyDialog => self.choose(MenuAction::AcceptApiKey, 1).await?,
                     State::BypassDialog => self.choose(MenuAction::AcceptBypass, 2).await?,
+                    State::AutoModeDialog => self.choose(MenuAction::KeepManualMode, 2).await?,
                     _ => acted = false,
                 }
                 if acted {
