@@ -5,6 +5,7 @@
 //! It performs no action itself; the controller executes the decision.
 
 mod action;
+mod describe;
 mod fallback;
 mod plan;
 mod prompt;

@@ -63,8 +63,6 @@ pub struct Run {
     pub(super) workspace: PathBuf,
     pub(super) user_dir: PathBuf,
     pub(super) paused: bool,
-    /// Set by a `wait` action: look at the CLI again after this long.
-    pub(super) wait_request: Option<std::time::Duration>,
     /// The last resumed start failed: the next restart starts a fresh conversation.
     pub(super) fresh_restart: bool,
 }
@@ -92,7 +90,6 @@ impl Run {
             workspace: PathBuf::new(),
             user_dir: PathBuf::new(),
             paused: false,
-            wait_request: None,
             fresh_restart: false,
         }
     }
