@@ -176,6 +176,7 @@ impl Run {
                     tracing::warn!("writing MEMORY.md: {e}");
                 }
             }
+            Effect::TrustIdle => self.session()?.turn_ended(),
             Effect::RecordSession(id) => self.record_cli_session(&id).await?,
             Effect::WakeAt(at) => *wake = at,
             Effect::Log { level, text } => self.log(level, &text).await,

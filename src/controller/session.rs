@@ -73,6 +73,8 @@ pub struct CliSession {
     profile: Arc<Profile>,
     rules: Arc<ScreenRules>,
     state: watch::Receiver<Observed>,
+    /// Tells the watcher the CLI said its turn ended (see [`CliSession::turn_ended`]).
+    turn_ended: Arc<tokio::sync::Notify>,
     cancel: CancellationToken,
 }
 
@@ -142,12 +144,16 @@ impl CliSession {
             last_output: now,
             seq: 0,
         });
+        let turn_ended = Arc::new(tokio::sync::Notify::new());
         tokio::spawn(watch_pane(
-            monitor.clone(),
-            pane,
+            Watch {
+                monitor: monitor.clone(),
+                pane,
+                rules: rules.clone(),
+                tx,
+                turn_ended: turn_ended.clone(),
+            },
             info.dead,
-            rules.clone(),
-            tx,
             cancel.clone(),
         ));
         Ok(Self {
@@ -158,8 +164,15 @@ impl CliSession {
             profile,
             rules,
             state: rx,
+            turn_ended,
             cancel,
         })
+    }
+
+    /// The CLI said its turn ended (its Stop hook): the idle screen is reported without
+    /// the settle time that guards against the pauses between a turn's steps.
+    pub fn turn_ended(&self) {
+        self.turn_ended.notify_one();
     }
 
     pub fn observed(&self) -> Observed {
@@ -201,8 +214,13 @@ impl CliSession {
     /// was lost; the text is never sent twice).
     pub async fn submit(&self, text: &str) -> Result<(), SessionError> {
         let rules = self.rules.clone();
-        // What the transcript shows once the message is submitted: its first line, echoed.
-        let echo: String = format!("\u{276f} {}", text.lines().next().unwrap_or("").trim())
+        // What the transcript shows once the message is submitted: its first line, echoed
+        // (after the prompt glyph, or as a shell line for a `!` line).
+        let first: String = text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
             .chars()
             .take(60)
             .collect();
@@ -217,11 +235,11 @@ impl CliSession {
                 | State::Question => SubmitCheck::Submitted,
                 // An empty box alone proves nothing (the paste may not have landed yet);
                 // the echoed message does.
-                State::Idle | State::ApiError
-                    if screen.lines().any(|l| l.starts_with(echo.as_str())) =>
-                {
+                State::Idle | State::ApiError if screen.lines().any(|l| echoes(l, &first)) => {
                     SubmitCheck::Submitted
                 }
+                // The box emptied, or a command (`/help`) opened a panel of its own.
+                State::Idle | State::ApiError | State::Starting => SubmitCheck::Cleared,
                 _ => SubmitCheck::Unknown,
             }
         };
@@ -353,6 +371,14 @@ pub fn turn_has_output(screen: &str) -> bool {
         })
 }
 
+/// Whether a transcript line echoes a submitted message whose first line is `first`.
+fn echoes(line: &str, first: &str) -> bool {
+    let line = line.trim_start();
+    line.strip_prefix('\u{276f}')
+        .or_else(|| first.starts_with('!').then_some(line))
+        .is_some_and(|rest| !first.is_empty() && rest.trim_start().starts_with(first))
+}
+
 /// How long a menu must have been on screen before a digit answers it.
 const MENU_SETTLE: Duration = Duration::from_millis(400);
 
@@ -368,14 +394,26 @@ pub fn user_cli_paths(user_dir: &std::path::Path, slug: &str) -> (PathBuf, PathB
 }
 
 /// Classifies every new frame of the pane and publishes debounced changes.
-async fn watch_pane(
+/// What the pane watcher works with.
+struct Watch {
     monitor: Monitor,
     pane: PaneId,
-    mut dead: bool,
     rules: Arc<ScreenRules>,
     tx: watch::Sender<Observed>,
-    cancel: CancellationToken,
-) {
+    turn_ended: Arc<tokio::sync::Notify>,
+}
+
+/// How long after a Stop hook an idle frame is still trusted without settling.
+const TRUST_AFTER_STOP: Duration = Duration::from_secs(1);
+
+async fn watch_pane(watch: Watch, mut dead: bool, cancel: CancellationToken) {
+    let Watch {
+        monitor,
+        pane,
+        rules,
+        tx,
+        turn_ended,
+    } = watch;
     let mut events = monitor.subscribe();
     let mut debouncer = Debouncer::new(DebounceConfig::default());
     let mut seq = 0u64;
@@ -420,6 +458,10 @@ async fn watch_pane(
             () = cancel.cancelled() => break,
             () = async { if let Some(d) = deadline { tokio::time::sleep_until(d).await } else { std::future::pending().await } } => {
                 publish(debouncer.poll(std::time::Instant::now()), last_progress, false);
+            }
+            () = turn_ended.notified() => {
+                let change = debouncer.trust_next(std::time::Instant::now(), TRUST_AFTER_STOP);
+                publish(change, last_progress, false);
             }
             ev = events.recv() => {
                 let relevant = match ev {

@@ -246,21 +246,58 @@ impl Run {
         self.wait_for_human_release().await?;
         self.wait_ready().await?;
         self.session()?.submit(text).await?;
+        if text.trim_start().starts_with('/') {
+            self.close_command_panel(text).await?;
+        }
         Ok(())
     }
 
-    /// Types a message into the CLI once it can take one.
-    pub(super) async fn send_text(&mut self, text: &str, log: &str) -> Result<(), Halt> {
-        self.wait_for_human_release().await?;
-        self.wait_ready().await?;
-        self.session()?.submit(text).await?;
-        self.log(Level::Action, log).await;
+    /// A `/` command may open a panel of the CLI's own (`/help`) that waits for Escape;
+    /// the person who typed it saw it in the terminal, and the CLI goes back to its prompt.
+    async fn close_command_panel(&self, text: &str) -> Result<(), Halt> {
+        let session = self.session()?;
+        // Right after the submit the screen may still show the typed text; what the
+        // command did shows within moments.
+        let shown = |o: &super::session::Observed| {
+            !matches!(o.state(), State::Starting | State::IdleWithInput)
+        };
+        let settled = session.wait_for(Duration::from_secs(2), shown).await;
+        if settled.is_none() && session.observed().state() == State::Starting {
+            session.press(crate::tmux::Key::Escape).await?;
+            let command = text.split_whitespace().next().unwrap_or_default();
+            self.log(
+                Level::Info,
+                &format!("Closed what {command} showed in the terminal"),
+            )
+            .await;
+        }
         Ok(())
     }
 
+    /// Forwards the owner's message outside a step's supervision (between steps, or the
+    /// answer to a question asked before the step began). A message is never fatal: one
+    /// that cannot be confirmed is tried once more, then reported.
     pub(super) async fn forward_user_text(&mut self, text: &str) -> Result<(), Halt> {
-        self.send_text(text, "Sent the owner's message to Claude")
-            .await
+        let mut why = String::new();
+        for _ in 0..2 {
+            match self.deliver(text).await {
+                Ok(()) => {
+                    self.log(Level::Action, "Sent the owner's message to Claude")
+                        .await;
+                    return Ok(());
+                }
+                Err(Halt::Session(e)) => why = e.to_string(),
+                Err(e) => return Err(e),
+            }
+        }
+        self.log(
+            Level::Error,
+            &format!(
+                "Gave up delivering a message after 2 tries ({why}); please look at the terminal"
+            ),
+        )
+        .await;
+        Ok(())
     }
 
     /// Asks the owner and waits for the reply (needs_help); the question survives a daemon

@@ -35,6 +35,9 @@ pub enum Effect {
     EditPlan(Action),
     /// Keep this fact in the project's memory.
     Remember(String),
+    /// The CLI said its turn ended: take its idle screen as it is, without the settle time
+    /// that guards against the pauses between a turn's steps.
+    TrustIdle,
     /// Keep the CLI's conversation id, for resuming it.
     RecordSession(String),
     /// Look again at this time, even if nothing changes (`None`: no timer).

@@ -216,6 +216,7 @@ impl Machine {
                 self.turn.saw_work = true;
                 self.turn.stop_seen = true;
                 self.handled_seq = None;
+                out.push(Effect::TrustIdle);
             }
             Hook::Stop | Hook::Other => {}
             Hook::PromptSubmitted => {
