@@ -2,7 +2,6 @@
 //! then shuts its CLI down; daemon shutdown only cancels (the CLIs keep running in tmux
 //! and the next daemon re-adopts them from their `running` instance rows).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,6 +14,9 @@ use super::run::{Run, RunEnd};
 use crate::db::{self, logs::Level, projects::Project};
 use crate::journal::ProjectEvent;
 use crate::tmux::SessionName;
+use places::{Loops, Slot};
+
+mod places;
 
 /// How a loop begins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,55 +69,6 @@ pub struct Controllers {
     loops: Mutex<Loops>,
 }
 
-/// The loops, and the starts under way (project id → user id) that already hold a place
-/// under the member's limit, so two concurrent starts cannot both take the last one.
-#[derive(Default)]
-struct Loops {
-    running: HashMap<i64, LoopHandle>,
-    starting: HashMap<i64, i64>,
-}
-
-impl Loops {
-    fn is_running(&self, project_id: i64) -> bool {
-        self.running
-            .get(&project_id)
-            .is_some_and(|h| !h.task.is_finished())
-    }
-
-    /// What truly runs for a member: live loops and starts under way.
-    fn count_for(&self, user_id: i64) -> usize {
-        let live = self
-            .running
-            .values()
-            .filter(|h| h.user_id == user_id && !h.task.is_finished())
-            .count();
-        live + self.starting.values().filter(|u| **u == user_id).count()
-    }
-}
-
-/// A start's place under the member's limit; given back when the start fails (dropped)
-/// or turned into a loop ([`Slot::fill`]).
-struct Slot<'a> {
-    controllers: &'a Controllers,
-    project_id: i64,
-    held: bool,
-}
-
-impl Slot<'_> {
-    fn fill(mut self, loops: &mut Loops) {
-        loops.starting.remove(&self.project_id);
-        self.held = false;
-    }
-}
-
-impl Drop for Slot<'_> {
-    fn drop(&mut self) {
-        if self.held {
-            self.controllers.loops().starting.remove(&self.project_id);
-        }
-    }
-}
-
 impl Controllers {
     pub fn new(deps: Deps, root: CancellationToken) -> Arc<Self> {
         Arc::new(Self {
@@ -149,11 +102,7 @@ impl Controllers {
             return Err(ControlError::TooManyRunning(running));
         }
         loops.starting.insert(project.id, project.user_id);
-        Ok(Slot {
-            controllers: self,
-            project_id: project.id,
-            held: true,
-        })
+        Ok(Slot::new(self, project.id))
     }
 
     /// Starts the loop of a project; a second start while one runs is refused.
