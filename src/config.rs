@@ -228,3 +228,28 @@ impl FileConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn installations_are_absolute_paths_of_known_profiles() {
+        let parse = |text: &str| -> FileConfig { toml::from_str(text).expect("parses") };
+        let ok = parse(
+            "max_running_projects = 2\n[cli_installations.claude-2]\npath = \"/opt/claude/bin/claude\"\n",
+        );
+        assert_eq!(ok.check(), Ok(()));
+        assert_eq!(ok.cli_installations["claude-2"].profile, "claude-code");
+        assert_eq!(ok.max_running_projects, 2);
+        assert_eq!(FileConfig::default().max_running_projects, 3);
+        for bad in [
+            "[cli_installations.c]\npath = \"bin/claude\"\n",
+            "[cli_installations.c]\npath = \"/bin/claude\"\nprofile = \"vim\"\n",
+            "[cli_installations.\"a b\"]\npath = \"/bin/claude\"\n",
+            "max_running_projects = 0\n",
+        ] {
+            assert!(parse(bad).check().is_err(), "{bad}");
+        }
+    }
+}
