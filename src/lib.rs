@@ -17,6 +17,9 @@ pub mod hooks;
 pub mod http;
 /// Project logs committed to the database and broadcast to live subscribers.
 pub mod journal;
+/// What an agent's launch settings may not ask for: unregistered programs, reserved
+/// environment names, arguments that switch off the permission policy.
+pub mod launch_rules;
 /// The supervising LLM: an OpenAI-compatible chat-completions client.
 pub mod llm;
 /// Brute-force protection for logins.

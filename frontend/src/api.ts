@@ -6,6 +6,7 @@ import type {
   Agent,
   AgentInput,
   ApiKey,
+  CliInstallation,
   Health,
   LogEntry,
   NewProject,
@@ -276,6 +277,7 @@ export class ApiClient {
   deleteAgent = (id: number) => this.request<void>('DELETE', `/api/agents/${id}`);
   getRules = (id: number) => this.request<{ rules: string }>('GET', `/api/agents/${id}/rules`);
   putRules = (id: number, rules: string) => this.request<{ rules: string }>('PUT', `/api/agents/${id}/rules`, { rules });
+  listCliInstallations = () => this.request<CliInstallation[]>('GET', '/api/cli/installations');
 
   // ---- projects ----
 

@@ -165,7 +165,7 @@ mod tests {
             implementation_plan: Json(plan),
             status: "running".into(),
             current_step: None,
-            tmux_session: "a-todo".into(),
+            tmux_session: "autocode-p1".into(),
             workspace_path: "/w".into(),
             created_at: String::new(),
             updated_at: String::new(),

@@ -330,12 +330,8 @@ impl Run {
 
     async fn cli_version(&self, profile: &Profile) -> Option<String> {
         let spec = profile.version.as_ref()?;
-        let program = self
-            .agent()
-            .cli
-            .0
-            .command
-            .clone()
+        let program = crate::launch_rules::program(&self.deps.config.file, &self.agent().cli.0)
+            .ok()?
             .unwrap_or_else(|| profile.launch.command.clone());
         spec.detect(&program, std::time::Duration::from_secs(10))
             .await
@@ -408,7 +404,8 @@ impl Run {
             profile: profile.clone(),
             ctx,
             resume: resume.clone(),
-            command: agent.cli.0.command.clone(),
+            command: crate::launch_rules::program(&self.deps.config.file, &agent.cli.0)
+                .map_err(|e| Halt::Setup(format!("{}: {}", e.field, e.reason)))?,
             extra_args: agent.cli.0.args.clone(),
             env,
             width: 200,

@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod auth;
+pub mod cli;
 pub mod control;
 pub mod error;
 pub mod extract;
@@ -73,6 +74,7 @@ fn routes() -> Vec<Route> {
     all.extend(auth::routes());
     all.extend(users::routes());
     all.extend(agents::routes());
+    all.extend(cli::routes());
     all.extend(projects::routes());
     all.extend(control::routes());
     all.extend(keys::routes());

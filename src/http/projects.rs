@@ -219,7 +219,6 @@ async fn create_project(
     let dir = state
         .layout
         .project_dir(&owner.username, &agent.workspace_base, &slug)?;
-    let tmux_session = format!("{}-{slug}", owner.username);
     let project = db::projects::insert(
         &state.db,
         user.id,
@@ -230,7 +229,6 @@ async fn create_project(
             description: &req.description,
             architecture: &req.architecture,
             plan: &req.implementation_plan,
-            tmux_session: &tmux_session,
             workspace_path: &dir.to_string_lossy(),
         },
     )

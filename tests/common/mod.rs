@@ -20,6 +20,8 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     pub state: autocode::state::AppState,
     pub controllers: std::sync::Arc<autocode::controller::Controllers>,
+    /// The `autocode.toml` it runs with; a restart keeps it.
+    pub file: FileConfig,
     cancel: tokio_util::sync::CancellationToken,
     _tmp: Option<tempfile::TempDir>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -62,7 +64,7 @@ impl TestApp {
         let config = Config {
             data_dir: dir.to_owned(),
             listen: addr,
-            file,
+            file: file.clone(),
         };
         let mut state = autocode::open_state(config).await.expect("open state");
         autocode::ensure_admin(&state, Some(ADMIN_PASSWORD.into()))
@@ -88,6 +90,7 @@ impl TestApp {
             data_dir: dir.canonicalize().expect("canonical"),
             state,
             controllers,
+            file,
             cancel,
             _tmp: None,
             shutdown: Some(tx),
@@ -99,8 +102,9 @@ impl TestApp {
     /// dir, as a systemd restart would.
     pub async fn restart(self) -> TestApp {
         let dir = self.data_dir.clone();
+        let file = self.file.clone();
         let tmp = self.stop_keeping_tmux().await;
-        let mut app = Self::start_in(&dir, FileConfig::default()).await;
+        let mut app = Self::start_in(&dir, file).await;
         app._tmp = tmp;
         app
     }
