@@ -7,6 +7,7 @@ pub mod auth;
 pub mod control;
 pub mod error;
 pub mod extract;
+pub mod hooks;
 pub mod keys;
 pub mod projects;
 pub mod users;
