@@ -396,6 +396,7 @@ impl Run {
         env.push((hooks::ENV_SECRET.into(), secret));
         let cli_version = self.cli_version(&profile).await;
         let ctx = SessionContext {
+            member_dir: self.user_dir.clone(),
             workspace: self.workspace.clone(),
             config_dir,
             settings_file: settings_file.clone(),

@@ -1,0 +1,207 @@
+//! Confinement to one member's directory (`DATA/users/<name>`): the only way the daemon
+//! creates, writes, reads or removes a member's paths. Being under `DATA` is not enough:
+//! a member (or their agent) can plant a symlink anywhere in their own tree, and a path
+//! through it could lead into another member's tree. So every path is checked against
+//! the member's own directory after symlinks are resolved, directories the daemon makes
+//! are created one component at a time refusing links, files are written through a fresh
+//! temp file renamed into place (which replaces a link instead of writing through it),
+//! and removal never follows a link.
+//!
+//! What remains (std offers no `openat`): a process racing the daemon could swap a
+//! checked directory for a link between the check and the use. With the sandbox the
+//! member's processes run in their own tree only, and the window is microseconds.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::{Layout, PathError};
+
+/// One member's directory; see the module docs.
+#[derive(Debug, Clone)]
+pub struct MemberDir {
+    /// The directory, canonical.
+    root: PathBuf,
+    /// The directory as given, for paths built from it before it was resolved.
+    given: PathBuf,
+}
+
+impl MemberDir {
+    /// The member's directory in the data dir, created if missing. `users/<name>` itself
+    /// is the daemon's and must be a real directory.
+    pub fn of(layout: &Layout, username: &str) -> Result<Self, PathError> {
+        let dir = layout.user_dir(username)?;
+        if let Err(e) = fs::symlink_metadata(&dir) {
+            if e.kind() != io::ErrorKind::NotFound {
+                return Err(e.into());
+            }
+            fs::create_dir_all(&dir)?;
+        }
+        Self::at(&dir)
+    }
+
+    /// An existing directory (not a link) as the root.
+    pub fn at(dir: &Path) -> Result<Self, PathError> {
+        if !fs::symlink_metadata(dir)?.is_dir() {
+            return Err(PathError::Symlink(dir.to_owned()));
+        }
+        Ok(Self {
+            root: dir.canonicalize()?,
+            given: dir.to_owned(),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The plain names of `path` below the root; anything else (`..`, another root) escapes.
+    fn below<'a>(&self, path: &'a Path) -> Result<Vec<&'a OsStr>, PathError> {
+        let escapes = || PathError::Escapes(path.to_owned());
+        path.strip_prefix(&self.root)
+            .or_else(|_| path.strip_prefix(&self.given))
+            .map_err(|_| escapes())?
+            .components()
+            .map(|c| match c {
+                Component::Normal(name) => Ok(name),
+                _ => Err(escapes()),
+            })
+            .collect()
+    }
+
+    /// Checks that `path` stays beneath the root with every symlink on its existing part
+    /// resolved; a link that resolves nowhere (dangling) is refused too, since a write
+    /// through it would create its target wherever it points.
+    pub fn check(&self, path: &Path) -> Result<(), PathError> {
+        let mut cur = self.root.clone();
+        for name in self.below(path)? {
+            cur.push(name);
+            match fs::symlink_metadata(&cur) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(e.into()),
+                Ok(meta) if meta.file_type().is_symlink() => match cur.canonicalize() {
+                    Ok(real) if real.starts_with(&self.root) => cur = real,
+                    _ => return Err(PathError::Escapes(path.to_owned())),
+                },
+                Ok(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates `dir` and its missing parents below the root one component at a time,
+    /// refusing any component that is a link (the daemon's directories never are).
+    pub fn create_dir_all(&self, dir: &Path) -> Result<(), PathError> {
+        let mut cur = self.root.clone();
+        for name in self.below(dir)? {
+            cur.push(name);
+            match fs::create_dir(&cur) {
+                Ok(()) => continue,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e.into()),
+            }
+            let meta = fs::symlink_metadata(&cur)?;
+            if meta.file_type().is_symlink() {
+                return Err(PathError::Symlink(cur));
+            }
+            if !meta.is_dir() {
+                return Err(PathError::NotADirectory(cur));
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes `path` (a tree, a file or a link) below the root. Its parent must resolve
+    /// inside the root; the last component is removed as what it is: a link is unlinked,
+    /// never followed (and `remove_dir_all` follows none inside the tree). Missing is fine.
+    pub fn remove_tree(&self, path: &Path) -> Result<(), PathError> {
+        let names = self.below(path)?;
+        let Some((last, parents)) = names.split_last() else {
+            return Err(PathError::Escapes(path.to_owned()));
+        };
+        let parent_rel: PathBuf = parents.iter().collect();
+        let parent = match self.root.join(parent_rel).canonicalize() {
+            Ok(real) => real,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        if !parent.starts_with(&self.root) {
+            return Err(PathError::Escapes(path.to_owned()));
+        }
+        let target = parent.join(last);
+        let removed = match fs::symlink_metadata(&target) {
+            Err(e) => Err(e),
+            Ok(meta) if meta.is_dir() => fs::remove_dir_all(&target),
+            Ok(_) => fs::remove_file(&target),
+        };
+        match removed {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Reads a regular file below the root: `None` when it is missing or is a link (a
+    /// link is never read through; the caller's next write replaces it).
+    pub fn read_regular(&self, path: &Path) -> Result<Option<String>, PathError> {
+        self.check(path)?;
+        match fs::symlink_metadata(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+            Ok(meta) if meta.file_type().is_symlink() => {
+                tracing::warn!(path = %path.display(), "replacing a symbolic link the daemon writes");
+                return Ok(None);
+            }
+            Ok(_) => {}
+        }
+        Ok(Some(fs::read_to_string(path)?))
+    }
+
+    /// Writes `path` below the root atomically with `mode`, creating its directory
+    /// confined; a link at `path` is replaced, never written through.
+    pub fn write_atomic(&self, path: &Path, contents: &[u8], mode: u32) -> Result<(), PathError> {
+        let dir = path
+            .parent()
+            .ok_or_else(|| PathError::Escapes(path.to_owned()))?;
+        self.below(path)?;
+        self.create_dir_all(dir)?;
+        Ok(replace_file(path, contents, mode)?)
+    }
+}
+
+/// Writes a fresh temp file beside `path` and renames it over `path`. The temp file is
+/// created exclusively (an existing name, link or not, makes it fail rather than be
+/// followed), and a rename replaces a link at `path` itself.
+pub(super) fn replace_file(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{name}.tmp-{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        // Best effort: a leftover temp file is harmless; the write error is what matters.
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
