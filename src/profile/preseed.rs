@@ -283,4 +283,43 @@ mod tests {
             "{ not json"
         );
     }
+
+    #[test]
+    fn a_planted_link_never_makes_it_touch_another_members_file() {
+        let data = tempfile::tempdir().expect("temp dir");
+        let a_file = data.path().join("a/config/claude/.claude.json");
+        fs::create_dir_all(a_file.parent().expect("dir")).expect("mkdir");
+        fs::write(&a_file, r#"{"a": "secret"}"#).expect("file written");
+        let b = data.path().join("b");
+        fs::create_dir_all(b.join("config/claude")).expect("mkdir");
+        let ctx = SessionContext {
+            member_dir: b.clone(),
+            ..SessionContext::default()
+        };
+        let entry_for = |path: &Path| {
+            entry(&format!(
+                "path = {:?}\n[merge]\nb = 1\n",
+                path.display().to_string()
+            ))
+        };
+        // The file itself is a link to A's: replaced by B's own file, A's not read.
+        let b_file = b.join("config/claude/.claude.json");
+        std::os::unix::fs::symlink(&a_file, &b_file).expect("symlink");
+        apply(&[entry_for(&b_file)], &ctx).expect("pre-seed succeeds");
+        let doc: Value =
+            serde_json::from_str(&fs::read_to_string(&b_file).expect("B's file")).expect("JSON");
+        assert_eq!(doc, json!({"b": 1}), "nothing of A's file was read");
+        // A directory on the way is a link into A's tree: refused.
+        fs::remove_dir_all(b.join("config")).expect("rm");
+        std::os::unix::fs::symlink(data.path().join("a/config"), b.join("config"))
+            .expect("symlink");
+        let err = apply(&[entry_for(&b_file)], &ctx).expect_err("refused");
+        assert!(matches!(err, PreseedError::Outside { .. }), "{err}");
+        // And a path outside B's directory altogether.
+        assert!(apply(&[entry_for(&a_file)], &ctx).is_err());
+        assert_eq!(
+            fs::read_to_string(&a_file).expect("A's file still exists"),
+            r#"{"a": "secret"}"#
+        );
+    }
 }

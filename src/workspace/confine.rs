@@ -146,7 +146,9 @@ impl MemberDir {
     /// Reads a regular file below the root: `None` when it is missing or is a link (a
     /// link is never read through; the caller's next write replaces it).
     pub fn read_regular(&self, path: &Path) -> Result<Option<String>, PathError> {
-        self.check(path)?;
+        self.below(path)?;
+        // The directory must stay inside; the file itself is looked at without following.
+        self.check(path.parent().unwrap_or(path))?;
         match fs::symlink_metadata(path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e.into()),
@@ -204,4 +206,102 @@ pub(super) fn replace_file(path: &Path, contents: &[u8], mode: u32) -> io::Resul
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A data dir with members `a` (holding a secret file) and `b`.
+    fn two_members() -> (tempfile::TempDir, Layout, MemberDir, PathBuf) {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let layout = Layout::new(tmp.path()).expect("layout");
+        let a = MemberDir::of(&layout, "a").expect("a");
+        let secret = a.root().join("projects/app/secret.txt");
+        a.write_atomic(&secret, b"A's secret", 0o600)
+            .expect("write");
+        let b = MemberDir::of(&layout, "b").expect("b");
+        (tmp, layout, b, secret)
+    }
+
+    fn untouched(secret: &Path) {
+        assert_eq!(
+            fs::read_to_string(secret).expect("A's file still exists"),
+            "A's secret"
+        );
+    }
+
+    #[test]
+    fn directories_are_never_created_through_a_link() {
+        let (_tmp, _l, b, secret) = two_members();
+        let a_projects = secret.parent().and_then(Path::parent).expect("dir");
+        symlink(a_projects, b.root().join("projects")).expect("symlink");
+        let dir = b.root().join("projects/new");
+        assert!(matches!(b.check(&dir), Err(PathError::Escapes(_))));
+        assert!(matches!(b.create_dir_all(&dir), Err(PathError::Symlink(_))));
+        assert!(!a_projects.join("new").exists());
+        assert!(b.check(&b.root().join("../a/x")).is_err(), "`..` escapes");
+        assert!(b.check(Path::new("/etc/passwd")).is_err());
+        untouched(&secret);
+    }
+
+    #[test]
+    fn removal_never_follows_a_link_out() {
+        let (_tmp, _l, b, secret) = two_members();
+        let a_app = secret.parent().expect("dir");
+        // The workspace's parent is a link into A's tree.
+        symlink(a_app.parent().expect("dir"), b.root().join("projects")).expect("symlink");
+        assert!(b.remove_tree(&b.root().join("projects/app")).is_err());
+        untouched(&secret);
+        // The workspace itself is a link: the link goes, A's files stay.
+        fs::remove_file(b.root().join("projects")).expect("unlink");
+        b.create_dir_all(&b.root().join("projects")).expect("mkdir");
+        symlink(a_app, b.root().join("projects/app")).expect("symlink");
+        b.remove_tree(&b.root().join("projects/app"))
+            .expect("remove");
+        assert!(fs::symlink_metadata(b.root().join("projects/app")).is_err());
+        untouched(&secret);
+        assert!(b.remove_tree(b.root()).is_err(), "never the root itself");
+    }
+
+    #[test]
+    fn writes_replace_a_planted_link_and_refuse_a_linked_directory() {
+        let (_tmp, _l, b, secret) = two_members();
+        let config = b.root().join("config/claude/.claude.json");
+        b.create_dir_all(config.parent().expect("dir"))
+            .expect("mkdir");
+        symlink(&secret, &config).expect("symlink");
+        assert_eq!(
+            b.read_regular(&config).expect("read"),
+            None,
+            "not read through"
+        );
+        b.write_atomic(&config, b"{}", 0o600).expect("write");
+        assert!(
+            !fs::symlink_metadata(&config)
+                .expect("meta")
+                .file_type()
+                .is_symlink()
+        );
+        untouched(&secret);
+
+        fs::remove_dir_all(b.root().join("config")).expect("rm");
+        symlink(secret.parent().expect("dir"), b.root().join("config")).expect("symlink");
+        assert!(
+            b.write_atomic(&b.root().join("config/secret.txt"), b"x", 0o600)
+                .is_err()
+        );
+        untouched(&secret);
+    }
+
+    #[test]
+    fn links_inside_the_own_tree_are_fine_and_dangling_ones_are_not() {
+        let (_tmp, _l, b, _secret) = two_members();
+        b.create_dir_all(&b.root().join("real")).expect("mkdir");
+        symlink(b.root().join("real"), b.root().join("alias")).expect("symlink");
+        assert!(b.check(&b.root().join("alias/file")).is_ok());
+        symlink("/nonexistent/elsewhere", b.root().join("dangling")).expect("symlink");
+        assert!(b.check(&b.root().join("dangling")).is_err());
+    }
 }
