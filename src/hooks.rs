@@ -128,7 +128,9 @@ impl Hooks {
     }
 
     /// Registers a session under a secret it already has: a CLI re-adopted after a daemon
-    /// restart keeps posting with the secret in its environment.
+    /// restart keeps posting with the secret in its environment. The kept secret is read
+    /// from the member's own tree, so a secret another project holds is never taken over:
+    /// that registration gets a fresh secret instead (its CLI's hooks go unheard).
     pub fn register_secret(
         &self,
         project_id: i64,
@@ -136,6 +138,18 @@ impl Hooks {
     ) -> (String, mpsc::Receiver<HookEvent>) {
         let (tx, rx) = mpsc::channel(256);
         let mut map = self.by_secret.lock().unwrap_or_else(|e| e.into_inner());
+        let taken = map
+            .get(&hash_token(&secret))
+            .is_some_and(|e| e.project != project_id);
+        let secret = if taken {
+            tracing::warn!(
+                project = project_id,
+                "a kept hook secret belongs to another project; issuing a new one"
+            );
+            random_token()
+        } else {
+            secret
+        };
         map.retain(|_, e| e.project != project_id);
         map.insert(
             hash_token(&secret),
@@ -270,7 +284,11 @@ mod tests {
         // A re-adopted session keeps its secret.
         let (kept, mut rx3) = hooks.register_secret(7, "kept-secret".into());
         assert_eq!(hooks.deliver(&kept, ev.clone()), Ok(7));
-        assert_eq!(rx3.try_recv().ok(), Some(ev));
+        assert_eq!(rx3.try_recv().ok(), Some(ev.clone()));
+        // Another project can never take that secret over.
+        let (other, _rx4) = hooks.register_secret(8, "kept-secret".into());
+        assert_ne!(other, "kept-secret");
+        assert_eq!(hooks.deliver(&kept, ev), Ok(7));
     }
 
     #[test]

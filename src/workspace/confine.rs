@@ -173,6 +173,44 @@ impl MemberDir {
     }
 }
 
+/// Refuses a path that passes through a link anywhere on its existing part. For code
+/// that holds a member's path but not the member's directory (the controller's prompt
+/// files): every such path is built from the canonical data dir, so a link on the way
+/// can only be one a member planted.
+pub fn ensure_no_links(path: &Path) -> io::Result<()> {
+    let mut existing = path;
+    loop {
+        match existing.canonicalize() {
+            Ok(real) if real == existing => return Ok(()),
+            Ok(_) => {
+                return Err(io::Error::other(format!(
+                    "{} passes through a symbolic link; refusing to follow it",
+                    path.display()
+                )));
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        // A dangling link is "not found" by canonicalize but present to lstat.
+        if fs::symlink_metadata(existing).is_ok() {
+            return Err(io::Error::other(format!(
+                "{} is a dangling symbolic link; refusing to follow it",
+                existing.display()
+            )));
+        }
+        match existing.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => existing = parent,
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// Reads a file unless a link lies anywhere on its path (`ensure_no_links`).
+pub fn read_without_links(path: &Path) -> io::Result<String> {
+    ensure_no_links(path)?;
+    fs::read_to_string(path)
+}
+
 /// Writes a fresh temp file beside `path` and renames it over `path`. The temp file is
 /// created exclusively (an existing name, link or not, makes it fail rather than be
 /// followed), and a rename replaces a link at `path` itself.
@@ -303,5 +341,23 @@ mod tests {
         assert!(b.check(&b.root().join("alias/file")).is_ok());
         symlink("/nonexistent/elsewhere", b.root().join("dangling")).expect("symlink");
         assert!(b.check(&b.root().join("dangling")).is_err());
+    }
+
+    #[test]
+    fn no_links_on_the_way_for_paths_without_a_member_dir_at_hand() {
+        let (_tmp, _l, b, secret) = two_members();
+        let plain = b.root().join("projects/new/HISTORY.md");
+        assert!(ensure_no_links(&plain).is_ok(), "missing parts are fine");
+        symlink(secret.parent().expect("dir"), b.root().join("nanobot")).expect("symlink");
+        let through = b.root().join("nanobot/secret.txt");
+        assert!(ensure_no_links(&through).is_err());
+        assert!(
+            read_without_links(&through).is_err(),
+            "A's file is not read"
+        );
+        symlink("/nonexistent/x", b.root().join("dangling")).expect("symlink");
+        assert!(ensure_no_links(&b.root().join("dangling/f")).is_err());
+        assert!(super::super::write_atomic(&through, b"x").is_err());
+        untouched(&secret);
     }
 }

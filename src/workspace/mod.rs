@@ -6,7 +6,7 @@
 
 mod confine;
 
-pub use confine::MemberDir;
+pub use confine::{MemberDir, ensure_no_links, read_without_links};
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -230,17 +230,12 @@ fn write_template(
 
 /// Writes a file via a temp file and rename, so readers never see half a file. The temp
 /// file is created exclusively and a link at `path` is replaced, not written through; a
-/// parent directory that is a link is refused (for a member's paths, prefer
-/// `MemberDir::write_atomic`, which checks the whole way down).
+/// directory on the way that is a link is refused (`ensure_no_links`). With a member's
+/// directory at hand, prefer `MemberDir::write_atomic`.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
+    ensure_no_links(dir)?;
     std::fs::create_dir_all(dir)?;
-    if std::fs::symlink_metadata(dir)?.file_type().is_symlink() {
-        return Err(io::Error::other(format!(
-            "{} is a symbolic link; refusing to write through it",
-            dir.display()
-        )));
-    }
     confine::replace_file(path, contents, 0o600)
 }
 
