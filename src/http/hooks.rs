@@ -120,6 +120,7 @@ async fn receive_hook(
 }
 
 fn refused(r: Refusal) -> ApiError {
+    tracing::info!("hook refused: {r}");
     match r {
         Refusal::UnknownSecret => ApiError::Unauthorized,
         Refusal::OtherSession => ApiError::Conflict(r.to_string()),
