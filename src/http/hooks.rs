@@ -140,3 +140,32 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn binds_loopback_only_and_keeps_its_port_across_starts() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let layout = Layout::new(tmp.path()).expect("layout");
+        let public = SocketAddr::from(([0, 0, 0, 0], 0));
+        assert!(matches!(
+            bind(&layout, Some(public)).await,
+            Err(BindError::NotLoopback(_))
+        ));
+        let first = bind(&layout, None).await.expect("bind");
+        let addr = first.local_addr().expect("addr");
+        assert!(addr.ip().is_loopback());
+        drop(first);
+        let again = bind(&layout, None).await.expect("bind again");
+        assert_eq!(
+            again.local_addr().expect("addr"),
+            addr,
+            "same port next start"
+        );
+        // Taken meanwhile: another free port, and that one is kept.
+        let other = bind(&layout, None).await.expect("bind while taken");
+        assert_ne!(other.local_addr().expect("addr"), addr);
+    }
+}
