@@ -4,6 +4,7 @@
 //! write or delete anything of member A's.
 
 mod common;
+mod controller_support;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
@@ -302,4 +303,53 @@ async fn a_planted_link_never_leads_project_delete_into_another_members_tree() {
 
     assert_eq!(snapshot(&a_tree), before, "A's files are unchanged");
     app.stop().await;
+}
+
+/// Pre-seeding at launch, with the real CLI: B's config files planted as links to A's.
+#[tokio::test]
+async fn a_planted_link_never_makes_preseeding_write_another_members_file() {
+    let version = controller_support::VERSIONS[1];
+    let script = autocode::testkit::Script::new(vec![]);
+    let llm = std::sync::Arc::new(controller_support::agreeable);
+    let Some(w) = controller_support::World::new(version, script, llm).await else {
+        return;
+    };
+    let admin = w.app.admin().await;
+    w.app.user(&admin, "ann").await;
+    let users = w.app.data_dir.join("users");
+    let (a_dir, b_dir) = (users.join("ann"), users.join("alice"));
+    let p = w.project("Linked", &[("Step", "say done")]).await;
+    let id = p["id"].as_i64().expect("id");
+    let slug = p["slug"].as_str().expect("slug");
+    let planted = [
+        "config/claude/.claude.json".to_owned(),
+        "config/home/.claude.json".to_owned(),
+        format!("config/sessions/{slug}.settings.json"),
+    ];
+    for rel in &planted {
+        let a_file = a_dir.join(rel);
+        std::fs::create_dir_all(a_file.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&a_file, r#"{"ann": "private"}"#).expect("write");
+        let b_file = b_dir.join(rel);
+        std::fs::create_dir_all(b_file.parent().expect("dir")).expect("mkdir");
+        symlink(&a_file, &b_file).expect("symlink");
+    }
+    let before = snapshot(&a_dir);
+
+    w.start(id).await;
+    w.wait_log(
+        id,
+        "Claude Code session",
+        std::time::Duration::from_secs(120),
+    )
+    .await;
+    assert_eq!(snapshot(&a_dir), before, "A's files are unchanged");
+    // The CLI's config and the session's settings were pre-seeded (config/home is not).
+    for rel in [&planted[0], &planted[2]] {
+        let meta = std::fs::symlink_metadata(b_dir.join(rel)).expect("B's own file");
+        assert!(meta.is_file(), "{rel} was replaced by B's own file");
+        let text = std::fs::read_to_string(b_dir.join(rel)).expect("read");
+        assert!(!text.contains("private"), "nothing of A's was read: {text}");
+    }
+    w.stop().await;
 }
