@@ -38,9 +38,10 @@ pub struct FileConfig {
     pub refresh_token_ttl_secs: u64,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
-    /// Failed logins per username or address allowed inside `login_window_secs`.
+    /// Failed logins per (username, address) before that pair backs off (1 s, 2 s, 4 s…,
+    /// capped at the window); one address may fail four times as often across usernames.
     pub login_max_failures: usize,
-    /// The brute-force window.
+    /// The brute-force window: failures older than this are forgotten.
     pub login_window_secs: u64,
     /// Open WebSockets allowed per user (a phone, a laptop and a few tabs).
     pub ws_max_sockets_per_user: usize,

@@ -102,7 +102,8 @@ pub enum RuntimeError {
 
 /// Starts what drives projects: the daemon's own tmux server (socket in the data dir),
 /// the live-screen monitor and the controller registry, then re-adopts the projects that
-/// were running. `hook_addr` is where this daemon listens (hooks post there).
+/// were running. `hook_addr` is the loopback hook listener's address (from
+/// `bind_hook_listener`; CLIs post their hooks there, never to the public listener).
 pub async fn start_controllers(
     state: &mut AppState,
     hook_addr: std::net::SocketAddr,
@@ -152,6 +153,24 @@ pub async fn start_controllers(
         tracing::info!(adopted, "re-adopted running projects");
     }
     Ok(controllers)
+}
+
+/// Binds the loopback-only hook listener: `requested`, or the port the previous run used.
+pub async fn bind_hook_listener(
+    state: &AppState,
+    requested: Option<std::net::SocketAddr>,
+) -> Result<TcpListener, http::hooks::BindError> {
+    http::hooks::bind(&state.layout, requested).await
+}
+
+/// Serves hook posts until `shutdown` resolves. Keep it up until the controllers have
+/// stopped, so a stopping CLI's last hooks still arrive.
+pub async fn serve_hooks(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    http::hooks::serve(listener, state, shutdown).await
 }
 
 /// The whole application: the API under `/api`, the web app everywhere else.

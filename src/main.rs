@@ -33,6 +33,10 @@ enum Command {
     Serve {
         #[arg(long, env = "AUTOCODE_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Loopback address for the coding CLIs' hooks (default: the port the last run
+        /// used, else any free one). Never exposed through the public listener.
+        #[arg(long, env = "AUTOCODE_HOOK_LISTEN")]
+        hook_listen: Option<SocketAddr>,
     },
     /// Manage accounts (works while the daemon runs).
     #[command(subcommand)]
@@ -104,7 +108,10 @@ type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
 async fn run(cli: Cli) -> Result<(), AnyError> {
     match cli.command {
-        Command::Serve { listen } => serve(cli.data_dir, listen).await,
+        Command::Serve {
+            listen,
+            hook_listen,
+        } => serve(cli.data_dir, listen, hook_listen).await,
         Command::User(cmd) => user(cli.data_dir, cmd).await,
         Command::Screen(ScreenCommand::Classify {
             file,
@@ -122,8 +129,10 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
         Command::Hook => {
             // A hook must never fail or block the CLI: report problems and exit 0.
             let mut input = Vec::new();
+            // One byte over the limit is enough to know the event is too large to send.
+            let limit = autocode::hooks::MAX_BODY_BYTES as u64 + 1;
             std::io::Read::read_to_end(
-                &mut std::io::Read::take(std::io::stdin().lock(), 1 << 20),
+                &mut std::io::Read::take(std::io::stdin().lock(), limit),
                 &mut input,
             )?;
             if let Err(e) = autocode::hooks::forward_from_stdin(&input).await {
@@ -134,19 +143,29 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
     }
 }
 
-async fn serve(data_dir: PathBuf, listen: SocketAddr) -> Result<(), AnyError> {
+async fn serve(
+    data_dir: PathBuf,
+    listen: SocketAddr,
+    hook_listen: Option<SocketAddr>,
+) -> Result<(), AnyError> {
     let config = Config::load(data_dir, listen)?;
     let mut state = autocode::open_state(config).await?;
     autocode::ensure_admin(&state, std::env::var("AUTOCODE_ADMIN_PASSWORD").ok()).await?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
+    let hook_listener = autocode::bind_hook_listener(&state, hook_listen).await?;
     let cancel = tokio_util::sync::CancellationToken::new();
     let controllers = autocode::start_controllers(
         &mut state,
-        listener.local_addr()?,
+        hook_listener.local_addr()?,
         Default::default(),
         cancel.clone(),
     )
     .await?;
+    let hooks = tokio::spawn(autocode::serve_hooks(
+        hook_listener,
+        state.clone(),
+        cancel.clone().cancelled_owned(),
+    ));
     tracing::info!(
         "AutoCode {} listening on http://{}",
         env!("CARGO_PKG_VERSION"),
@@ -156,6 +175,7 @@ async fn serve(data_dir: PathBuf, listen: SocketAddr) -> Result<(), AnyError> {
     // Loops stop; the coding CLIs keep running in tmux for the next start to re-adopt.
     controllers.shutdown().await;
     cancel.cancel();
+    hooks.await??;
     tracing::info!("shut down cleanly");
     Ok(())
 }

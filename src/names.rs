@@ -6,6 +6,9 @@
 /// Why a username was refused (shown to the user as a 422 reason).
 pub const USERNAME_RULE: &str = "must be 1-32 characters of a-z, 0-9, '_' or '-'";
 
+/// Longest username; login refuses longer names before recording anything about them.
+pub const MAX_USERNAME_LEN: usize = 32;
+
 /// Longest slug we derive; keeps paths short.
 const MAX_SLUG_LEN: usize = 48;
 
@@ -15,7 +18,7 @@ pub fn tmux_session(project_id: i64) -> String {
 }
 
 pub fn is_valid_username(name: &str) -> bool {
-    (1..=32).contains(&name.len())
+    (1..=MAX_USERNAME_LEN).contains(&name.len())
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')

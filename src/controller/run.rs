@@ -275,7 +275,9 @@ impl Run {
                     .unwrap_or(false);
             if alive {
                 // The CLI's environment still holds the secret it was launched with.
-                let (secret, rx) = match std::fs::read_to_string(self.hook_secret_path()) {
+                // Never through a link: one planted here could name another project's secret.
+                let kept = crate::workspace::read_without_links(&self.hook_secret_path());
+                let (secret, rx) = match kept {
                     Ok(kept) if !kept.trim().is_empty() => self
                         .deps
                         .hooks
@@ -392,6 +394,7 @@ impl Run {
         env.push((hooks::ENV_SECRET.into(), secret));
         let cli_version = self.cli_version(&profile).await;
         let ctx = SessionContext {
+            member_dir: self.user_dir.clone(),
             workspace: self.workspace.clone(),
             config_dir,
             settings_file: settings_file.clone(),

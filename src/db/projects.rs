@@ -217,6 +217,16 @@ pub async fn set_pending_action(
     Ok(())
 }
 
+/// The CLI session a project last recorded (what hook events must name).
+pub async fn cli_session_id(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<String>> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("select cli_session_id from projects where id = ?")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.and_then(|(s,)| s))
+}
+
 pub async fn set_cli_session_id(pool: &SqlitePool, id: i64, session: &str) -> sqlx::Result<()> {
     sqlx::query("update projects set cli_session_id = ? where id = ?")
         .bind(session)

@@ -300,9 +300,7 @@ async fn delete_agent(
     db::agents::delete(&state.db, user.id, id).await?;
     state.layout.remove_tree(&state.layout.agent_dir(id)?)?;
     for p in &projects {
-        state
-            .layout
-            .remove_tree(std::path::Path::new(&p.workspace_path))?;
+        super::projects::remove_workspace(&state, user.id, &p.workspace_path).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

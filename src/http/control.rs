@@ -1,9 +1,9 @@
 //! Project lifecycle: start, stop, restart, pause, resume, and messages to a running
-//! project. Also the endpoint the coding CLI's hooks post to.
+//! project. (The hook endpoint lives on its own loopback listener: `http::hooks`.)
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult};
@@ -12,7 +12,6 @@ use super::projects::{ProjectView, load, view};
 use super::{Access, Route};
 use crate::controller::{Command, ControlError, Controllers, StartMode};
 use crate::db::{self, projects::Project};
-use crate::hooks::{HookEvent, SECRET_HEADER};
 use crate::launch_rules;
 use crate::state::AppState;
 
@@ -54,7 +53,6 @@ pub fn routes() -> Vec<Route> {
             Access::User,
             message_project,
         ),
-        Route::new(Method::POST, "/api/hooks", Access::Public, receive_hook),
     ]
 }
 
@@ -202,24 +200,4 @@ async fn message_project(
         )
         .await?;
     Ok(StatusCode::ACCEPTED)
-}
-
-/// Hook events from a CLI session; the secret identifies the session (no user token).
-async fn receive_hook(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    ApiJson(payload): ApiJson<serde_json::Value>,
-) -> ApiResult<StatusCode> {
-    let secret = headers
-        .get(SECRET_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::Unauthorized)?;
-    if state
-        .hooks
-        .deliver(secret, HookEvent::from_payload(payload))
-    {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::Unauthorized)
-    }
 }

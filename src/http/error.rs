@@ -113,7 +113,14 @@ impl From<FieldError> for ApiError {
 
 impl From<crate::workspace::PathError> for ApiError {
     fn from(e: crate::workspace::PathError) -> Self {
-        ApiError::internal(e)
+        use crate::workspace::PathError;
+        match e {
+            // A link planted in the member's own tree: their doing, so say so (no path).
+            PathError::Escapes(_) | PathError::Symlink(_) => ApiError::Conflict(
+                "a folder or file in your directory is a symbolic link AutoCode will not follow; remove it and try again".into(),
+            ),
+            e => ApiError::internal(e),
+        }
     }
 }
 

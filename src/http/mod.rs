@@ -8,6 +8,7 @@ pub mod cli;
 pub mod control;
 pub mod error;
 pub mod extract;
+pub mod hooks;
 pub mod keys;
 pub mod projects;
 pub mod users;

@@ -16,6 +16,8 @@ pub const ADMIN_PASSWORD: &str = "admin-pass-123";
 pub struct TestApp {
     pub base: String,
     pub addr: SocketAddr,
+    /// The loopback-only hook listener (the public one has no `/api/hooks`).
+    pub hook_addr: SocketAddr,
     pub client: reqwest::Client,
     pub data_dir: PathBuf,
     pub state: autocode::state::AppState,
@@ -26,6 +28,7 @@ pub struct TestApp {
     _tmp: Option<tempfile::TempDir>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<std::io::Result<()>>>,
+    hooks: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 pub struct Session {
@@ -70,15 +73,25 @@ impl TestApp {
         autocode::ensure_admin(&state, Some(ADMIN_PASSWORD.into()))
             .await
             .expect("admin");
+        let hook_listener = autocode::bind_hook_listener(&state, None)
+            .await
+            .expect("hook listener");
+        let hook_addr = hook_listener.local_addr().expect("hook addr");
         let cancel = tokio_util::sync::CancellationToken::new();
         let options = autocode::controller::Options {
             timing,
             decide: fast_decide(),
             autocode_bin: Some(env!("CARGO_BIN_EXE_autocode").into()),
         };
-        let controllers = autocode::start_controllers(&mut state, addr, options, cancel.clone())
-            .await
-            .expect("controllers");
+        let controllers =
+            autocode::start_controllers(&mut state, hook_addr, options, cancel.clone())
+                .await
+                .expect("controllers");
+        let hooks = tokio::spawn(autocode::serve_hooks(
+            hook_listener,
+            state.clone(),
+            cancel.clone().cancelled_owned(),
+        ));
         let (tx, rx) = oneshot::channel();
         let handle = tokio::spawn(autocode::serve(listener, state.clone(), async {
             let _ = rx.await;
@@ -86,6 +99,7 @@ impl TestApp {
         Self {
             base: format!("http://{addr}"),
             addr,
+            hook_addr,
             client: reqwest::Client::new(),
             data_dir: dir.canonicalize().expect("canonical"),
             state,
@@ -95,6 +109,7 @@ impl TestApp {
             _tmp: None,
             shutdown: Some(tx),
             handle: Some(handle),
+            hooks: Some(hooks),
         }
     }
 
@@ -127,12 +142,20 @@ impl TestApp {
         if let Some(h) = self.handle.take() {
             h.await.expect("join").expect("serve");
         }
+        if let Some(h) = self.hooks.take() {
+            h.await.expect("join").expect("serve hooks");
+        }
         self.state.db.close().await;
         self._tmp.take()
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// A URL on the loopback hook listener.
+    pub fn hook_url(&self, path: &str) -> String {
+        format!("http://{}{}", self.hook_addr, path)
     }
 
     pub async fn call(
