@@ -1,0 +1,261 @@
+//! Bringing a project's CLI up: taking over the one still running, or launching a new one
+//! with its hooks, its version detected and its session id recorded.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::StartMode;
+use super::run::{Halt, Run};
+use super::session::{CliSession, LaunchPlan, user_cli_paths};
+use crate::agent_config::EnvValue;
+use crate::db::{self, logs::Level, projects::Project};
+use crate::hooks;
+use crate::profile::{Profile, Resume, SessionContext};
+use crate::tmux::SessionName;
+
+impl Run {
+    /// Takes over the running CLI (Adopt) or launches a new one.
+    pub(super) async fn bring_up_cli(
+        &mut self,
+        project: &Project,
+        mode: StartMode,
+    ) -> Result<(), Halt> {
+        let name = SessionName::new(project.tmux_session.clone())
+            .map_err(|e| Halt::Setup(e.to_string()))?;
+        let profile = Arc::new(
+            Profile::builtin(&self.agent().cli.0.profile)
+                .map_err(|e| Halt::Setup(e.to_string()))?,
+        );
+        if mode == StartMode::Adopt {
+            let tmux = self.deps.monitor.tmux();
+            let alive = tmux.has_session(&name).await.unwrap_or(false)
+                && tmux
+                    .session_panes(&name)
+                    .await
+                    .map(|p| p.iter().any(|p| !p.dead))
+                    .unwrap_or(false);
+            if alive {
+                // The CLI's environment still holds the secret it was launched with.
+                let (secret, rx) = match std::fs::read_to_string(self.hook_secret_path()) {
+                    Ok(kept) if !kept.trim().is_empty() => self
+                        .deps
+                        .hooks
+                        .register_secret(self.project_id, kept.trim().to_owned()),
+                    _ => self.deps.hooks.register(self.project_id),
+                };
+                self.hook_events = Some(rx);
+                self.write_hook_secret(&secret)?;
+                let version = self.cli_version(&profile).await;
+                let session = CliSession::adopt(
+                    &self.deps.monitor,
+                    &name,
+                    profile,
+                    version.as_deref(),
+                    &self.cancel,
+                )
+                .await?;
+                self.session = Some(session);
+                self.log(Level::Info, "Took over the CLI still running in tmux")
+                    .await;
+                return Ok(());
+            }
+            self.log(
+                Level::Info,
+                "The CLI is gone; starting it again with --continue",
+            )
+            .await;
+        }
+        let resume = match mode {
+            StartMode::Fresh => Resume::Fresh,
+            _ => project
+                .cli_session_id
+                .clone()
+                .map_or(Resume::Continue, Resume::Session),
+        };
+        self.launch(&name, profile, resume).await
+    }
+
+    /// Where the hook secret of the current session is kept, so a re-adopted CLI (whose
+    /// environment cannot change) still posts with a secret the new daemon knows.
+    fn hook_secret_path(&self) -> PathBuf {
+        self.user_dir
+            .join("config")
+            .join("sessions")
+            .join(format!("{}.hook-secret", self.project_id))
+    }
+
+    fn write_hook_secret(&self, secret: &str) -> Result<(), Halt> {
+        crate::workspace::write_atomic(&self.hook_secret_path(), secret.as_bytes())
+            .map_err(|e| Halt::Setup(e.to_string()))
+    }
+
+    async fn cli_version(&self, profile: &Profile) -> Option<String> {
+        let spec = profile.version.as_ref()?;
+        let program = self
+            .agent()
+            .cli
+            .0
+            .command
+            .clone()
+            .unwrap_or_else(|| profile.launch.command.clone());
+        spec.detect(&program, std::time::Duration::from_secs(10))
+            .await
+            .ok()
+    }
+
+    pub(super) async fn launch(
+        &mut self,
+        name: &SessionName,
+        profile: Arc<Profile>,
+        resume: Resume,
+    ) -> Result<(), Halt> {
+        if let Some(old) = self.session.take() {
+            drop(old);
+        }
+        let agent = self.agent().clone();
+        let project = self.project().await?;
+        let (config_dir, settings_file) = user_cli_paths(&self.user_dir, &project.slug);
+        let mut env: Vec<(String, String)> = self
+            .deps
+            .config
+            .file
+            .cli_env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut api_key = None;
+        for (k, v) in &agent.cli.0.env {
+            let value = match v {
+                EnvValue::Literal(s) => s.clone(),
+                EnvValue::ApiKey { api_key_id } => {
+                    let row = db::api_keys::get(&self.deps.db, self.user_id, *api_key_id).await?;
+                    let key = row.and_then(|r| r.open(&self.deps.master)).ok_or_else(|| {
+                        Halt::Setup(format!(
+                            "API key {api_key_id} for {k} is missing or unreadable"
+                        ))
+                    })?;
+                    if k.ends_with("API_KEY") {
+                        api_key = Some(key.clone());
+                    }
+                    key
+                }
+            };
+            env.push((k.clone(), value));
+        }
+        // Each user's CLI gets a home of its own inside their directory, so nothing it
+        // keeps in `~` is shared between family members or with the daemon.
+        let home = self.user_dir.join("config").join("home");
+        std::fs::create_dir_all(&home)
+            .map_err(|e| Halt::Setup(format!("creating the CLI home: {e}")))?;
+        if !agent.cli.0.env.contains_key("HOME") {
+            env.push(("HOME".into(), home.to_string_lossy().into_owned()));
+        }
+        let (secret, rx) = self.deps.hooks.register(self.project_id);
+        self.hook_events = Some(rx);
+        self.write_hook_secret(&secret)?;
+        env.push((hooks::ENV_URL.into(), self.deps.hook_url.clone()));
+        env.push((hooks::ENV_SECRET.into(), secret));
+        let cli_version = self.cli_version(&profile).await;
+        let ctx = SessionContext {
+            workspace: self.workspace.clone(),
+            config_dir,
+            settings_file: settings_file.clone(),
+            api_key,
+            cli_version: cli_version.clone(),
+            auto_mode: agent.cli.0.auto_mode,
+        };
+        let plan = LaunchPlan {
+            name: name.clone(),
+            profile: profile.clone(),
+            ctx,
+            resume: resume.clone(),
+            command: agent.cli.0.command.clone(),
+            extra_args: agent.cli.0.args.clone(),
+            env,
+            width: 200,
+            height: 50,
+        };
+        // The profile's pre-seed writes the settings file; the hooks go into it after.
+        profile
+            .preseed(&plan.ctx)
+            .map_err(|e| Halt::Setup(e.to_string()))?;
+        merge_hooks(
+            &settings_file,
+            &hooks::settings_block(&self.deps.autocode_bin),
+        )
+        .map_err(|e| Halt::Setup(format!("writing CLI settings: {e}")))?;
+        let session = CliSession::launch(&self.deps.monitor, plan, &self.cancel).await?;
+        let pid = session.pid;
+        self.session = Some(session);
+        self.await_session_start().await?;
+        db::instances::set_pid(&self.deps.db, self.instance_id, pid).await?;
+        let how = match resume {
+            Resume::Fresh => "a new conversation".to_owned(),
+            Resume::Continue => "--continue".to_owned(),
+            Resume::Session(id) => format!("--resume {id}"),
+        };
+        self.log(
+            Level::Action,
+            &format!(
+                "Launched {} ({how}) in tmux session {}",
+                profile.display_name,
+                name.as_str()
+            ),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Waits (bounded) for the CLI's SessionStart hook: text typed while its start-up hooks
+    /// run is kept but its Enter is lost, even when the prompt is already drawn.
+    async fn await_session_start(&mut self) -> Result<(), Halt> {
+        let Some(rx) = self.hook_events.as_mut() else {
+            return Ok(());
+        };
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+        let started = loop {
+            tokio::select! {
+                () = self.cancel.cancelled() => return Err(Halt::Cancelled),
+                () = tokio::time::sleep_until(deadline) => break None,
+                ev = rx.recv() => match ev {
+                    Some(ev) if ev.name == "SessionStart" => break ev.session_id,
+                    Some(_) => {}
+                    None => break None,
+                },
+            }
+        };
+        match started {
+            Some(id) => self.record_cli_session(&id).await?,
+            None => tracing::warn!(
+                project = self.project_id,
+                "no SessionStart hook from the CLI; going on"
+            ),
+        }
+        Ok(())
+    }
+
+    /// Keeps the CLI's session id (for `--resume`) when its SessionStart hook names a new one.
+    pub(super) async fn record_cli_session(&self, id: &str) -> Result<(), Halt> {
+        let project = self.project().await?;
+        if project.cli_session_id.as_deref() != Some(id) {
+            db::projects::set_cli_session_id(&self.deps.db, self.project_id, id).await?;
+            self.log(Level::Info, &format!("Claude Code session {id} started"))
+                .await;
+        }
+        Ok(())
+    }
+}
+
+/// Adds the hooks block to the settings file the profile pre-seeded.
+fn merge_hooks(settings_file: &std::path::Path, hooks: &serde_json::Value) -> std::io::Result<()> {
+    let mut settings: serde_json::Value = std::fs::read_to_string(settings_file)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_else(|| serde_json::json!({}));
+    if !settings.is_object() {
+        settings = serde_json::json!({});
+    }
+    settings["hooks"] = hooks.clone();
+    let text = serde_json::to_vec_pretty(&settings).map_err(std::io::Error::other)?;
+    crate::workspace::write_atomic(settings_file, &text)
+}
