@@ -60,6 +60,15 @@ pub struct FileConfig {
     pub cli_env: BTreeMap<String, String>,
     /// Prices per model for cost estimates, in USD per million tokens.
     pub llm_prices: BTreeMap<String, Price>,
+    /// Run every member's coding CLI inside a bubblewrap sandbox (see docs/sandbox.md).
+    /// Only a one-person install should set this to false.
+    pub sandbox: bool,
+    /// The bubblewrap binary.
+    pub bwrap: PathBuf,
+    /// Most processes (threads included) one sandboxed session may have at once; 0: no limit.
+    pub sandbox_max_processes: u64,
+    /// Largest data segment (heap) of each process of a session, in MiB; 0: no limit.
+    pub sandbox_max_data_mib: u64,
 }
 
 /// USD per million tokens.
@@ -111,6 +120,10 @@ impl Default for FileConfig {
             llm_timeout_secs: 60,
             cli_env: default_cli_env(),
             llm_prices: BTreeMap::new(),
+            sandbox: true,
+            bwrap: PathBuf::from("/usr/bin/bwrap"),
+            sandbox_max_processes: 1024,
+            sandbox_max_data_mib: 16 * 1024,
         }
     }
 }

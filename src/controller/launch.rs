@@ -11,6 +11,7 @@ use crate::agent_config::EnvValue;
 use crate::db::{self, logs::Level, projects::Project};
 use crate::hooks;
 use crate::profile::{Profile, Resume, SessionContext};
+use crate::sandbox::{self, Sandbox};
 use crate::tmux::SessionName;
 
 impl Run {
@@ -77,18 +78,37 @@ impl Run {
 
     /// Where the hook secret of the current session is kept, so a re-adopted CLI (whose
     /// environment cannot change) still posts with a secret the new daemon knows.
+    /// Daemon-private (outside the member's tree, which their sandbox can write): a secret
+    /// kept there could be read by another session of the member, or replaced.
     fn hook_secret_path(&self) -> PathBuf {
-        self.user_dir
-            .join("config")
-            .join("sessions")
-            .join(format!("{}.hook-secret", self.project_id))
+        self.run_dir()
+            .join("hooks")
+            .join(format!("{}.secret", self.project_id))
+    }
+
+    fn run_dir(&self) -> PathBuf {
+        sandbox::run_dir(self.deps.layout.root())
     }
 
     fn write_hook_secret(&self, secret: &str) -> Result<(), Halt> {
-        crate::workspace::write_atomic(&self.hook_secret_path(), secret.as_bytes())
-            .map_err(|e| Halt::Setup(e.to_string()))
+        let path = self.hook_secret_path();
+        path.parent()
+            .map_or(Ok(()), sandbox::private_dir)
+            .and_then(|()| crate::workspace::write_atomic(&path, secret.as_bytes()))
+            .map_err(|e| Halt::Setup(format!("keeping the hook secret: {e}")))
     }
 
+    /// The owner's sandbox, which everything run for this project goes through.
+    fn sandbox(&self) -> Sandbox {
+        Sandbox::for_member(
+            &sandbox::Settings::from_config(&self.deps.config.file),
+            &self.user_dir,
+            &self.deps.autocode_bin,
+        )
+    }
+
+    /// Asks the CLI for its version, inside the member's sandbox: the program is the
+    /// member's choice, so the daemon never runs it bare.
     async fn cli_version(&self, profile: &Profile) -> Option<String> {
         let spec = profile.version.as_ref()?;
         let program = self
@@ -98,9 +118,27 @@ impl Run {
             .command
             .clone()
             .unwrap_or_else(|| profile.launch.command.clone());
-        spec.detect(&program, std::time::Duration::from_secs(10))
+        let run = match self
+            .sandbox()
+            .spec(&program, &spec.args, &self.workspace, Vec::new())
+        {
+            Ok(run) => run,
+            Err(e) => {
+                tracing::warn!(project = self.project_id, "version probe: {e}");
+                return None;
+            }
+        };
+        let command = run.command()?;
+        match spec
+            .detect(command.into(), &program, std::time::Duration::from_secs(10))
             .await
-            .ok()
+        {
+            Ok(version) => Some(version),
+            Err(e) => {
+                tracing::warn!(project = self.project_id, "version probe: {e}");
+                None
+            }
+        }
     }
 
     pub(super) async fn launch(
@@ -144,12 +182,9 @@ impl Run {
         }
         // Each user's CLI gets a home of its own inside their directory, so nothing it
         // keeps in `~` is shared between family members or with the daemon.
-        let home = self.user_dir.join("config").join("home");
-        std::fs::create_dir_all(&home)
+        let sandbox = self.sandbox();
+        std::fs::create_dir_all(sandbox.home())
             .map_err(|e| Halt::Setup(format!("creating the CLI home: {e}")))?;
-        if !agent.cli.0.env.contains_key("HOME") {
-            env.push(("HOME".into(), home.to_string_lossy().into_owned()));
-        }
         let (secret, rx) = self.deps.hooks.register(self.project_id);
         self.hook_events = Some(rx);
         self.write_hook_secret(&secret)?;
@@ -172,6 +207,8 @@ impl Run {
             command: agent.cli.0.command.clone(),
             extra_args: agent.cli.0.args.clone(),
             env,
+            sandbox: sandbox.clone(),
+            run_dir: self.run_dir().join("launch"),
             width: 200,
             height: 50,
         };
@@ -181,7 +218,7 @@ impl Run {
             .map_err(|e| Halt::Setup(e.to_string()))?;
         merge_hooks(
             &settings_file,
-            &hooks::settings_block(&self.deps.autocode_bin),
+            &hooks::settings_block(sandbox.autocode_bin()),
         )
         .map_err(|e| Halt::Setup(format!("writing CLI settings: {e}")))?;
         let session = CliSession::launch(&self.deps.monitor, plan, &self.cancel).await?;

@@ -45,6 +45,9 @@ pub enum ControlError {
     AlreadyRunning,
     #[error("the project is not running")]
     NotRunning,
+    /// The sandbox cannot be created; the message names the cause and the fix.
+    #[error("{0}")]
+    Sandbox(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -90,6 +93,13 @@ impl Controllers {
         project: &Project,
         mode: StartMode,
     ) -> Result<(), ControlError> {
+        // Checked before anything is recorded, so a refused start leaves nothing behind.
+        let sandbox = crate::sandbox::Settings::from_config(&self.deps.config.file);
+        if mode != StartMode::Adopt && sandbox.enabled {
+            crate::sandbox::check(&sandbox)
+                .await
+                .map_err(ControlError::Sandbox)?;
+        }
         let instance = match (
             mode,
             db::instances::running_for_project(&self.deps.db, project.id).await?,

@@ -63,6 +63,7 @@ impl From<ControlError> for ApiError {
             ControlError::AlreadyRunning | ControlError::NotRunning => {
                 ApiError::Conflict(e.to_string())
             }
+            ControlError::Sandbox(message) => ApiError::Unavailable(message),
             ControlError::Db(e) => e.into(),
         }
     }

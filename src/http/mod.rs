@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod keys;
 pub mod projects;
+pub mod system;
 pub mod users;
 pub mod ws;
 
@@ -77,6 +78,7 @@ fn routes() -> Vec<Route> {
     all.extend(control::routes());
     all.extend(keys::routes());
     all.extend(ws::routes());
+    all.extend(system::routes());
     all
 }
 
