@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 /// A program resolved on the host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Installation {
+    /// The program's real path (symlinks resolved): what runs inside, where only the
+    /// installation's real tree is bound.
+    pub program: PathBuf,
     /// Bound read-only inside (empty when the system binds already cover it).
     pub roots: Vec<PathBuf>,
     /// Searched first on the sandbox's PATH: the directory named and the real one.
@@ -37,13 +40,19 @@ pub fn installation(program: &Path, covered: &[PathBuf]) -> std::io::Result<Inst
                 roots.push(root);
             }
         }
-        if let Some(dir) = path.parent()
-            && !bin_dirs.iter().any(|d: &PathBuf| d == dir)
-        {
-            bin_dirs.push(dir.to_owned());
+        // The named directory (e.g. node_modules/.bin) by its real path, as it is bound.
+        if let Some(dir) = path.parent() {
+            let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
+            if !bin_dirs.contains(&dir) {
+                bin_dirs.push(dir);
+            }
         }
     }
-    Ok(Installation { roots, bin_dirs })
+    Ok(Installation {
+        program: real,
+        roots,
+        bin_dirs,
+    })
 }
 
 fn npm_prefix(path: &Path) -> Option<PathBuf> {
@@ -77,6 +86,7 @@ mod tests {
         .expect("symlink");
         let found = installation(&bin.join("claude"), &[]).expect("resolved");
         assert_eq!(found.roots, vec![prefix.clone()]);
+        assert_eq!(found.program, real);
         assert_eq!(found.bin_dirs[0], bin);
         let covered = installation(
             &bin.join("claude"),

@@ -124,7 +124,7 @@ impl Sandbox {
             |name| std::env::var(name).ok(),
             given,
         );
-        let program = located.to_string_lossy().into_owned();
+        let program = installation.program.to_string_lossy().into_owned();
         if !self.settings.enabled {
             let mut argv = vec![program];
             argv.extend(args.iter().cloned());
