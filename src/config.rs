@@ -69,6 +69,15 @@ pub struct FileConfig {
     /// Projects one member may have running at the same time (each is a CLI, a sandbox and
     /// a supervising loop); one more start is refused with a 409.
     pub max_running_projects: usize,
+    /// Run every member's coding CLI inside a bubblewrap sandbox (see docs/sandbox.md).
+    /// Only a one-person install should set this to false.
+    pub sandbox: bool,
+    /// The bubblewrap binary.
+    pub bwrap: PathBuf,
+    /// Most processes (threads included) one sandboxed session may have at once; 0: no limit.
+    pub sandbox_max_processes: u64,
+    /// Largest data segment (heap) of each process of a session, in MiB; 0: no limit.
+    pub sandbox_max_data_mib: u64,
 }
 
 /// One coding-CLI program the admin installed.
@@ -146,6 +155,10 @@ impl Default for FileConfig {
             llm_prices: BTreeMap::new(),
             cli_installations: BTreeMap::new(),
             max_running_projects: 3,
+            sandbox: true,
+            bwrap: PathBuf::from("/usr/bin/bwrap"),
+            sandbox_max_processes: 1024,
+            sandbox_max_data_mib: 16 * 1024,
         }
     }
 }

@@ -30,6 +30,8 @@ pub mod names;
 pub mod passwords;
 /// Coding-CLI profiles: how to launch, pre-seed and drive a CLI, and its screen rules.
 pub mod profile;
+/// The bubblewrap sandbox each member's coding CLI (and all it runs) lives in.
+pub mod sandbox;
 /// Screen classification: terminal text in, CLI state out (pure, no I/O).
 pub mod screen;
 /// The master key and AES-256-GCM sealing of stored API keys.

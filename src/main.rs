@@ -47,6 +47,19 @@ enum Command {
     /// Run by the coding CLI's hooks: forwards one event (JSON on stdin) to the daemon.
     #[command(hide = true)]
     Hook,
+    /// Run by a tmux pane: starts the program a launch spec names (then deletes the spec).
+    #[command(hide = true)]
+    SandboxExec { spec: PathBuf },
+    /// Run first inside a sandbox: sets its limits, then becomes the program.
+    #[command(hide = true)]
+    SandboxLimits {
+        #[arg(long)]
+        processes: u64,
+        #[arg(long)]
+        data_mib: u64,
+        #[arg(last = true, required = true)]
+        argv: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -88,6 +101,24 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // The launchers replace this process; they need no runtime (and only return on failure).
+    match &cli.command {
+        Command::SandboxExec { spec } => {
+            let e = autocode::sandbox::exec::exec_spec_file(spec);
+            eprintln!("error: cannot start the session: {e}");
+            return ExitCode::FAILURE;
+        }
+        Command::SandboxLimits {
+            processes,
+            data_mib,
+            argv,
+        } => {
+            let e = autocode::sandbox::exec::exec_with_limits(*processes, *data_mib, argv);
+            eprintln!("error: cannot start {}: {e}", argv.join(" "));
+            return ExitCode::FAILURE;
+        }
+        _ => {}
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -140,6 +171,9 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
             }
             Ok(())
         }
+        Command::SandboxExec { .. } | Command::SandboxLimits { .. } => {
+            unreachable!("handled before the runtime starts")
+        }
     }
 }
 
@@ -150,7 +184,17 @@ async fn serve(
 ) -> Result<(), AnyError> {
     let config = Config::load(data_dir, listen)?;
     let mut state = autocode::open_state(config).await?;
+    // The password stays in this process's environment (removing it needs `unsafe`), so no
+    // child inherits that environment: tmux and every sandbox start from a cleared one.
     autocode::ensure_admin(&state, std::env::var("AUTOCODE_ADMIN_PASSWORD").ok()).await?;
+    let sandbox = autocode::sandbox::Settings::from_config(&state.config.file);
+    if !sandbox.enabled {
+        tracing::warn!(
+            "sandbox = false: members' coding CLIs run without a sandbox and can read each other's files"
+        );
+    } else if let Err(problem) = autocode::sandbox::check(&sandbox).await {
+        tracing::warn!("{problem} Projects cannot start until this is fixed.");
+    }
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let hook_listener = autocode::bind_hook_listener(&state, hook_listen).await?;
     let cancel = tokio_util::sync::CancellationToken::new();

@@ -14,6 +14,7 @@ import type {
   ProjectAction,
   ProjectUpdate,
   Role,
+  SystemStatus,
   TokenResponse,
   User,
   UserWithCount,
@@ -267,6 +268,7 @@ export class ApiClient {
   updateUser = (id: number, body: { password?: string; role?: Role }) =>
     this.request<User>('PUT', `/api/users/${id}`, body);
   deleteUser = (id: number) => this.request<void>('DELETE', `/api/users/${id}`);
+  getSystem = () => this.request<SystemStatus>('GET', '/api/admin/system');
 
   // ---- agents ----
 

@@ -10,6 +10,11 @@ export interface User {
   created_at: string;
 }
 
+/** GET /api/admin/system: whether members' coding CLIs run sandboxed. */
+export interface SystemStatus {
+  sandbox: { enabled: boolean; available: boolean; problem: string | null };
+}
+
 export interface UserWithCount extends User {
   agent_count: number;
 }

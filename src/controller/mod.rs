@@ -3,6 +3,7 @@
 //! registry owns the loops (one per project, ever) and the cancellation tree.
 
 pub mod decide;
+mod launch;
 mod planning;
 pub mod policy;
 pub mod prompt;

@@ -52,6 +52,9 @@ pub enum ControlError {
          stop one first"
     )]
     TooManyRunning(usize),
+    /// The sandbox cannot be created; the message names the cause and the fix.
+    #[error("{0}")]
+    Sandbox(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -111,6 +114,13 @@ impl Controllers {
         project: &Project,
         mode: StartMode,
     ) -> Result<(), ControlError> {
+        // Checked before anything is recorded, so a refused start leaves nothing behind.
+        let sandbox = crate::sandbox::Settings::from_config(&self.deps.config.file);
+        if mode != StartMode::Adopt && sandbox.enabled {
+            crate::sandbox::check(&sandbox)
+                .await
+                .map_err(ControlError::Sandbox)?;
+        }
         // Re-adoption takes back what already runs; only new CLIs count against the limit.
         let slot = match mode {
             StartMode::Adopt => None,

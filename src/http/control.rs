@@ -62,6 +62,7 @@ impl From<ControlError> for ApiError {
             ControlError::AlreadyRunning
             | ControlError::NotRunning
             | ControlError::TooManyRunning(_) => ApiError::Conflict(e.to_string()),
+            ControlError::Sandbox(message) => ApiError::Unavailable(message),
             ControlError::Db(e) => e.into(),
         }
     }
