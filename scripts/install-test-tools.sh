@@ -38,7 +38,7 @@ done
 
 # --- Debian packages: tmux, Chromium for the browser tests, OpenSSL headers ---------
 need_apt=()
-for pkg in tmux chromium chromium-driver libssl-dev pkg-config; do
+for pkg in tmux bubblewrap chromium chromium-driver libssl-dev pkg-config; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

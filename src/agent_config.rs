@@ -69,7 +69,9 @@ impl Default for PermissionPolicy {
 pub struct CliConfig {
     #[serde(default = "default_profile")]
     pub profile: String,
-    /// Path of the CLI binary; the profile's default command otherwise.
+    /// Name of a CLI installation the admin registered (`[cli_installations]` in
+    /// `autocode.toml`); the profile's default program on the daemon's `PATH` otherwise.
+    /// See [`crate::launch_rules`].
     #[serde(default)]
     pub command: Option<String>,
     #[serde(default)]
@@ -142,7 +144,10 @@ pub fn validate_cli(cli: &CliConfig) -> Result<(), FieldError> {
     if let Some(cmd) = &cli.command
         && (cmd.is_empty() || cmd.contains('\0'))
     {
-        return Err(FieldError::new("cli.command", "must be a non-empty path"));
+        return Err(FieldError::new(
+            "cli.command",
+            "must be the name of a registered CLI installation",
+        ));
     }
     if cli.args.iter().any(|a| a.contains('\0')) {
         return Err(FieldError::new(

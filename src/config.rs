@@ -38,9 +38,10 @@ pub struct FileConfig {
     pub refresh_token_ttl_secs: u64,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
-    /// Failed logins per username or address allowed inside `login_window_secs`.
+    /// Failed logins per (username, address) before that pair backs off (1 s, 2 s, 4 s…,
+    /// capped at the window); one address may fail four times as often across usernames.
     pub login_max_failures: usize,
-    /// The brute-force window.
+    /// The brute-force window: failures older than this are forgotten.
     pub login_window_secs: u64,
     /// Open WebSockets allowed per user (a phone, a laptop and a few tabs).
     pub ws_max_sockets_per_user: usize,
@@ -60,6 +61,47 @@ pub struct FileConfig {
     pub cli_env: BTreeMap<String, String>,
     /// Prices per model for cost estimates, in USD per million tokens.
     pub llm_prices: BTreeMap<String, Price>,
+    /// The coding-CLI programs members may choose for an agent's `cli.command`, by name
+    /// (`[cli_installations.claude-2]` in the file). Members pick a name, never a path, so
+    /// nobody can make the daemon run a program the admin did not install. An agent without
+    /// `cli.command` runs its profile's default program from the daemon's `PATH`.
+    pub cli_installations: BTreeMap<String, CliInstallation>,
+    /// Projects one member may have running at the same time (each is a CLI, a sandbox and
+    /// a supervising loop); one more start is refused with a 409.
+    pub max_running_projects: usize,
+    /// Run every member's coding CLI inside a bubblewrap sandbox (see docs/sandbox.md).
+    /// Only a one-person install should set this to false.
+    pub sandbox: bool,
+    /// The bubblewrap binary.
+    pub bwrap: PathBuf,
+    /// Most processes (threads included) one sandboxed session may have at once; 0: no limit.
+    pub sandbox_max_processes: u64,
+    /// Largest data segment (heap) of each process of a session, in MiB; 0: no limit.
+    pub sandbox_max_data_mib: u64,
+}
+
+/// One coding-CLI program the admin installed.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CliInstallation {
+    /// Absolute path of the program (e.g. `/opt/claude-code/2.1.330/bin/claude`).
+    pub path: PathBuf,
+    /// The CLI profile (screen rules, launch template) the program speaks; an agent using
+    /// this installation must have the same `cli.profile`.
+    #[serde(default = "default_installation_profile")]
+    pub profile: String,
+}
+
+fn default_installation_profile() -> String {
+    "claude-code".to_owned()
+}
+
+/// Installation names: short and plain, since they are shown in the agent builder.
+fn is_valid_installation_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
 }
 
 /// USD per million tokens.
@@ -111,6 +153,12 @@ impl Default for FileConfig {
             llm_timeout_secs: 60,
             cli_env: default_cli_env(),
             llm_prices: BTreeMap::new(),
+            cli_installations: BTreeMap::new(),
+            max_running_projects: 3,
+            sandbox: true,
+            bwrap: PathBuf::from("/usr/bin/bwrap"),
+            sandbox_max_processes: 1024,
+            sandbox_max_data_mib: 16 * 1024,
         }
     }
 }
@@ -127,6 +175,8 @@ pub enum ConfigError {
         path: PathBuf,
         source: toml::de::Error,
     },
+    #[error("invalid {path}: {reason}")]
+    Invalid { path: PathBuf, reason: String },
 }
 
 impl Config {
@@ -152,10 +202,68 @@ impl Config {
 impl FileConfig {
     fn load(data_dir: &Path) -> Result<Self, ConfigError> {
         let path = data_dir.join(CONFIG_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|source| ConfigError::Parse { path, source }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(source) => Err(ConfigError::Read { path, source }),
+        let file: Self = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                path: path.clone(),
+                source,
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::default(),
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        file.check()
+            .map_err(|reason| ConfigError::Invalid { path, reason })?;
+        Ok(file)
+    }
+
+    /// What `serde` cannot say: installations are absolute paths of known profiles.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, inst) in &self.cli_installations {
+            if !is_valid_installation_name(name) {
+                return Err(format!(
+                    "cli_installations: {name:?} must be 1-64 characters of a-z, A-Z, 0-9, '.', '_' or '-'"
+                ));
+            }
+            if !inst.path.is_absolute() {
+                return Err(format!(
+                    "cli_installations.{name}.path must be an absolute path"
+                ));
+            }
+            if !crate::agent_config::CLI_PROFILES.contains(&inst.profile.as_str()) {
+                return Err(format!(
+                    "cli_installations.{name}.profile: unknown profile {:?}; known: {}",
+                    inst.profile,
+                    crate::agent_config::CLI_PROFILES.join(", ")
+                ));
+            }
+        }
+        if self.max_running_projects == 0 {
+            return Err("max_running_projects must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn installations_are_absolute_paths_of_known_profiles() {
+        let parse = |text: &str| -> FileConfig { toml::from_str(text).expect("parses") };
+        let ok = parse(
+            "max_running_projects = 2\n[cli_installations.claude-2]\npath = \"/opt/claude/bin/claude\"\n",
+        );
+        assert_eq!(ok.check(), Ok(()));
+        assert_eq!(ok.cli_installations["claude-2"].profile, "claude-code");
+        assert_eq!(ok.max_running_projects, 2);
+        assert_eq!(FileConfig::default().max_running_projects, 3);
+        for bad in [
+            "[cli_installations.c]\npath = \"bin/claude\"\n",
+            "[cli_installations.c]\npath = \"/bin/claude\"\nprofile = \"vim\"\n",
+            "[cli_installations.\"a b\"]\npath = \"/bin/claude\"\n",
+            "max_running_projects = 0\n",
+        ] {
+            assert!(parse(bad).check().is_err(), "{bad}");
         }
     }
 }

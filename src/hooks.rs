@@ -1,7 +1,19 @@
 //! Claude Code hooks as a second signal beside the screen. Each CLI session is launched
 //! with a settings file whose hooks run `autocode hook`, which posts the event JSON to
-//! `POST /api/hooks` with the session's secret. The registry maps secrets (stored hashed)
-//! to projects and hands each event to that project's controller.
+//! `POST /api/hooks` on the daemon's loopback-only hook listener with the session's
+//! secret. The registry maps secrets (stored hashed) to projects and hands each event to
+//! that project's controller.
+//!
+//! What a hook can do, and why that is all: the sender is a process inside one member's
+//! sandbox, so everything it sends is untrusted. The project is taken from the secret
+//! alone (never from the payload), so a member holding their own secret, or a tool their
+//! agent runs, can at most feed made-up events to their own project: a fake `Stop` ends
+//! their own turn early, a fake `SessionStart` changes which session of theirs
+//! `--resume` continues (always a UUID, resumed inside their own config home, where
+//! nobody else's transcripts are). Events naming another session than the one the
+//! project recorded are refused, so a stale CLI left over from an earlier launch cannot
+//! move the current one. Every field is checked here before it reaches the controller,
+//! the database or a command line.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -27,6 +39,11 @@ pub const EVENTS: &[&str] = &[
     "StopFailure",
 ];
 
+/// Largest hook body accepted (413 beyond). A PreToolUse payload carries the whole tool
+/// input (a file the CLI writes, for one), so this is generous; `autocode hook` reads no
+/// more than this from the CLI.
+pub const MAX_BODY_BYTES: usize = 512 * 1024;
+
 /// Header carrying the per-session secret.
 pub const SECRET_HEADER: &str = "x-autocode-hook-secret";
 /// Environment variables through which the CLI's hook processes learn where to post.
@@ -42,19 +59,66 @@ pub struct HookEvent {
     pub payload: Value,
 }
 
+/// Why a hook request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the hook payload must be a JSON object")]
+    NotAnObject,
+    #[error("hook_event_name must be one of the events AutoCode asks for")]
+    UnknownEvent,
+    #[error("session_id must be a UUID")]
+    BadSessionId,
+    #[error("unknown hook secret")]
+    UnknownSecret,
+    #[error("the event belongs to another session than the project's current one")]
+    OtherSession,
+}
+
 impl HookEvent {
-    pub fn from_payload(payload: Value) -> Self {
-        Self {
-            name: payload["hook_event_name"].as_str().unwrap_or("").to_owned(),
-            session_id: payload["session_id"].as_str().map(str::to_owned),
+    /// Checks every field the daemon uses: a known event name and a UUID session id.
+    pub fn parse(payload: Value) -> Result<Self, Refusal> {
+        let obj = payload.as_object().ok_or(Refusal::NotAnObject)?;
+        let name = obj
+            .get("hook_event_name")
+            .and_then(Value::as_str)
+            .filter(|n| EVENTS.contains(n))
+            .ok_or(Refusal::UnknownEvent)?
+            .to_owned();
+        let session_id = obj
+            .get("session_id")
+            .and_then(Value::as_str)
+            .filter(|id| is_uuid(id))
+            .ok_or(Refusal::BadSessionId)?
+            .to_owned();
+        Ok(Self {
+            name,
+            session_id: Some(session_id),
             payload,
-        }
+        })
     }
+}
+
+/// `8-4-4-4-12` hex digits, as the CLI's session ids are; nothing else can reach
+/// `--resume` or the database.
+pub fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// One registered CLI session.
+struct Entry {
+    project: i64,
+    /// The CLI session the project is on, once known; other sessions' events are refused.
+    session: Option<String>,
+    tx: mpsc::Sender<HookEvent>,
 }
 
 #[derive(Default)]
 pub struct Hooks {
-    by_secret: Mutex<HashMap<String, (i64, mpsc::Sender<HookEvent>)>>,
+    by_secret: Mutex<HashMap<String, Entry>>,
 }
 
 impl Hooks {
@@ -64,7 +128,9 @@ impl Hooks {
     }
 
     /// Registers a session under a secret it already has: a CLI re-adopted after a daemon
-    /// restart keeps posting with the secret in its environment.
+    /// restart keeps posting with the secret in its environment. The kept secret is read
+    /// from the member's own tree, so a secret another project holds is never taken over:
+    /// that registration gets a fresh secret instead (its CLI's hooks go unheard).
     pub fn register_secret(
         &self,
         project_id: i64,
@@ -72,28 +138,69 @@ impl Hooks {
     ) -> (String, mpsc::Receiver<HookEvent>) {
         let (tx, rx) = mpsc::channel(256);
         let mut map = self.by_secret.lock().unwrap_or_else(|e| e.into_inner());
-        map.retain(|_, (p, _)| *p != project_id);
-        map.insert(hash_token(&secret), (project_id, tx));
+        let taken = map
+            .get(&hash_token(&secret))
+            .is_some_and(|e| e.project != project_id);
+        let secret = if taken {
+            tracing::warn!(
+                project = project_id,
+                "a kept hook secret belongs to another project; issuing a new one"
+            );
+            random_token()
+        } else {
+            secret
+        };
+        map.retain(|_, e| e.project != project_id);
+        map.insert(
+            hash_token(&secret),
+            Entry {
+                project: project_id,
+                session: None,
+                tx,
+            },
+        );
         (secret, rx)
     }
 
     pub fn unregister(&self, project_id: i64) {
         let mut map = self.by_secret.lock().unwrap_or_else(|e| e.into_inner());
-        map.retain(|_, (p, _)| *p != project_id);
+        map.retain(|_, e| e.project != project_id);
     }
 
-    /// Delivers an event; `false` when the secret is unknown (the request is refused).
-    pub fn deliver(&self, secret: &str, event: HookEvent) -> bool {
+    /// The project a secret belongs to, and whether its CLI session is known yet.
+    pub fn project_of(&self, secret: &str) -> Option<(i64, bool)> {
         let map = self.by_secret.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(&hash_token(secret)) {
-            Some((project, tx)) => {
-                if tx.try_send(event).is_err() {
-                    tracing::debug!(project, "hook event dropped: controller busy or gone");
-                }
-                true
-            }
-            None => false,
+        map.get(&hash_token(secret))
+            .map(|e| (e.project, e.session.is_some()))
+    }
+
+    /// Tells the registry which CLI session a project is on (from the database, for a
+    /// session registered before its SessionStart was seen here); a known one is kept.
+    pub fn bind_session(&self, project_id: i64, session_id: &str) {
+        let mut map = self.by_secret.lock().unwrap_or_else(|e| e.into_inner());
+        for entry in map.values_mut().filter(|e| e.project == project_id) {
+            entry.session.get_or_insert_with(|| session_id.to_owned());
         }
+    }
+
+    /// Delivers a parsed event to the secret's project. A `SessionStart` (a new session,
+    /// `/clear`, a resume) moves the project to its session; any other event must name
+    /// the session the project is on.
+    pub fn deliver(&self, secret: &str, event: HookEvent) -> Result<i64, Refusal> {
+        let mut map = self.by_secret.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = map
+            .get_mut(&hash_token(secret))
+            .ok_or(Refusal::UnknownSecret)?;
+        if event.name == "SessionStart" {
+            entry.session.clone_from(&event.session_id);
+        } else if entry.session.is_some() && entry.session != event.session_id {
+            return Err(Refusal::OtherSession);
+        }
+        let project = entry.project;
+        if entry.tx.try_send(event).is_err() {
+            tracing::debug!(project, "hook event dropped: controller busy or gone");
+        }
+        Ok(project)
     }
 }
 
@@ -121,6 +228,11 @@ fn shell_quote(word: &str) -> String {
 pub async fn forward_from_stdin(stdin: &[u8]) -> Result<(), String> {
     let url = std::env::var(ENV_URL).map_err(|_| format!("{ENV_URL} is not set"))?;
     let secret = std::env::var(ENV_SECRET).map_err(|_| format!("{ENV_SECRET} is not set"))?;
+    if stdin.len() > MAX_BODY_BYTES {
+        return Err(format!(
+            "hook input is larger than {MAX_BODY_BYTES} bytes; not forwarded"
+        ));
+    }
     let payload: Value =
         serde_json::from_slice(stdin).map_err(|e| format!("bad hook input: {e}"))?;
     let client = reqwest::Client::builder()
@@ -145,21 +257,90 @@ pub async fn forward_from_stdin(stdin: &[u8]) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    const S1: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    const S2: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+
+    fn event(name: &str, session: &str) -> HookEvent {
+        HookEvent::parse(json!({"hook_event_name": name, "session_id": session})).expect("valid")
+    }
+
     #[test]
     fn secrets_route_events_and_unknown_ones_are_refused() {
         let hooks = Hooks::default();
         let (secret, mut rx) = hooks.register(7);
-        let ev = HookEvent::from_payload(json!({"hook_event_name": "Stop", "session_id": "abc"}));
-        assert!(hooks.deliver(&secret, ev.clone()));
+        let ev = event("Stop", S1);
+        assert_eq!(hooks.deliver(&secret, ev.clone()), Ok(7));
         assert_eq!(rx.try_recv().ok(), Some(ev.clone()));
-        assert!(!hooks.deliver("wrong", ev.clone()));
+        assert_eq!(
+            hooks.deliver("wrong", ev.clone()),
+            Err(Refusal::UnknownSecret)
+        );
         // Re-registering the project invalidates the old secret.
         let (_new, _rx2) = hooks.register(7);
-        assert!(!hooks.deliver(&secret, ev.clone()));
+        assert_eq!(
+            hooks.deliver(&secret, ev.clone()),
+            Err(Refusal::UnknownSecret)
+        );
         // A re-adopted session keeps its secret.
         let (kept, mut rx3) = hooks.register_secret(7, "kept-secret".into());
-        assert!(hooks.deliver(&kept, ev.clone()));
-        assert_eq!(rx3.try_recv().ok(), Some(ev));
+        assert_eq!(hooks.deliver(&kept, ev.clone()), Ok(7));
+        assert_eq!(rx3.try_recv().ok(), Some(ev.clone()));
+        // Another project can never take that secret over.
+        let (other, _rx4) = hooks.register_secret(8, "kept-secret".into());
+        assert_ne!(other, "kept-secret");
+        assert_eq!(hooks.deliver(&kept, ev), Ok(7));
+    }
+
+    #[test]
+    fn events_of_another_session_are_refused_until_a_session_start() {
+        let hooks = Hooks::default();
+        let (secret, _rx) = hooks.register(3);
+        assert_eq!(hooks.project_of(&secret), Some((3, false)));
+        hooks.bind_session(3, S1);
+        assert_eq!(hooks.project_of(&secret), Some((3, true)));
+        assert_eq!(
+            hooks.deliver(&secret, event("Stop", S2)),
+            Err(Refusal::OtherSession)
+        );
+        assert_eq!(hooks.deliver(&secret, event("Stop", S1)), Ok(3));
+        assert_eq!(hooks.deliver(&secret, event("SessionStart", S2)), Ok(3));
+        assert_eq!(
+            hooks.deliver(&secret, event("Stop", S1)),
+            Err(Refusal::OtherSession)
+        );
+        hooks.bind_session(3, S1);
+        assert_eq!(hooks.deliver(&secret, event("Stop", S2)), Ok(3), "kept");
+    }
+
+    #[test]
+    fn every_field_is_checked() {
+        let parse = |v: Value| HookEvent::parse(v).map(|e| e.name);
+        assert_eq!(parse(json!([1])), Err(Refusal::NotAnObject));
+        assert_eq!(
+            parse(json!({"hook_event_name": "Bogus", "session_id": S1})),
+            Err(Refusal::UnknownEvent)
+        );
+        for bad in [
+            "abc",
+            "--resume",
+            "0f8fad5b-d9cb-469f-a165-70867728950",
+            "0f8fad5b_d9cb-469f-a165-70867728950e",
+            "0f8fad5b-d9cb-469f-a165-70867728950g",
+        ] {
+            assert_eq!(
+                parse(json!({"hook_event_name": "Stop", "session_id": bad})),
+                Err(Refusal::BadSessionId),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse(json!({"hook_event_name": "Stop"})),
+            Err(Refusal::BadSessionId)
+        );
+        assert_eq!(
+            parse(json!({"hook_event_name": "PreToolUse", "session_id": S1.to_uppercase()})),
+            Ok("PreToolUse".into())
+        );
     }
 
     #[test]

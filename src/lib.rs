@@ -17,6 +17,9 @@ pub mod hooks;
 pub mod http;
 /// Project logs committed to the database and broadcast to live subscribers.
 pub mod journal;
+/// What an agent's launch settings may not ask for: unregistered programs, reserved
+/// environment names, arguments that switch off the permission policy.
+pub mod launch_rules;
 /// The supervising LLM: an OpenAI-compatible chat-completions client.
 pub mod llm;
 /// Brute-force protection for logins.
@@ -27,6 +30,8 @@ pub mod names;
 pub mod passwords;
 /// Coding-CLI profiles: how to launch, pre-seed and drive a CLI, and its screen rules.
 pub mod profile;
+/// The bubblewrap sandbox each member's coding CLI (and all it runs) lives in.
+pub mod sandbox;
 /// Screen classification: terminal text in, CLI state out (pure, no I/O).
 pub mod screen;
 /// The master key and AES-256-GCM sealing of stored API keys.
@@ -99,7 +104,8 @@ pub enum RuntimeError {
 
 /// Starts what drives projects: the daemon's own tmux server (socket in the data dir),
 /// the live-screen monitor and the controller registry, then re-adopts the projects that
-/// were running. `hook_addr` is where this daemon listens (hooks post there).
+/// were running. `hook_addr` is the loopback hook listener's address (from
+/// `bind_hook_listener`; CLIs post their hooks there, never to the public listener).
 pub async fn start_controllers(
     state: &mut AppState,
     hook_addr: std::net::SocketAddr,
@@ -149,6 +155,24 @@ pub async fn start_controllers(
         tracing::info!(adopted, "re-adopted running projects");
     }
     Ok(controllers)
+}
+
+/// Binds the loopback-only hook listener: `requested`, or the port the previous run used.
+pub async fn bind_hook_listener(
+    state: &AppState,
+    requested: Option<std::net::SocketAddr>,
+) -> Result<TcpListener, http::hooks::BindError> {
+    http::hooks::bind(&state.layout, requested).await
+}
+
+/// Serves hook posts until `shutdown` resolves. Keep it up until the controllers have
+/// stopped, so a stopping CLI's last hooks still arrive.
+pub async fn serve_hooks(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    http::hooks::serve(listener, state, shutdown).await
 }
 
 /// The whole application: the API under `/api`, the web app everywhere else.

@@ -33,6 +33,10 @@ enum Command {
     Serve {
         #[arg(long, env = "AUTOCODE_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Loopback address for the coding CLIs' hooks (default: the port the last run
+        /// used, else any free one). Never exposed through the public listener.
+        #[arg(long, env = "AUTOCODE_HOOK_LISTEN")]
+        hook_listen: Option<SocketAddr>,
     },
     /// Manage accounts (works while the daemon runs).
     #[command(subcommand)]
@@ -43,6 +47,19 @@ enum Command {
     /// Run by the coding CLI's hooks: forwards one event (JSON on stdin) to the daemon.
     #[command(hide = true)]
     Hook,
+    /// Run by a tmux pane: starts the program a launch spec names (then deletes the spec).
+    #[command(hide = true)]
+    SandboxExec { spec: PathBuf },
+    /// Run first inside a sandbox: sets its limits, then becomes the program.
+    #[command(hide = true)]
+    SandboxLimits {
+        #[arg(long)]
+        processes: u64,
+        #[arg(long)]
+        data_mib: u64,
+        #[arg(last = true, required = true)]
+        argv: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -84,6 +101,24 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // The launchers replace this process; they need no runtime (and only return on failure).
+    match &cli.command {
+        Command::SandboxExec { spec } => {
+            let e = autocode::sandbox::exec::exec_spec_file(spec);
+            eprintln!("error: cannot start the session: {e}");
+            return ExitCode::FAILURE;
+        }
+        Command::SandboxLimits {
+            processes,
+            data_mib,
+            argv,
+        } => {
+            let e = autocode::sandbox::exec::exec_with_limits(*processes, *data_mib, argv);
+            eprintln!("error: cannot start {}: {e}", argv.join(" "));
+            return ExitCode::FAILURE;
+        }
+        _ => {}
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -104,7 +139,10 @@ type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
 async fn run(cli: Cli) -> Result<(), AnyError> {
     match cli.command {
-        Command::Serve { listen } => serve(cli.data_dir, listen).await,
+        Command::Serve {
+            listen,
+            hook_listen,
+        } => serve(cli.data_dir, listen, hook_listen).await,
         Command::User(cmd) => user(cli.data_dir, cmd).await,
         Command::Screen(ScreenCommand::Classify {
             file,
@@ -122,8 +160,10 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
         Command::Hook => {
             // A hook must never fail or block the CLI: report problems and exit 0.
             let mut input = Vec::new();
+            // One byte over the limit is enough to know the event is too large to send.
+            let limit = autocode::hooks::MAX_BODY_BYTES as u64 + 1;
             std::io::Read::read_to_end(
-                &mut std::io::Read::take(std::io::stdin().lock(), 1 << 20),
+                &mut std::io::Read::take(std::io::stdin().lock(), limit),
                 &mut input,
             )?;
             if let Err(e) = autocode::hooks::forward_from_stdin(&input).await {
@@ -131,22 +171,45 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
             }
             Ok(())
         }
+        Command::SandboxExec { .. } | Command::SandboxLimits { .. } => {
+            unreachable!("handled before the runtime starts")
+        }
     }
 }
 
-async fn serve(data_dir: PathBuf, listen: SocketAddr) -> Result<(), AnyError> {
+async fn serve(
+    data_dir: PathBuf,
+    listen: SocketAddr,
+    hook_listen: Option<SocketAddr>,
+) -> Result<(), AnyError> {
     let config = Config::load(data_dir, listen)?;
     let mut state = autocode::open_state(config).await?;
+    // The password stays in this process's environment (removing it needs `unsafe`), so no
+    // child inherits that environment: tmux and every sandbox start from a cleared one.
     autocode::ensure_admin(&state, std::env::var("AUTOCODE_ADMIN_PASSWORD").ok()).await?;
+    let sandbox = autocode::sandbox::Settings::from_config(&state.config.file);
+    if !sandbox.enabled {
+        tracing::warn!(
+            "sandbox = false: members' coding CLIs run without a sandbox and can read each other's files"
+        );
+    } else if let Err(problem) = autocode::sandbox::check(&sandbox).await {
+        tracing::warn!("{problem} Projects cannot start until this is fixed.");
+    }
     let listener = tokio::net::TcpListener::bind(listen).await?;
+    let hook_listener = autocode::bind_hook_listener(&state, hook_listen).await?;
     let cancel = tokio_util::sync::CancellationToken::new();
     let controllers = autocode::start_controllers(
         &mut state,
-        listener.local_addr()?,
+        hook_listener.local_addr()?,
         Default::default(),
         cancel.clone(),
     )
     .await?;
+    let hooks = tokio::spawn(autocode::serve_hooks(
+        hook_listener,
+        state.clone(),
+        cancel.clone().cancelled_owned(),
+    ));
     tracing::info!(
         "AutoCode {} listening on http://{}",
         env!("CARGO_PKG_VERSION"),
@@ -156,6 +219,7 @@ async fn serve(data_dir: PathBuf, listen: SocketAddr) -> Result<(), AnyError> {
     // Loops stop; the coding CLIs keep running in tmux for the next start to re-adopt.
     controllers.shutdown().await;
     cancel.cancel();
+    hooks.await??;
     tracing::info!("shut down cleanly");
     Ok(())
 }

@@ -1,15 +1,24 @@
 //! Names that end up in paths and tmux targets: usernames are validated, project slugs
-//! are derived. Both are restricted so that no name can leave its directory or address
-//! another tmux session (tmux treats `:` and `.` in targets as separators).
+//! are derived, restricted so that no name can leave its directory. A project's tmux
+//! session is named after its id alone, so no choice of usernames and project names can
+//! make two projects share a session.
 
 /// Why a username was refused (shown to the user as a 422 reason).
 pub const USERNAME_RULE: &str = "must be 1-32 characters of a-z, 0-9, '_' or '-'";
 
-/// Longest slug we derive; keeps `{username}-{slug}` tmux names and paths short.
+/// Longest username; login refuses longer names before recording anything about them.
+pub const MAX_USERNAME_LEN: usize = 32;
+
+/// Longest slug we derive; keeps paths short.
 const MAX_SLUG_LEN: usize = 48;
 
+/// The tmux session of a project: unique because the id is (and a unique index says so).
+pub fn tmux_session(project_id: i64) -> String {
+    format!("autocode-p{project_id}")
+}
+
 pub fn is_valid_username(name: &str) -> bool {
-    (1..=32).contains(&name.len())
+    (1..=MAX_USERNAME_LEN).contains(&name.len())
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')

@@ -326,7 +326,7 @@ async fn projects_crud_workspace_and_history() {
     let pid = p["id"].as_i64().expect("id");
     assert_eq!(p["slug"], "my-cool-app");
     assert_eq!(p["status"], "created");
-    assert_eq!(p["tmux_session"], "alice-my-cool-app");
+    assert_eq!(p["tmux_session"], format!("autocode-p{pid}"));
     assert_eq!(p["implementation_plan"][1]["status"], "pending");
     let ws = app.data_dir.join("users/alice/projects/my-cool-app");
     assert_eq!(p["workspace_path"], ws.to_string_lossy().as_ref());
@@ -503,10 +503,7 @@ async fn hostile_project_names_stay_inside_and_are_tmux_safe() {
             "{slug}"
         );
         let session = p["tmux_session"].as_str().expect("session");
-        assert!(
-            !session.contains(':') && !session.contains('.'),
-            "{session}"
-        );
+        assert_eq!(session, format!("autocode-p{}", p["id"]), "{name}");
         let ws = std::path::PathBuf::from(p["workspace_path"].as_str().expect("ws"));
         assert!(
             ws.starts_with(app.data_dir.join("users/admin/projects")),
@@ -709,37 +706,6 @@ async fn api_keys_round_trip_and_tamper_detection() {
             .as_array()
             .map(Vec::len),
         Some(1)
-    );
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn hook_posts_need_the_session_secret() {
-    let app = TestApp::start().await;
-    let post = |secret: Option<&'static str>| {
-        let app = &app;
-        async move {
-            let mut req = app
-                .client
-                .post(app.url("/api/hooks"))
-                .json(&json!({"hook_event_name": "Stop", "session_id": "abc"}));
-            if let Some(s) = secret {
-                req = req.header(autocode::hooks::SECRET_HEADER, s);
-            }
-            req.send().await.expect("send").status()
-        }
-    };
-    assert_eq!(post(None).await, StatusCode::UNAUTHORIZED);
-    assert_eq!(post(Some("made-up")).await, StatusCode::UNAUTHORIZED);
-    let (secret, mut events) = app.state.hooks.register(42);
-    let secret: &'static str = Box::leak(secret.into_boxed_str());
-    assert_eq!(post(Some(secret)).await, StatusCode::NO_CONTENT);
-    let event = events
-        .try_recv()
-        .expect("delivered to the project's controller");
-    assert_eq!(
-        (event.name.as_str(), event.session_id.as_deref()),
-        ("Stop", Some("abc"))
     );
     app.stop().await;
 }

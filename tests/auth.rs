@@ -8,7 +8,7 @@ use std::time::Duration;
 use autocode::config::FileConfig;
 use common::{ADMIN_PASSWORD, TestApp, eventually};
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn login_me_and_uniform_failures() {
@@ -211,22 +211,74 @@ async fn password_change_and_deletion_revoke_sessions() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn brute_force_is_limited_per_username() {
-    let app = TestApp::start().await;
-    for _ in 0..5 {
-        assert_eq!(
-            app.try_login("admin", "guess-guess").await.0,
-            StatusCode::UNAUTHORIZED
-        );
+/// A login as `user` with `password` through a trusted proxy, from client `from`.
+async fn login_via_proxy(
+    app: &TestApp,
+    user: &str,
+    password: &str,
+    from: &str,
+) -> (StatusCode, Value) {
+    let resp = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .header("x-forwarded-for", from)
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .expect("send");
+    let status = resp.status();
+    (status, resp.json().await.expect("JSON body"))
+}
+
+fn behind_proxy() -> FileConfig {
+    FileConfig {
+        trusted_proxies: vec!["127.0.0.1".parse().expect("ip")],
+        ..FileConfig::default()
     }
-    let (status, body) = app.try_login("admin", ADMIN_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn wrong_passwords_back_off_their_address_and_never_lock_the_user_out_elsewhere() {
+    let app = TestApp::start_with(behind_proxy()).await;
+    let (x, y) = ("203.0.113.7", "198.51.100.2");
+    for _ in 0..5 {
+        let (status, _) = login_via_proxy(&app, "admin", "guess-guess", x).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) = login_via_proxy(&app, "admin", ADMIN_PASSWORD, x).await;
     assert_eq!(
         status,
         StatusCode::TOO_MANY_REQUESTS,
-        "even the right password waits: {body}"
+        "even the right password waits at X: {body}"
     );
     assert!(body["error"].is_string());
+    // The admin, from anywhere else, logs in as usual.
+    let (status, body) = login_via_proxy(&app, "admin", ADMIN_PASSWORD, y).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // A wrong password from Y counts against Y alone.
+    let (status, _) = login_via_proxy(&app, "admin", "guess-guess", y).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn over_long_usernames_are_refused_without_being_recorded() {
+    let app = TestApp::start().await;
+    let guard = &app.state.login_guard;
+    let long = "a".repeat(autocode::names::MAX_USERNAME_LEN + 1);
+    for name in [long.clone(), "x".repeat(100_000)] {
+        let (status, body) = app.try_login(&name, "guess-guess").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert!(body["error"].is_string());
+    }
+    assert_eq!(guard.remembered_pairs(), 0, "nothing recorded");
+    // A name of the maximum length is an ordinary failed login, and is counted.
+    let longest = "a".repeat(autocode::names::MAX_USERNAME_LEN);
+    assert_eq!(
+        app.try_login(&longest, "guess-guess").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(guard.remembered_pairs(), 1);
     app.stop().await;
 }
 
@@ -243,12 +295,10 @@ async fn login_from(app: &TestApp, user: &str, forwarded_for: &str) -> StatusCod
 
 #[tokio::test]
 async fn forwarded_for_is_believed_only_from_trusted_proxies() {
-    let trusted = TestApp::start_with(FileConfig {
-        trusted_proxies: vec!["127.0.0.1".parse().expect("ip")],
-        ..FileConfig::default()
-    })
-    .await;
-    for i in 0..5 {
+    // One address may fail this often across usernames (password spraying).
+    let spray = 5 * autocode::login_guard::SPRAY_FACTOR;
+    let trusted = TestApp::start_with(behind_proxy()).await;
+    for i in 0..spray {
         assert_eq!(
             login_from(&trusted, &format!("u{i}"), "203.0.113.7").await,
             StatusCode::UNAUTHORIZED
@@ -272,7 +322,7 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
 
     // Without a trusted proxy the header is ignored: all requests come from 127.0.0.1.
     let direct = TestApp::start().await;
-    for i in 0..5 {
+    for i in 0..spray {
         assert_eq!(
             login_from(&direct, &format!("u{i}"), &format!("203.0.113.{i}")).await,
             StatusCode::UNAUTHORIZED

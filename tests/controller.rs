@@ -636,8 +636,7 @@ async fn two_users_run_at_once_and_see_only_their_own() {
     let admin = w.app.admin().await;
     let bob = w.app.user(&admin, "bob").await;
     let bob_agent =
-        controller_support::create_agent(&w.app, &bob, &w.anthropic, &w.llm, &w.claude, json!({}))
-            .await;
+        controller_support::create_agent(&w.app, &bob, &w.anthropic, &w.llm, json!({})).await;
     let alice_p = w.project("Alice Site", &[("Alice step", "")]).await;
     let (status, bob_p) = w
         .app

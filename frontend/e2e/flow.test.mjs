@@ -124,7 +124,8 @@ test('a user runs a project with the real Claude Code to completion, answering i
   t.after(() => anthropic.stop());
   const llm = await startMockLlm(LLM_SCRIPT);
   t.after(() => llm.stop());
-  const app = await startApp('flow');
+  // The pinned CLI, registered the way an admin would; members pick it by name.
+  const app = await startApp('flow', { config: `[cli_installations.claude-test]\npath = ${JSON.stringify(CLAUDE_BIN)}\n` });
   t.after(() => app.stop());
   const browser = await launchBrowser();
   t.after(() => browser.close());
@@ -195,7 +196,8 @@ test('a user runs a project with the real Claude Code to completion, answering i
   await page.getByLabel('LLM provider').selectOption('custom');
   await page.getByLabel('LLM base URL').fill(`${llm.url}/v1`);
   await page.getByLabel('Identity').fill('A careful engineer who writes tests first.');
-  await page.getByLabel('CLI command').fill(CLAUDE_BIN);
+  await page.getByRole('option', { name: 'claude-test' }).waitFor({ state: 'attached' });
+  await page.getByLabel('Claude Code installation').selectOption('claude-test');
   await page
     .getByLabel('CLI environment')
     .fill([`ANTHROPIC_BASE_URL=${anthropic.url}`, `ANTHROPIC_API_KEY={key:${keyId}}`, 'CLAUDE_CODE_MAX_RETRIES=1'].join('\n'));
@@ -212,7 +214,7 @@ test('a user runs a project with the real Claude Code to completion, answering i
   const agent = agents.body.find((a) => a.name === 'Builder');
   assert.equal(agent.llm_provider, 'custom');
   assert.equal(agent.llm_base_url, `${llm.url}/v1`);
-  assert.equal(agent.cli.command, CLAUDE_BIN);
+  assert.equal(agent.cli.command, 'claude-test');
   assert.deepEqual(agent.cli.env, { ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_API_KEY: { api_key_id: keyId }, CLAUDE_CODE_MAX_RETRIES: '1' });
 
   await page.getByRole('link', { name: '+ New Project' }).first().click();

@@ -6,6 +6,7 @@ import type {
   Agent,
   AgentInput,
   ApiKey,
+  CliInstallation,
   Health,
   LogEntry,
   NewProject,
@@ -13,6 +14,7 @@ import type {
   ProjectAction,
   ProjectUpdate,
   Role,
+  SystemStatus,
   TokenResponse,
   User,
   UserWithCount,
@@ -266,6 +268,7 @@ export class ApiClient {
   updateUser = (id: number, body: { password?: string; role?: Role }) =>
     this.request<User>('PUT', `/api/users/${id}`, body);
   deleteUser = (id: number) => this.request<void>('DELETE', `/api/users/${id}`);
+  getSystem = () => this.request<SystemStatus>('GET', '/api/admin/system');
 
   // ---- agents ----
 
@@ -276,6 +279,7 @@ export class ApiClient {
   deleteAgent = (id: number) => this.request<void>('DELETE', `/api/agents/${id}`);
   getRules = (id: number) => this.request<{ rules: string }>('GET', `/api/agents/${id}/rules`);
   putRules = (id: number, rules: string) => this.request<{ rules: string }>('PUT', `/api/agents/${id}/rules`, { rules });
+  listCliInstallations = () => this.request<CliInstallation[]>('GET', '/api/cli/installations');
 
   // ---- projects ----
 

@@ -10,6 +10,11 @@ export interface User {
   created_at: string;
 }
 
+/** GET /api/admin/system: whether members' coding CLIs run sandboxed. */
+export interface SystemStatus {
+  sandbox: { enabled: boolean; available: boolean; problem: string | null };
+}
+
 export interface UserWithCount extends User {
   agent_count: number;
 }
@@ -62,8 +67,15 @@ export interface McpServer {
 /** A literal value, or a reference to one of the user's stored API keys (never stored in plain text). */
 export type EnvValue = string | { api_key_id: number };
 
+/** A coding-CLI program the admin registered; an agent's `cli.command` names one. */
+export interface CliInstallation {
+  name: string;
+  profile: string;
+}
+
 export interface CliConfig {
   profile: 'claude-code';
+  /** The name of a registered installation; null for the profile's default (claude on the server's PATH). */
   command: string | null;
   args: string[];
   env: Record<string, EnvValue>;

@@ -5,6 +5,7 @@
 mod consult;
 pub mod decide;
 mod drive;
+mod launch;
 mod machine;
 mod planning;
 pub mod policy;

@@ -122,15 +122,16 @@ pub fn identity(ctx: &Context<'_>, agent_identity: &str) -> String {
 /// Rewrites IDENTITY.md only when its content changed.
 pub fn refresh_identity(nanobot_dir: &Path, text: &str) -> std::io::Result<bool> {
     let path = nanobot_dir.join("IDENTITY.md");
-    if std::fs::read_to_string(&path).is_ok_and(|old| old == text) {
+    if read_or_empty(&path) == text && path.is_file() {
         return Ok(false);
     }
     crate::workspace::write_atomic(&path, text.as_bytes())?;
     Ok(true)
 }
 
-/// Appends one line to an append-only markdown file.
+/// Appends one line to an append-only markdown file (never through a planted link).
 pub fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
+    crate::workspace::ensure_no_links(path)?;
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -138,9 +139,17 @@ pub fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
     writeln!(f, "{}", line.replace('\n', " "))
 }
 
-/// Reads a text file, or an empty string when it is missing.
+/// Reads a text file, or an empty string when it is missing or reached through a link
+/// (a link planted in a member's workspace must not feed someone else's file to the LLM).
 pub fn read_or_empty(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
+    match crate::workspace::read_without_links(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            tracing::warn!(path = %path.display(), "not reading {e}");
+            String::new()
+        }
+    }
 }
 
 /// The first step that is not done, if any.
@@ -165,7 +174,7 @@ mod tests {
             implementation_plan: Json(plan),
             status: "running".into(),
             current_step: None,
-            tmux_session: "a-todo".into(),
+            tmux_session: "autocode-p1".into(),
             workspace_path: "/w".into(),
             created_at: String::new(),
             updated_at: String::new(),

@@ -2,7 +2,6 @@
 //! then shuts its CLI down; daemon shutdown only cancels (the CLIs keep running in tmux
 //! and the next daemon re-adopts them from their `running` instance rows).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,6 +14,9 @@ use super::run::{Run, RunEnd};
 use crate::db::{self, logs::Level, projects::Project};
 use crate::journal::ProjectEvent;
 use crate::tmux::SessionName;
+use places::{Loops, Slot};
+
+mod places;
 
 /// How a loop begins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,11 +47,20 @@ pub enum ControlError {
     AlreadyRunning,
     #[error("the project is not running")]
     NotRunning,
+    #[error(
+        "you already have {0} projects running, the most one member may run at once; \
+         stop one first"
+    )]
+    TooManyRunning(usize),
+    /// The sandbox cannot be created; the message names the cause and the fix.
+    #[error("{0}")]
+    Sandbox(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
 
 struct LoopHandle {
+    user_id: i64,
     cancel: CancellationToken,
     inbox: mpsc::Sender<Command>,
     task: JoinHandle<RunEnd>,
@@ -58,7 +69,7 @@ struct LoopHandle {
 pub struct Controllers {
     deps: Arc<Deps>,
     root: CancellationToken,
-    loops: Mutex<HashMap<i64, LoopHandle>>,
+    loops: Mutex<Loops>,
 }
 
 impl Controllers {
@@ -66,7 +77,7 @@ impl Controllers {
         Arc::new(Self {
             deps: Arc::new(deps),
             root,
-            loops: Mutex::new(HashMap::new()),
+            loops: Mutex::new(Loops::default()),
         })
     }
 
@@ -74,14 +85,27 @@ impl Controllers {
         &self.deps
     }
 
-    fn loops(&self) -> std::sync::MutexGuard<'_, HashMap<i64, LoopHandle>> {
+    fn loops(&self) -> std::sync::MutexGuard<'_, Loops> {
         self.loops.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn is_running(&self, project_id: i64) -> bool {
-        self.loops()
-            .get(&project_id)
-            .is_some_and(|h| !h.task.is_finished())
+        self.loops().is_running(project_id)
+    }
+
+    /// Takes a place under the member's limit of running projects (`max_running_projects`)
+    /// for a new start; checked and taken under one lock.
+    fn reserve(&self, project: &Project) -> Result<Slot<'_>, ControlError> {
+        let mut loops = self.loops();
+        if loops.is_running(project.id) || loops.starting.contains_key(&project.id) {
+            return Err(ControlError::AlreadyRunning);
+        }
+        let running = loops.count_for(project.user_id);
+        if running >= self.deps.config.file.max_running_projects {
+            return Err(ControlError::TooManyRunning(running));
+        }
+        loops.starting.insert(project.id, project.user_id);
+        Ok(Slot::new(self, project.id))
     }
 
     /// Starts the loop of a project; a second start while one runs is refused.
@@ -90,6 +114,18 @@ impl Controllers {
         project: &Project,
         mode: StartMode,
     ) -> Result<(), ControlError> {
+        // Checked before anything is recorded, so a refused start leaves nothing behind.
+        let sandbox = crate::sandbox::Settings::from_config(&self.deps.config.file);
+        if mode != StartMode::Adopt && sandbox.enabled {
+            crate::sandbox::check(&sandbox)
+                .await
+                .map_err(ControlError::Sandbox)?;
+        }
+        // Re-adoption takes back what already runs; only new CLIs count against the limit.
+        let slot = match mode {
+            StartMode::Adopt => None,
+            _ => Some(self.reserve(project)?),
+        };
         let instance = match (
             mode,
             db::instances::running_for_project(&self.deps.db, project.id).await?,
@@ -97,7 +133,7 @@ impl Controllers {
             (StartMode::Adopt, Some(id)) => id,
             (_, existing) => {
                 if let Some(id) = existing {
-                    if self.is_running(project.id) {
+                    if slot.is_none() && self.is_running(project.id) {
                         return Err(ControlError::AlreadyRunning);
                     }
                     // A row left `running` by a loop that is gone (e.g. the CLI was stopped
@@ -109,10 +145,9 @@ impl Controllers {
             }
         };
         let mut loops = self.loops();
-        if loops
-            .get(&project.id)
-            .is_some_and(|h| !h.task.is_finished())
-        {
+        if let Some(slot) = slot {
+            slot.fill(&mut loops);
+        } else if loops.is_running(project.id) {
             return Err(ControlError::AlreadyRunning);
         }
         let cancel = self.root.child_token();
@@ -133,13 +168,14 @@ impl Controllers {
             if !matches!(end, RunEnd::Cancelled(_))
                 && let Some(me) = me.upgrade()
             {
-                me.loops().remove(&project_id);
+                me.loops().running.remove(&project_id);
             }
             end
         });
-        loops.insert(
+        loops.running.insert(
             project.id,
             LoopHandle {
+                user_id: project.user_id,
                 cancel,
                 inbox: tx,
                 task,
@@ -151,7 +187,7 @@ impl Controllers {
     /// Stops a project: cancels its loop, quits the CLI, kills its tmux session and ends
     /// the instance. Works on a project whose loop is gone too (cleans up what is left).
     pub async fn stop(&self, project: &Project, status_after: &str) -> Result<bool, ControlError> {
-        let handle = self.loops().remove(&project.id);
+        let handle = self.loops().running.remove(&project.id);
         let was_running = handle.is_some();
         let mut session = None;
         if let Some(h) = handle {
@@ -212,6 +248,7 @@ impl Controllers {
     pub async fn send(&self, project_id: i64, command: Command) -> Result<(), ControlError> {
         let inbox = self
             .loops()
+            .running
             .get(&project_id)
             .filter(|h| !h.task.is_finished())
             .map(|h| h.inbox.clone())
@@ -235,7 +272,7 @@ impl Controllers {
     /// Daemon shutdown: ends every loop but leaves the CLIs running for the next start.
     pub async fn shutdown(&self) {
         self.root.cancel();
-        let handles: Vec<LoopHandle> = self.loops().drain().map(|(_, h)| h).collect();
+        let handles: Vec<LoopHandle> = self.loops().running.drain().map(|(_, h)| h).collect();
         for h in handles {
             if tokio::time::timeout(Duration::from_secs(10), h.task)
                 .await

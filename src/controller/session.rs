@@ -26,6 +26,8 @@ pub enum SessionError {
     Tmux(#[from] TmuxError),
     #[error("CLI profile: {0}")]
     Profile(String),
+    #[error("sandbox: {0}")]
+    Sandbox(String),
     #[error("the session has no pane")]
     NoPane,
     #[error("the CLI is not ready for input (state {0})")]
@@ -61,6 +63,10 @@ pub struct LaunchPlan {
     pub command: Option<String>,
     pub extra_args: Vec<String>,
     pub env: Vec<(String, String)>,
+    /// The member's sandbox the CLI runs in.
+    pub sandbox: crate::sandbox::Sandbox,
+    /// The daemon-private directory the launch spec (with the secrets) is written to.
+    pub run_dir: PathBuf,
     pub width: u16,
     pub height: u16,
 }
@@ -100,16 +106,34 @@ impl CliSession {
             .profile
             .launch(&plan.ctx, &plan.resume)
             .map_err(|e| SessionError::Profile(e.to_string()))?;
-        let mut command = vec![plan.command.clone().unwrap_or(spec.program)];
-        command.extend(spec.args);
-        command.extend(plan.extra_args.iter().cloned());
+        let program = plan.command.clone().unwrap_or(spec.program);
+        let mut args = spec.args;
+        args.extend(plan.extra_args.iter().cloned());
+        let env = spec.env.into_iter().chain(plan.env).collect();
+        let run = plan
+            .sandbox
+            .spec(&program, &args, &spec.cwd, env)
+            .map_err(|e| SessionError::Sandbox(e.to_string()))?;
+        // The pane runs the launcher with the spec's path only: the environment (keys, the
+        // hook secret) never appears on a command line or in tmux's environment.
+        let file = run
+            .write_private(&plan.run_dir)
+            .map_err(|e| SessionError::Sandbox(format!("writing the launch spec: {e}")))?;
+        let command = vec![
+            plan.sandbox.autocode_bin().to_string_lossy().into_owned(),
+            "sandbox-exec".to_owned(),
+            file.to_string_lossy().into_owned(),
+        ];
         let mut session = SessionSpec::new(plan.name.clone(), spec.cwd, command);
         session.width = plan.width;
         session.height = plan.height;
-        for (k, v) in spec.env.into_iter().chain(plan.env) {
-            session = session.env(k, v);
+        if let Err(e) = tmux.create_session(&session).await {
+            // Not started, so never read: the secrets must not stay on disk.
+            if let Err(rm) = std::fs::remove_file(&file) {
+                tracing::warn!("removing an unused launch spec: {rm}");
+            }
+            return Err(e.into());
         }
-        tmux.create_session(&session).await?;
         Self::adopt(
             monitor,
             &plan.name,

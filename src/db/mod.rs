@@ -52,3 +52,6 @@ pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
+
+#[cfg(test)]
+mod upgrade_tests;

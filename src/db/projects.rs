@@ -58,7 +58,6 @@ pub struct NewProject<'a> {
     pub description: &'a str,
     pub architecture: &'a str,
     pub plan: &'a [Step],
-    pub tmux_session: &'a str,
     pub workspace_path: &'a str,
 }
 
@@ -107,11 +106,14 @@ pub async fn slugs_of_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Vec<
         .await
 }
 
+/// Inserts a project; its tmux session is named after the id the row gets, in the same
+/// transaction, so no row is ever seen without its final name.
 pub async fn insert(pool: &SqlitePool, user_id: i64, p: &NewProject<'_>) -> sqlx::Result<Project> {
-    sqlx::query_as(
+    let mut tx = pool.begin().await?;
+    let id: i64 = sqlx::query_scalar(
         r"insert into projects (user_id, agent_id, name, slug, description, architecture,
               implementation_plan, tmux_session, workspace_path)
-          values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning *",
+          values (?, ?, ?, ?, ?, ?, ?, 'autocode-new', ?) returning id",
     )
     .bind(user_id)
     .bind(p.agent_id)
@@ -120,10 +122,16 @@ pub async fn insert(pool: &SqlitePool, user_id: i64, p: &NewProject<'_>) -> sqlx
     .bind(p.description)
     .bind(p.architecture)
     .bind(Json(p.plan))
-    .bind(p.tmux_session)
     .bind(p.workspace_path)
-    .fetch_one(pool)
-    .await
+    .fetch_one(&mut *tx)
+    .await?;
+    let project = sqlx::query_as("update projects set tmux_session = ? where id = ? returning *")
+        .bind(crate::names::tmux_session(id))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(project)
 }
 
 /// Writes the user-editable fields of `p` back.
@@ -207,6 +215,16 @@ pub async fn set_pending_action(
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// The CLI session a project last recorded (what hook events must name).
+pub async fn cli_session_id(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<String>> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("select cli_session_id from projects where id = ?")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.and_then(|(s,)| s))
 }
 
 pub async fn set_cli_session_id(pool: &SqlitePool, id: i64, session: &str) -> sqlx::Result<()> {

@@ -11,6 +11,7 @@ use super::extract::{ApiJson, ApiPath, AuthUser};
 use super::{Access, Route};
 use crate::agent_config::{self, CliConfig, EnvValue, LLM_PROVIDERS, PermissionPolicy, TOOL_NAMES};
 use crate::db::{self, agents::Agent, agents::AgentFields};
+use crate::launch_rules;
 use crate::state::AppState;
 use crate::workspace::write_atomic;
 
@@ -174,6 +175,7 @@ async fn merge(
     agent_config::validate_tools(&f.tools)?;
     agent_config::validate_workspace_base(&f.workspace_base)?;
     agent_config::validate_cli(&f.cli)?;
+    launch_rules::check(&state.config.file, &f.cli)?;
     if !LLM_PROVIDERS.contains(&f.llm_provider.as_str()) {
         return Err(ApiError::invalid(
             "llm_provider",
@@ -298,9 +300,7 @@ async fn delete_agent(
     db::agents::delete(&state.db, user.id, id).await?;
     state.layout.remove_tree(&state.layout.agent_dir(id)?)?;
     for p in &projects {
-        state
-            .layout
-            .remove_tree(std::path::Path::new(&p.workspace_path))?;
+        super::projects::remove_workspace(&state, user.id, &p.workspace_path).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,7 +12,7 @@ use super::extract::{ApiJson, AuthUser, ClientIp};
 use super::{Access, Route};
 use crate::db::{self, sessions::Refresh, users::User};
 use crate::state::AppState;
-use crate::{accounts, passwords};
+use crate::{accounts, names, passwords};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -52,6 +52,11 @@ async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
     let guard = &state.login_guard;
+    // No account has a longer name: refuse before the guard records it, so junk names
+    // cannot grow its memory.
+    if req.username.len() > names::MAX_USERNAME_LEN {
+        return Err(unauthorized(BAD_LOGIN));
+    }
     if let Some(wait) = guard.check(&req.username, ip, Instant::now()) {
         return Err(ApiError::TooManyRequests {
             retry_after_secs: wait,
@@ -71,7 +76,7 @@ async fn login(
         tracing::info!(username = %req.username, ?ip, "failed login");
         return Err(unauthorized(BAD_LOGIN));
     };
-    guard.record_success(&req.username);
+    guard.record_success(&req.username, ip);
     let (sid, refresh_token) =
         db::sessions::create(&state.db, user.id, state.config.file.refresh_token_ttl_secs).await?;
     Ok(Json(tokens_for(&state, user, &sid, refresh_token)))

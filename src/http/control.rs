@@ -1,9 +1,9 @@
 //! Project lifecycle: start, stop, restart, pause, resume, and messages to a running
-//! project. Also the endpoint the coding CLI's hooks post to.
+//! project. (The hook endpoint lives on its own loopback listener: `http::hooks`.)
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult};
@@ -11,8 +11,8 @@ use super::extract::{ApiJson, ApiPath, AuthUser};
 use super::projects::{ProjectView, load, view};
 use super::{Access, Route};
 use crate::controller::{Command, ControlError, Controllers, StartMode};
-use crate::db;
-use crate::hooks::{HookEvent, SECRET_HEADER};
+use crate::db::{self, projects::Project};
+use crate::launch_rules;
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
@@ -53,16 +53,16 @@ pub fn routes() -> Vec<Route> {
             Access::User,
             message_project,
         ),
-        Route::new(Method::POST, "/api/hooks", Access::Public, receive_hook),
     ]
 }
 
 impl From<ControlError> for ApiError {
     fn from(e: ControlError) -> Self {
         match e {
-            ControlError::AlreadyRunning | ControlError::NotRunning => {
-                ApiError::Conflict(e.to_string())
-            }
+            ControlError::AlreadyRunning
+            | ControlError::NotRunning
+            | ControlError::TooManyRunning(_) => ApiError::Conflict(e.to_string()),
+            ControlError::Sandbox(message) => ApiError::Unavailable(message),
             ControlError::Db(e) => e.into(),
         }
     }
@@ -73,6 +73,23 @@ fn controllers(state: &AppState) -> ApiResult<&std::sync::Arc<Controllers>> {
         .controllers
         .as_ref()
         .ok_or_else(|| ApiError::internal("controllers are not running"))
+}
+
+/// An agent saved before the launch rules existed (or using an installation the admin
+/// has since removed) must not launch; the member learns which field to fix.
+async fn check_launch_settings(state: &AppState, project: &Project) -> ApiResult<()> {
+    let agent = db::agents::get(&state.db, project.user_id, project.agent_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    launch_rules::check(&state.config.file, &agent.cli.0).map_err(|e| {
+        ApiError::invalid(
+            e.field,
+            format!(
+                "{} (edit agent \"{}\" to start its projects)",
+                e.reason, agent.name
+            ),
+        )
+    })
 }
 
 async fn start_project(
@@ -87,6 +104,7 @@ async fn start_project(
             "the project is completed; edit its plan to add work, then restart".into(),
         ));
     }
+    check_launch_settings(&state, &project).await?;
     c.start(&project, StartMode::Fresh).await?;
     Ok(Json(view(&state, load(&state, user.id, id).await?).await?))
 }
@@ -110,6 +128,7 @@ async fn restart_project(
 ) -> ApiResult<Json<ProjectView>> {
     let project = load(&state, user.id, id).await?;
     let c = controllers(&state)?;
+    check_launch_settings(&state, &project).await?;
     c.stop(&project, &project.status).await?;
     let project = load(&state, user.id, id).await?;
     c.start(&project, StartMode::Restart).await?;
@@ -140,6 +159,7 @@ async fn resume_project(
     match c.send(id, Command::Resume).await {
         Ok(()) => {}
         Err(ControlError::NotRunning) if project.status == "paused" => {
+            check_launch_settings(&state, &project).await?;
             c.start(&project, StartMode::Restart).await?
         }
         Err(e) => return Err(e.into()),
@@ -181,24 +201,4 @@ async fn message_project(
         )
         .await?;
     Ok(StatusCode::ACCEPTED)
-}
-
-/// Hook events from a CLI session; the secret identifies the session (no user token).
-async fn receive_hook(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    ApiJson(payload): ApiJson<serde_json::Value>,
-) -> ApiResult<StatusCode> {
-    let secret = headers
-        .get(SECRET_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::Unauthorized)?;
-    if state
-        .hooks
-        .deliver(secret, HookEvent::from_payload(payload))
-    {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::Unauthorized)
-    }
 }

@@ -33,6 +33,9 @@ pub enum ApiError {
     Invalid { field: String, reason: String },
     #[error("too many attempts; try again later")]
     TooManyRequests { retry_after_secs: u64 },
+    /// Something the server needs is missing (e.g. the sandbox); the message says the fix.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -61,6 +64,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -113,7 +117,14 @@ impl From<FieldError> for ApiError {
 
 impl From<crate::workspace::PathError> for ApiError {
     fn from(e: crate::workspace::PathError) -> Self {
-        ApiError::internal(e)
+        use crate::workspace::PathError;
+        match e {
+            // A link planted in the member's own tree: their doing, so say so (no path).
+            PathError::Escapes(_) | PathError::Symlink(_) => ApiError::Conflict(
+                "a folder or file in your directory is a symbolic link AutoCode will not follow; remove it and try again".into(),
+            ),
+            e => ApiError::internal(e),
+        }
     }
 }
 

@@ -4,11 +4,14 @@
 
 pub mod agents;
 pub mod auth;
+pub mod cli;
 pub mod control;
 pub mod error;
 pub mod extract;
+pub mod hooks;
 pub mod keys;
 pub mod projects;
+pub mod system;
 pub mod users;
 pub mod ws;
 
@@ -73,10 +76,12 @@ fn routes() -> Vec<Route> {
     all.extend(auth::routes());
     all.extend(users::routes());
     all.extend(agents::routes());
+    all.extend(cli::routes());
     all.extend(projects::routes());
     all.extend(control::routes());
     all.extend(keys::routes());
     all.extend(ws::routes());
+    all.extend(system::routes());
     all
 }
 

@@ -16,7 +16,7 @@ use crate::db::{self};
 use crate::journal::ProjectEvent;
 use crate::names;
 use crate::state::AppState;
-use crate::workspace::{ProjectVars, create_project_workspace};
+use crate::workspace::{MemberDir, ProjectVars, create_project_workspace};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -219,7 +219,9 @@ async fn create_project(
     let dir = state
         .layout
         .project_dir(&owner.username, &agent.workspace_base, &slug)?;
-    let tmux_session = format!("{}-{slug}", owner.username);
+    // Checked before the row exists: a link planted on the way refuses the create.
+    let member = MemberDir::of(&state.layout, &owner.username)?;
+    member.check(&dir)?;
     let project = db::projects::insert(
         &state.db,
         user.id,
@@ -230,7 +232,6 @@ async fn create_project(
             description: &req.description,
             architecture: &req.architecture,
             plan: &req.implementation_plan,
-            tmux_session: &tmux_session,
             workspace_path: &dir.to_string_lossy(),
         },
     )
@@ -242,7 +243,7 @@ async fn create_project(
         description: &req.description,
         architecture: &req.architecture,
     };
-    if let Err(e) = create_project_workspace(&dir, &vars) {
+    if let Err(e) = create_project_workspace(&member, &dir, &vars) {
         db::projects::delete(&state.db, user.id, project.id).await?;
         return Err(e.into());
     }
@@ -337,10 +338,23 @@ async fn delete_project(
     let project = load(&state, user.id, id).await?;
     stop_before_delete(&state, &project).await?;
     db::projects::delete(&state.db, user.id, id).await?;
-    state
-        .layout
-        .remove_tree(std::path::Path::new(&project.workspace_path))?;
+    remove_workspace(&state, user.id, &project.workspace_path).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a project's workspace inside its owner's directory only: a link planted on
+/// the way (even the workspace itself) never leads the removal into anyone else's files.
+pub(super) async fn remove_workspace(
+    state: &AppState,
+    user_id: i64,
+    workspace_path: &str,
+) -> ApiResult<()> {
+    let owner = db::users::get(&state.db, user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    MemberDir::of(&state.layout, &owner.username)?
+        .remove_tree(std::path::Path::new(workspace_path))?;
+    Ok(())
 }
 
 #[derive(Deserialize)]

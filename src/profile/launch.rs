@@ -36,6 +36,8 @@ pub enum Resume {
 /// Everything that varies between sessions of the same profile.
 #[derive(Clone, Default)]
 pub struct SessionContext {
+    /// The member's own directory: every file pre-seeding writes must resolve beneath it.
+    pub member_dir: PathBuf,
     /// The project directory the CLI works in (absolute).
     pub workspace: PathBuf,
     /// The CLI's per-user configuration directory.
@@ -53,6 +55,7 @@ pub struct SessionContext {
 impl std::fmt::Debug for SessionContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionContext")
+            .field("member_dir", &self.member_dir)
             .field("workspace", &self.workspace)
             .field("config_dir", &self.config_dir)
             .field("settings_file", &self.settings_file)

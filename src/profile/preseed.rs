@@ -3,16 +3,17 @@
 //!
 //! Keys are merged into whatever the file already holds: objects merge recursively, arrays gain
 //! the missing elements, other values are replaced. Files are written atomically (temp file +
-//! rename) with mode 0600. Blocking I/O: call it from `spawn_blocking` in async code.
+//! rename) with mode 0600, only beneath the member's own directory (`MemberDir`): a link
+//! planted at a file or on the way to it never makes the daemon read or write someone
+//! else's file. Blocking I/O: call it from `spawn_blocking` in async code.
 
-use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::launch::{SessionContext, expand};
+use crate::workspace::{MemberDir, PathError};
 
 /// One `[[preseed]]` entry: a JSON file and the keys to put in it. In paths, keys and string
 /// values `{name}` stands for a session value; a key or array element whose template names a
@@ -51,7 +52,13 @@ pub enum PreseedError {
     Write {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: PathError,
+    },
+    #[error("refusing to pre-seed {path}: {source}")]
+    Outside {
+        path: PathBuf,
+        #[source]
+        source: PathError,
     },
 }
 
@@ -66,12 +73,16 @@ pub(crate) fn apply(
         ctx.workspace = real;
     }
     let vars = ctx.vars(None);
+    let member = MemberDir::at(&ctx.member_dir).map_err(|source| PreseedError::Outside {
+        path: ctx.member_dir.clone(),
+        source,
+    })?;
     let mut written = Vec::new();
     for file in files {
         let path = PathBuf::from(
             expand(&file.path, &vars).map_err(|_| PreseedError::Path(file.path.clone()))?,
         );
-        let mut doc = read_object(&path)?;
+        let mut doc = read_object(&member, &path)?;
         merge(&mut doc, &template_object(&file.merge, &vars));
         let conditional = template_object(&file.unless_auto_mode, &vars);
         if ctx.auto_mode {
@@ -79,18 +90,24 @@ pub(crate) fn apply(
         } else {
             merge(&mut doc, &conditional);
         }
-        write_atomic(&path, &Value::Object(doc))?;
+        write_atomic(&member, &path, &Value::Object(doc))?;
         written.push(path);
     }
     Ok(written)
 }
 
-fn read_object(path: &Path) -> Result<Map<String, Value>, PreseedError> {
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Map::new()),
-        Err(source) => {
+fn read_object(member: &MemberDir, path: &Path) -> Result<Map<String, Value>, PreseedError> {
+    let text = match member.read_regular(path) {
+        Ok(Some(text)) => text,
+        Ok(None) => return Ok(Map::new()),
+        Err(PathError::Io(source)) => {
             return Err(PreseedError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
+        Err(source) => {
+            return Err(PreseedError::Outside {
                 path: path.to_owned(),
                 source,
             });
@@ -173,44 +190,24 @@ fn remove(doc: &mut Map<String, Value>, patch: &Map<String, Value>) {
     }
 }
 
-fn write_atomic(path: &Path, value: &Value) -> Result<(), PreseedError> {
+fn write_atomic(member: &MemberDir, path: &Path, value: &Value) -> Result<(), PreseedError> {
     let fail = |source| PreseedError::Write {
         path: path.to_owned(),
         source,
     };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(fail)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&tmp)?;
-        let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
-        text.push('\n');
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        // Best effort: a leftover temp file is harmless but untidy; the write error is what matters.
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(fail)
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| fail(PathError::Io(std::io::Error::other(e))))?;
+    text.push('\n');
+    member
+        .write_atomic(path, text.as_bytes(), 0o600)
+        .map_err(fail)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::fs;
 
     fn entry(toml_text: &str) -> PreseedFile {
         toml::from_str(toml_text).expect("valid JSON/TOML")
@@ -226,7 +223,10 @@ mod tests {
             "path = {:?}\n[merge]\nlist = [\"a\", \"{{api_key_tail}}\", \"b\"]\nnested = {{ y = 2 }}\nflag = true\n",
             path.display().to_string()
         ));
-        let ctx = SessionContext::default();
+        let ctx = SessionContext {
+            member_dir: dir.path().to_owned(),
+            ..SessionContext::default()
+        };
         apply(&[file], &ctx).expect("pre-seed succeeds");
         let doc: Value =
             serde_json::from_str(&fs::read_to_string(&path).expect("fixture file is readable"))
@@ -246,7 +246,10 @@ mod tests {
             "path = {:?}\n[unless_auto_mode.permissions]\ndefaultMode = \"default\"\n",
             path.display().to_string()
         ));
-        let mut ctx = SessionContext::default();
+        let mut ctx = SessionContext {
+            member_dir: dir.path().to_owned(),
+            ..SessionContext::default()
+        };
         apply(std::slice::from_ref(&file), &ctx).expect("pre-seed succeeds");
         let doc: Value =
             serde_json::from_str(&fs::read_to_string(&path).expect("fixture file is readable"))
@@ -269,11 +272,54 @@ mod tests {
             "path = {:?}\n[merge]\na = 1\n",
             path.display().to_string()
         ));
-        let err = apply(&[file], &SessionContext::default()).expect_err("must fail");
+        let ctx = SessionContext {
+            member_dir: dir.path().to_owned(),
+            ..SessionContext::default()
+        };
+        let err = apply(&[file], &ctx).expect_err("must fail");
         assert!(matches!(err, PreseedError::Parse { .. }));
         assert_eq!(
             fs::read_to_string(&path).expect("fixture file is readable"),
             "{ not json"
+        );
+    }
+
+    #[test]
+    fn a_planted_link_never_makes_it_touch_another_members_file() {
+        let data = tempfile::tempdir().expect("temp dir");
+        let a_file = data.path().join("a/config/claude/.claude.json");
+        fs::create_dir_all(a_file.parent().expect("dir")).expect("mkdir");
+        fs::write(&a_file, r#"{"a": "secret"}"#).expect("file written");
+        let b = data.path().join("b");
+        fs::create_dir_all(b.join("config/claude")).expect("mkdir");
+        let ctx = SessionContext {
+            member_dir: b.clone(),
+            ..SessionContext::default()
+        };
+        let entry_for = |path: &Path| {
+            entry(&format!(
+                "path = {:?}\n[merge]\nb = 1\n",
+                path.display().to_string()
+            ))
+        };
+        // The file itself is a link to A's: replaced by B's own file, A's not read.
+        let b_file = b.join("config/claude/.claude.json");
+        std::os::unix::fs::symlink(&a_file, &b_file).expect("symlink");
+        apply(&[entry_for(&b_file)], &ctx).expect("pre-seed succeeds");
+        let doc: Value =
+            serde_json::from_str(&fs::read_to_string(&b_file).expect("B's file")).expect("JSON");
+        assert_eq!(doc, json!({"b": 1}), "nothing of A's file was read");
+        // A directory on the way is a link into A's tree: refused.
+        fs::remove_dir_all(b.join("config")).expect("rm");
+        std::os::unix::fs::symlink(data.path().join("a/config"), b.join("config"))
+            .expect("symlink");
+        let err = apply(&[entry_for(&b_file)], &ctx).expect_err("refused");
+        assert!(matches!(err, PreseedError::Outside { .. }), "{err}");
+        // And a path outside B's directory altogether.
+        assert!(apply(&[entry_for(&a_file)], &ctx).is_err());
+        assert_eq!(
+            fs::read_to_string(&a_file).expect("A's file still exists"),
+            r#"{"a": "secret"}"#
         );
     }
 }

@@ -19,6 +19,7 @@ fn every_builtin_profile_loads() {
 
 fn session(dir: &std::path::Path) -> SessionContext {
     SessionContext {
+        member_dir: dir.to_owned(),
         workspace: dir.join("work"),
         config_dir: dir.join("cfg"),
         settings_file: dir.join("session/settings.json"),

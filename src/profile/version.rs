@@ -108,27 +108,32 @@ impl VersionSpec {
             .map(|m| m.as_str().to_owned()))
     }
 
-    /// Runs `program` with the version arguments and reads the version from its output.
-    pub async fn detect(&self, program: &str, timeout: Duration) -> Result<String, VersionError> {
-        let command = format!("{program} {}", self.args.join(" "));
-        let run = tokio::process::Command::new(program)
-            .args(&self.args)
+    /// Runs `command` (the program with [`VersionSpec::args`], as the caller's sandbox
+    /// starts it; `shown` names it in errors) and reads the version from its output.
+    pub async fn detect(
+        &self,
+        mut command: tokio::process::Command,
+        shown: &str,
+        timeout: Duration,
+    ) -> Result<String, VersionError> {
+        let command_text = format!("{shown} {}", self.args.join(" "));
+        let run = command
             .stdin(std::process::Stdio::null())
             .kill_on_drop(true)
             .output();
         let output = tokio::time::timeout(timeout, run)
             .await
             .map_err(|_| VersionError::Timeout {
-                command: command.clone(),
+                command: command_text.clone(),
                 timeout,
             })?
             .map_err(|source| VersionError::Spawn {
-                command: command.clone(),
+                command: command_text.clone(),
                 source,
             })?;
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
         Self::find(&self.pattern, &text)?.ok_or(VersionError::NotFound {
-            command,
+            command: command_text,
             output: text,
         })
     }
@@ -183,8 +188,13 @@ mod tests {
             pattern: r"^(?P<version>\d+\.\d+\.\d+)".into(),
             screen_pattern: None,
         };
+        let echo = |spec: &VersionSpec| {
+            let mut c = tokio::process::Command::new("echo");
+            c.args(&spec.args);
+            c
+        };
         let found = spec
-            .detect("echo", Duration::from_secs(5))
+            .detect(echo(&spec), "echo", Duration::from_secs(5))
             .await
             .expect("version detected");
         assert_eq!(found, "2.1.330");
@@ -193,7 +203,9 @@ mod tests {
             ..spec
         };
         assert!(matches!(
-            missing.detect("echo", Duration::from_secs(5)).await,
+            missing
+                .detect(echo(&missing), "echo", Duration::from_secs(5))
+                .await,
             Err(VersionError::NotFound { .. })
         ));
     }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tmux_interface::{AttachSession, WaitFor};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tokio_util::sync::CancellationToken;
 
 use super::control::{ControlEvent, ControlParser};
@@ -24,7 +24,7 @@ fn spawn_tmux(
     cmd: tmux_interface::TmuxCommand<'_>,
     stdin: Stdio,
 ) -> std::io::Result<Child> {
-    Command::new("tmux")
+    super::server::tmux_command()
         .args(inner.tmux.base_args())
         .args(command_args(&[cmd]))
         .stdin(stdin)
@@ -56,7 +56,7 @@ pub(crate) async fn run_client(inner: &Inner, cancel: &CancellationToken) {
         let gate = inner.tmux.attach_gate.clone().write_owned().await;
         let mut attach_args = vec!["-C".to_owned()];
         attach_args.extend(command_args(&[attach]));
-        let spawned = Command::new("tmux")
+        let spawned = super::server::tmux_command()
             .args(inner.tmux.base_args())
             .args(attach_args)
             // Closing stdin would end the client, so it stays piped and open.

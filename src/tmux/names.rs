@@ -7,7 +7,7 @@ use std::fmt;
 
 use super::TmuxError;
 
-/// A tmux session name made of `[a-z0-9_-]`, e.g. `alice-my-app`.
+/// A tmux session name made of `[a-z0-9_-]`, e.g. `autocode-p42`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionName(String);
 
@@ -37,7 +37,7 @@ impl SessionName {
         &self.0
     }
 
-    /// Exact-match session target: without `=` tmux matches `alice` against `alice-my-app`.
+    /// Exact-match session target: without `=` tmux matches `autocode-p4` against `autocode-p42`.
     pub(crate) fn target(&self) -> String {
         format!("={}", self.0)
     }
@@ -96,7 +96,7 @@ mod tests {
 
     #[test]
     fn accepts_user_slug_names() {
-        for ok in ["alice-my-app", "bob_2", "a", "x-1-y"] {
+        for ok in ["autocode-p42", "bob_2", "a", "x-1-y"] {
             assert_eq!(SessionName::new(ok).unwrap().as_str(), ok);
         }
     }

@@ -22,6 +22,20 @@ use tokio::process::Command;
 
 use super::TmuxError;
 
+/// A tmux client process with a cleared environment: the first client starts the server,
+/// which hands its environment to every pane, and the daemon's (its admin password, its
+/// paths) must reach no member's session. tmux needs only PATH and a UTF-8 locale.
+pub(crate) fn tmux_command() -> Command {
+    let mut command = Command::new("tmux");
+    command.env_clear();
+    if let Ok(path) = std::env::var("PATH") {
+        command.env("PATH", path);
+    }
+    let locale = std::env::var("LANG").unwrap_or_else(|_| "C.UTF-8".to_owned());
+    command.env("LANG", locale).env("TERM", "tmux-256color");
+    command
+}
+
 /// Default limit for one tmux call; tmux answers in milliseconds unless the server is stuck.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -85,7 +99,7 @@ impl Tmux {
         stdin: Option<&[u8]>,
     ) -> Result<Vec<u8>, TmuxError> {
         let name = command_name(cmds);
-        let mut command = Command::new("tmux");
+        let mut command = tmux_command();
         command
             .args(self.base_args())
             .args(command_args(cmds))

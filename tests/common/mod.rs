@@ -16,14 +16,19 @@ pub const ADMIN_PASSWORD: &str = "admin-pass-123";
 pub struct TestApp {
     pub base: String,
     pub addr: SocketAddr,
+    /// The loopback-only hook listener (the public one has no `/api/hooks`).
+    pub hook_addr: SocketAddr,
     pub client: reqwest::Client,
     pub data_dir: PathBuf,
     pub state: autocode::state::AppState,
     pub controllers: std::sync::Arc<autocode::controller::Controllers>,
+    /// The `autocode.toml` it runs with; a restart keeps it.
+    pub file: FileConfig,
     cancel: tokio_util::sync::CancellationToken,
     _tmp: Option<tempfile::TempDir>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<std::io::Result<()>>>,
+    hooks: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 pub struct Session {
@@ -62,21 +67,31 @@ impl TestApp {
         let config = Config {
             data_dir: dir.to_owned(),
             listen: addr,
-            file,
+            file: file.clone(),
         };
         let mut state = autocode::open_state(config).await.expect("open state");
         autocode::ensure_admin(&state, Some(ADMIN_PASSWORD.into()))
             .await
             .expect("admin");
+        let hook_listener = autocode::bind_hook_listener(&state, None)
+            .await
+            .expect("hook listener");
+        let hook_addr = hook_listener.local_addr().expect("hook addr");
         let cancel = tokio_util::sync::CancellationToken::new();
         let options = autocode::controller::Options {
             timing,
             decide: fast_decide(),
             autocode_bin: Some(env!("CARGO_BIN_EXE_autocode").into()),
         };
-        let controllers = autocode::start_controllers(&mut state, addr, options, cancel.clone())
-            .await
-            .expect("controllers");
+        let controllers =
+            autocode::start_controllers(&mut state, hook_addr, options, cancel.clone())
+                .await
+                .expect("controllers");
+        let hooks = tokio::spawn(autocode::serve_hooks(
+            hook_listener,
+            state.clone(),
+            cancel.clone().cancelled_owned(),
+        ));
         let (tx, rx) = oneshot::channel();
         let handle = tokio::spawn(autocode::serve(listener, state.clone(), async {
             let _ = rx.await;
@@ -84,14 +99,17 @@ impl TestApp {
         Self {
             base: format!("http://{addr}"),
             addr,
+            hook_addr,
             client: reqwest::Client::new(),
             data_dir: dir.canonicalize().expect("canonical"),
             state,
             controllers,
+            file,
             cancel,
             _tmp: None,
             shutdown: Some(tx),
             handle: Some(handle),
+            hooks: Some(hooks),
         }
     }
 
@@ -99,8 +117,9 @@ impl TestApp {
     /// dir, as a systemd restart would.
     pub async fn restart(self) -> TestApp {
         let dir = self.data_dir.clone();
+        let file = self.file.clone();
         let tmp = self.stop_keeping_tmux().await;
-        let mut app = Self::start_in(&dir, FileConfig::default()).await;
+        let mut app = Self::start_in(&dir, file).await;
         app._tmp = tmp;
         app
     }
@@ -123,12 +142,20 @@ impl TestApp {
         if let Some(h) = self.handle.take() {
             h.await.expect("join").expect("serve");
         }
+        if let Some(h) = self.hooks.take() {
+            h.await.expect("join").expect("serve hooks");
+        }
         self.state.db.close().await;
         self._tmp.take()
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// A URL on the loopback hook listener.
+    pub fn hook_url(&self, path: &str) -> String {
+        format!("http://{}{}", self.hook_addr, path)
     }
 
     pub async fn call(

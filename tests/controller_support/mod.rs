@@ -80,10 +80,18 @@ impl World {
         let claude = claude_binary_for_test(version).expect("Claude Code install")?;
         let anthropic = MockAnthropic::start(script).await.expect("mock anthropic");
         let llm = MockLlm::start(move |r| llm(r)).await.expect("mock llm");
+        let mut file = file;
+        file.cli_installations.insert(
+            TEST_INSTALLATION.into(),
+            autocode::config::CliInstallation {
+                path: claude.clone(),
+                profile: "claude-code".into(),
+            },
+        );
         let app = TestApp::start_with(file).await;
         let admin = app.admin().await;
         let user = app.user(&admin, "alice").await;
-        let agent_id = create_agent(&app, &user, &anthropic, &llm, &claude, json!({})).await;
+        let agent_id = create_agent(&app, &user, &anthropic, &llm, json!({})).await;
         Some(World {
             app,
             anthropic,
@@ -287,14 +295,17 @@ impl World {
     }
 }
 
-/// An agent whose coding CLI is the pinned release talking to the mock Anthropic API, and
-/// whose supervising LLM is the mock LLM (keyless `custom` endpoint).
+/// The name under which a [`World`] registers its pinned CLI release (`cli_installations`).
+pub const TEST_INSTALLATION: &str = "claude-under-test";
+
+/// An agent whose coding CLI is the pinned release (registered as [`TEST_INSTALLATION`])
+/// talking to the mock Anthropic API, and whose supervising LLM is the mock LLM (keyless
+/// `custom` endpoint).
 pub async fn create_agent(
     app: &TestApp,
     user: &Session,
     anthropic: &MockAnthropic,
     llm: &MockLlm,
-    claude: &std::path::Path,
     extra: Value,
 ) -> i64 {
     let (status, key) = app
@@ -309,7 +320,7 @@ pub async fn create_agent(
         "permission_policy": {"allow": ["Bash(echo *)"], "deny": [], "default": "llm"},
         "cli": {
             "profile": "claude-code",
-            "command": claude.to_string_lossy(),
+            "command": TEST_INSTALLATION,
             "env": {
                 "ANTHROPIC_BASE_URL": anthropic.base_url(),
                 "ANTHROPIC_API_KEY": {"api_key_id": key["id"]},

@@ -8,6 +8,7 @@ import type { Role, UserWithCount } from '../types';
 import { Button, Card, Empty, ErrorMessage, Field, Loading, Notice, PageHeader } from '../ui/controls';
 import { ConfirmButton } from '../ui/ConfirmButton';
 import { useResource } from '../ui/useResource';
+import { SandboxBanner } from './SandboxBanner';
 
 function CreateUserForm({ onCreated }: { onCreated: () => void }) {
   const [username, setUsername] = useState('');
@@ -171,6 +172,7 @@ export function AdminPage() {
   return (
     <div className="flex flex-col gap-4">
       <PageHeader title="Admin Panel" subtitle="Accounts of this AutoCode server." />
+      <SandboxBanner />
       <CreateUserForm onCreated={() => void users.reload()} />
       <Card title="Users">
         <ErrorMessage>{users.error}</ErrorMessage>

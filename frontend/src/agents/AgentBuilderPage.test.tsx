@@ -8,6 +8,7 @@ import { AgentBuilderPage } from './AgentBuilderPage';
 
 function renderBuilder() {
   vi.spyOn(api, 'listAgents').mockResolvedValue([]);
+  vi.spyOn(api, 'listCliInstallations').mockResolvedValue([{ name: 'claude-2.1.330', profile: 'claude-code' }]);
   return render(
     <MemoryRouter initialEntries={['/agents/new']}>
       <AgentsProvider>
@@ -52,5 +53,28 @@ describe('AgentBuilderPage', () => {
 
     await userEvent.click(screen.getByRole('button', { name: 'Create agent' }));
     expect(await screen.findByText('Agent page')).toBeInTheDocument();
+  });
+
+  it('offers the registered installations and names auto mode, and puts an env refusal beside the env box', async () => {
+    const create = vi
+      .spyOn(api, 'createAgent')
+      .mockRejectedValueOnce(
+        new ApiError(422, 'Invalid cli.env.HOME: HOME is set by AutoCode.', { field: 'cli.env.HOME', reason: 'HOME is set by AutoCode' }),
+      );
+    renderBuilder();
+    await userEvent.type(screen.getByLabelText('Name'), 'Builder');
+    await userEvent.type(screen.getByLabelText('Supervising model'), 'gpt-4o-mini');
+    const installation = screen.getByLabelText('Claude Code installation');
+    await screen.findByRole('option', { name: 'claude-2.1.330' });
+    await userEvent.selectOptions(installation, 'claude-2.1.330');
+    await userEvent.click(screen.getByRole('checkbox', { name: /Let Claude Code judge tool calls itself \(auto mode\)/ }));
+    await userEvent.type(screen.getByLabelText('CLI environment'), 'HOME=/elsewhere');
+    await userEvent.click(screen.getByRole('button', { name: 'Create agent' }));
+
+    expect(await screen.findByText('HOME is set by AutoCode.')).toBeInTheDocument();
+    expect(screen.getByLabelText('CLI environment')).toHaveAttribute('aria-invalid', 'true');
+    const body = create.mock.calls[0][0];
+    expect(body.cli.command).toBe('claude-2.1.330');
+    expect(body.cli.auto_mode).toBe(true);
   });
 });

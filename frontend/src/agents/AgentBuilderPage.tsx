@@ -3,7 +3,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { api, ApiError, describeError, sentence } from '../api';
 import { hasErrors, type Errors } from '../forms';
-import { AGENT_TOOLS, LLM_PROVIDERS, type LlmProvider, type PolicyDefault } from '../types';
+import { AGENT_TOOLS, LLM_PROVIDERS, type CliInstallation, type LlmProvider, type PolicyDefault } from '../types';
 import { Button, Card, ErrorMessage, Field, Loading, PageHeader } from '../ui/controls';
 import { useAgents } from './AgentsContext';
 import { agentToForm, emptyAgentForm, formToInput, validateAgentForm, type AgentField, type AgentForm } from './agentForm';
@@ -40,6 +40,12 @@ export function AgentBuilderPage() {
   const [errors, setErrors] = useState<Errors<AgentField>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [installations, setInstallations] = useState<CliInstallation[]>([]);
+
+  useEffect(() => {
+    // Without the list only the default program is offered; saving still works.
+    api.listCliInstallations().then(setInstallations, () => setInstallations([]));
+  }, []);
 
   useEffect(() => {
     if (!agentId) return;
@@ -79,7 +85,9 @@ export function AgentBuilderPage() {
     } catch (e) {
       setError(describeError(e));
       if (e instanceof ApiError && e.field) {
-        const field = SERVER_FIELDS[e.field] ?? (e.field in form ? (e.field as AgentField) : null);
+        // `cli.env.HOME` names the variable; the form has one box for all of them.
+        const key = e.field.startsWith('cli.env.') ? 'cli.env' : e.field;
+        const field = SERVER_FIELDS[key] ?? (key in form ? (key as AgentField) : null);
         if (field) setErrors({ [field]: e.detail?.reason ? sentence(e.detail.reason) : e.message });
       }
     } finally {
@@ -173,8 +181,20 @@ export function AgentBuilderPage() {
       <McpEditor rows={form.mcp} errors={errors} onChange={(mcp) => set('mcp', mcp)} />
       <Card title="Claude Code and timing">
         <div className="grid gap-4 sm:grid-cols-2">
-          <Field label="CLI command" hint="Empty to use claude from PATH." error={errors.cli_command}>
-            {(p) => <input {...p} name="cli_command" autoCapitalize="none" {...text('cli_command')} />}
+          <Field label="Claude Code installation" hint="The installations your admin set up." error={errors.cli_command}>
+            {(p) => (
+              <select {...p} name="cli_command" {...text('cli_command')}>
+                <option value="">Default (claude on the server)</option>
+                {installations.map((i) => (
+                  <option key={i.name} value={i.name}>
+                    {i.name}
+                  </option>
+                ))}
+                {form.cli_command && !installations.some((i) => i.name === form.cli_command) && (
+                  <option value={form.cli_command}>{form.cli_command} (not available)</option>
+                )}
+              </select>
+            )}
           </Field>
           <Field label="Workspace base" hint="A folder in your workspace; empty for the default (projects)." error={errors.workspace_base}>
             {(p) => <input {...p} name="workspace_base" autoCapitalize="none" {...text('workspace_base')} />}
@@ -187,7 +207,10 @@ export function AgentBuilderPage() {
           </Field>
           <label className="flex min-h-10 items-start gap-3 rounded-lg border border-slate-800 px-3 py-2 sm:col-span-2">
             <input type="checkbox" className="mt-1 h-4 w-4 accent-sky-500" checked={form.auto_mode} onChange={(e) => set('auto_mode', e.target.checked)} />
-            <span className="text-sm text-slate-200">Auto mode: let Claude Code judge its own tool calls instead of the permission policy above</span>
+            <span className="text-sm text-slate-200">
+              Let Claude Code judge tool calls itself (auto mode)
+              <span className="block text-slate-400">Instead of the permission policy above; the only way to switch the policy off.</span>
+            </span>
           </label>
           <Field label="Check interval (seconds)" error={errors.poll_interval_s}>
             {(p) => <input {...p} name="poll_interval_s" inputMode="numeric" {...text('poll_interval_s')} />}

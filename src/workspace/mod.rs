@@ -1,7 +1,12 @@
 //! Everything AutoCode keeps on disk for users: the data-dir layout, workspaces created
 //! from `data-template/` (embedded in the binary, so an installed daemon needs no source
 //! tree), and path confinement: every path built from user data must stay under the
-//! data dir, checked both lexically and after resolving symlinks.
+//! data dir, checked both lexically and after resolving symlinks, and a member's paths
+//! under that member's own directory (`MemberDir`, in `confine`).
+
+mod confine;
+
+pub use confine::{MemberDir, ensure_no_links, read_without_links};
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -11,7 +16,7 @@ const USER_TEMPLATE: &[(&str, &str)] = &[
     ("projects/.keep", ""),
     (
         "config/README.md",
-        include_str!("../data-template/user/config/README.md"),
+        include_str!("../../data-template/user/config/README.md"),
     ),
 ];
 
@@ -19,23 +24,23 @@ const USER_TEMPLATE: &[(&str, &str)] = &[
 const PROJECT_TEMPLATE: &[(&str, &str)] = &[
     (
         ".claude/CLAUDE.md",
-        include_str!("../data-template/project/.claude/CLAUDE.md"),
+        include_str!("../../data-template/project/.claude/CLAUDE.md"),
     ),
     (
         ".nanobot/config.json",
-        include_str!("../data-template/project/.nanobot/config.json"),
+        include_str!("../../data-template/project/.nanobot/config.json"),
     ),
     (
         ".nanobot/IDENTITY.md",
-        include_str!("../data-template/project/.nanobot/IDENTITY.md"),
+        include_str!("../../data-template/project/.nanobot/IDENTITY.md"),
     ),
     (
         ".nanobot/MEMORY.md",
-        include_str!("../data-template/project/.nanobot/MEMORY.md"),
+        include_str!("../../data-template/project/.nanobot/MEMORY.md"),
     ),
     (
         ".nanobot/HISTORY.md",
-        include_str!("../data-template/project/.nanobot/HISTORY.md"),
+        include_str!("../../data-template/project/.nanobot/HISTORY.md"),
     ),
 ];
 
@@ -43,8 +48,12 @@ const PROJECT_TEMPLATE: &[(&str, &str)] = &[
 pub enum PathError {
     #[error("path component {0:?} is not a plain name")]
     BadComponent(String),
-    #[error("{0} escapes the data directory")]
+    #[error("{0} escapes its directory")]
     Escapes(PathBuf),
+    #[error("{0} is a symbolic link where AutoCode keeps a directory or file of its own")]
+    Symlink(PathBuf),
+    #[error("{0} is not a directory")]
+    NotADirectory(PathBuf),
     #[error(transparent)]
     Io(#[from] io::Error),
 }
@@ -135,12 +144,13 @@ impl Layout {
     }
 
     pub fn create_user_workspace(&self, username: &str) -> Result<PathBuf, PathError> {
-        let dir = self.user_dir(username)?;
-        write_template(&dir, USER_TEMPLATE, &[])?;
-        Ok(dir)
+        let member = MemberDir::of(self, username)?;
+        write_template(&member, member.root(), USER_TEMPLATE, &[])?;
+        Ok(member.root().to_owned())
     }
 
-    /// Removes a directory tree under the root; a missing one is fine.
+    /// Removes one of the daemon's own directory trees (an agent's, a whole user's); a
+    /// missing one is fine. Paths inside a member's tree go through `MemberDir::remove_tree`.
     pub fn remove_tree(&self, dir: &Path) -> Result<(), PathError> {
         if dir == self.root {
             return Err(PathError::Escapes(dir.to_owned()));
@@ -161,17 +171,25 @@ pub struct ProjectVars<'a> {
     pub architecture: &'a str,
 }
 
-pub fn create_project_workspace(dir: &Path, vars: &ProjectVars<'_>) -> Result<(), PathError> {
+/// Fills a project workspace from the template, confined to the member's directory: a
+/// planted link anywhere on the way (`workspace_base`, `projects/<slug>`) is refused.
+pub fn create_project_workspace(
+    member: &MemberDir,
+    dir: &Path,
+    vars: &ProjectVars<'_>,
+) -> Result<(), PathError> {
     let subs = [
         ("{{project_name}}", vars.name),
         ("{{slug}}", vars.slug),
         ("{{description}}", vars.description),
         ("{{architecture}}", vars.architecture),
     ];
-    write_template(dir, PROJECT_TEMPLATE, &subs)
+    member.create_dir_all(dir)?;
+    write_template(member, dir, PROJECT_TEMPLATE, &subs)
 }
 
 fn write_template(
+    member: &MemberDir,
     dir: &Path,
     files: &[(&str, &str)],
     subs: &[(&str, &str)],
@@ -179,10 +197,11 @@ fn write_template(
     for (rel, contents) in files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+            member.create_dir_all(parent)?;
         }
-        // Existing files are the user's: a re-created workspace never overwrites them.
-        if path.exists() {
+        // Existing files (or links) are the user's: a re-created workspace never
+        // overwrites them, nor writes through them.
+        if std::fs::symlink_metadata(&path).is_ok() {
             continue;
         }
         let json = rel.ends_with(".json");
@@ -197,22 +216,27 @@ fn write_template(
             };
             text = text.replace(key, &value);
         }
-        std::fs::write(&path, text)?;
+        // Created exclusively: something that appeared meanwhile is not written through.
+        std::io::Write::write_all(
+            &mut std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)?,
+            text.as_bytes(),
+        )?;
     }
     Ok(())
 }
 
-/// Writes a file via a temp file and rename, so readers never see half a file.
+/// Writes a file via a temp file and rename, so readers never see half a file. The temp
+/// file is created exclusively and a link at `path` is replaced, not written through; a
+/// directory on the way that is a link is refused (`ensure_no_links`). With a member's
+/// directory at hand, prefer `MemberDir::write_atomic`.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
+    ensure_no_links(dir)?;
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, contents)?;
-    std::fs::rename(&tmp, path)
+    confine::replace_file(path, contents, 0o600)
 }
 
 #[cfg(test)]
@@ -258,13 +282,14 @@ mod tests {
     fn project_template_is_filled_and_never_overwrites() {
         let (_tmp, l) = layout();
         let dir = l.project_dir("bob", "projects", "app").expect("dir");
+        let member = MemberDir::of(&l, "bob").expect("member");
         let vars = ProjectVars {
             name: "App \"quoted\"",
             slug: "app",
             description: "Build it",
             architecture: "Rust",
         };
-        create_project_workspace(&dir, &vars).expect("create");
+        create_project_workspace(&member, &dir, &vars).expect("create");
         let claude = std::fs::read_to_string(dir.join(".claude/CLAUDE.md")).expect("read");
         assert!(claude.contains("# App") && claude.contains("Build it") && !claude.contains("{{"));
         let config: serde_json::Value = serde_json::from_str(
@@ -276,7 +301,7 @@ mod tests {
             assert!(dir.join(".nanobot").join(f).is_file(), "{f}");
         }
         std::fs::write(dir.join(".nanobot/MEMORY.md"), "mine").expect("write");
-        create_project_workspace(&dir, &vars).expect("again");
+        create_project_workspace(&member, &dir, &vars).expect("again");
         assert_eq!(
             std::fs::read_to_string(dir.join(".nanobot/MEMORY.md")).expect("read"),
             "mine"
