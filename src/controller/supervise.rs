@@ -8,7 +8,6 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::Command;
-use super::decide::Action;
 use super::prompt;
 use super::run::{Halt, Pending, Run};
 use crate::db::{self, logs::Level, projects::StepStatus};
@@ -86,17 +85,8 @@ impl Run {
     /// a crash in between can never lead to a second send).
     pub(super) async fn send_step(&mut self, index: usize) -> Result<(), Halt> {
         self.wait_ready().await?;
+        let text = self.step_text(index).await?;
         let mut project = self.project().await?;
-        let (rules, claude_md, memory) = self.context_files();
-        let text = prompt::step_prompt(
-            &prompt::Context {
-                project: &project,
-                rules: &rules,
-                claude_md: &claude_md,
-                memory: &memory,
-            },
-            index,
-        );
         project.implementation_plan.0[index].status = StepStatus::Running;
         db::projects::set_plan(
             &self.deps.db,
@@ -158,16 +148,6 @@ impl Run {
         }
     }
 
-    pub(super) fn publish_plan(&self, plan: &[db::projects::Step]) {
-        self.deps
-            .journal
-            .publish(crate::journal::ProjectEvent::Plan {
-                project_id: self.project_id,
-                implementation_plan: plan.to_vec(),
-            });
-    }
-
-    /// Reacts to the CLI until the step is done.
     /// Answers the permission menu on screen: the profile's option, else the first
     /// (allow) or the last (refuse).
     pub(super) async fn answer_menu(&self, action: MenuAction) -> Result<(), Halt> {
@@ -349,69 +329,6 @@ impl Run {
             "The terminal was released; the controller continues",
         )
         .await;
-        Ok(())
-    }
-
-    /// Carries out an `add_step` or `update_step` decision.
-    pub(super) async fn edit_plan(&mut self, action: Action) -> Result<(), Halt> {
-        let mut project = self.project().await?;
-        let plan = &mut project.implementation_plan.0;
-        let line = match action {
-            Action::AddStep {
-                title,
-                details,
-                after,
-            } => {
-                let at = after.map_or(plan.len(), |a| (a + 1).min(plan.len()));
-                let line = format!("Added step {}: {title}", at + 1);
-                plan.insert(
-                    at,
-                    db::projects::Step {
-                        title,
-                        details,
-                        status: StepStatus::Pending,
-                    },
-                );
-                line
-            }
-            Action::UpdateStep {
-                index,
-                title,
-                details,
-            } => {
-                let Some(step) = plan.get_mut(index) else {
-                    return Ok(());
-                };
-                if let Some(t) = title {
-                    step.title = t;
-                }
-                if let Some(d) = details {
-                    step.details = d;
-                }
-                format!("Updated step {}: {}", index + 1, step.title)
-            }
-            _ => return Ok(()),
-        };
-        db::projects::set_plan(&self.deps.db, self.project_id, plan).await?;
-        self.publish_plan(plan);
-        self.log(Level::Action, &line).await;
-        Ok(())
-    }
-
-    /// Records the step's outcome in the plan; the action in flight is over.
-    pub(super) async fn mark_step(&mut self, index: usize, status: StepStatus) -> Result<(), Halt> {
-        let mut project = self.project().await?;
-        if let Some(step) = project.implementation_plan.0.get_mut(index) {
-            step.status = status;
-        }
-        db::projects::set_plan(
-            &self.deps.db,
-            self.project_id,
-            &project.implementation_plan.0,
-        )
-        .await?;
-        db::projects::set_pending_action(&self.deps.db, self.project_id, None).await?;
-        self.publish_plan(&project.implementation_plan.0);
         Ok(())
     }
 }
