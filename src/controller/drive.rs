@@ -15,7 +15,8 @@ use super::machine::{
 use super::policy::{self, PolicyContext};
 use super::run::{Halt, Run};
 use super::session::Observed;
-use crate::db::{logs::Level, projects::StepStatus};
+use crate::db::logs::Level;
+use crate::db::projects::{ProjectStatus, StepStatus};
 use crate::hooks::HookEvent;
 
 impl Run {
@@ -154,14 +155,14 @@ impl Run {
                 return Ok(Some(Input::Decided(decision)));
             }
             Effect::AskHuman { question } => {
-                self.set_status("needs_help", Some(&question)).await?;
+                self.set_status(ProjectStatus::NeedsHelp, Some(&question))
+                    .await?;
                 self.log(Level::AgentDecision, &format!("Needs help: {question}"))
                     .await;
             }
             Effect::SetStatus(status) => {
-                self.paused = status == machine::Status::Paused;
-                let word = if self.paused { "paused" } else { "running" };
-                self.set_status(word, None).await?;
+                self.paused = status == ProjectStatus::Paused;
+                self.set_status(status, None).await?;
             }
             Effect::RestartCli { reason } => {
                 self.restart_cli(&reason).await?;

@@ -5,11 +5,12 @@
 
 use super::decide::{self, Action};
 use super::run::{Halt, Run};
-use crate::db::{self, logs::Level, projects::StepStatus};
+use crate::db::projects::{ProjectStatus, StepStatus};
+use crate::db::{self, logs::Level};
 
 impl Run {
     pub(super) async fn plan(&mut self) -> Result<(), Halt> {
-        self.set_status("planning", None).await?;
+        self.set_status(ProjectStatus::Planning, None).await?;
         let project = self.project().await?;
         let rules = self.rules_text();
         let drafted = match &self.llm {
@@ -57,7 +58,7 @@ impl Run {
                 }
             }
         }
-        self.set_status("running", None).await
+        self.set_status(ProjectStatus::Running, None).await
     }
 
     pub(super) fn publish_plan(&self, plan: &[db::projects::Step]) {

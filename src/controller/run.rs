@@ -10,7 +10,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::session::CliSession;
 use super::{Command, Deps, StartMode, prompt};
-use crate::db::{self, agents::Agent, logs::Level, projects::Project, projects::StepStatus};
+use crate::db::instances::InstanceStatus;
+use crate::db::projects::{Project, ProjectStatus, StepStatus};
+use crate::db::{self, agents::Agent, logs::Level};
 use crate::hooks::HookEvent;
 use crate::journal::ProjectEvent;
 use crate::llm::{LlmClient, LlmConfig};
@@ -95,7 +97,7 @@ impl Run {
         let outcome = self.run_inner(mode).await;
         match outcome {
             Ok(()) => {
-                self.finish_instance("stopped").await;
+                self.finish_instance(InstanceStatus::Stopped).await;
                 if let Some(s) = self.session.take()
                     && let Err(e) = s.shut_down().await
                 {
@@ -108,10 +110,10 @@ impl Run {
                 let message = format!("Controller stopped: {e}");
                 self.log(Level::Error, &message).await;
                 let _ = self
-                    .set_status("failed", None)
+                    .set_status(ProjectStatus::Failed, None)
                     .await
                     .map_err(|e| tracing::error!("{e}"));
-                self.finish_instance("crashed").await;
+                self.finish_instance(InstanceStatus::Crashed).await;
                 if let Some(s) = self.session.take()
                     && let Err(e) = s.shut_down().await
                 {
@@ -122,7 +124,7 @@ impl Run {
         }
     }
 
-    async fn finish_instance(&self, status: &str) {
+    async fn finish_instance(&self, status: InstanceStatus) {
         if let Err(e) = db::instances::finish(&self.deps.db, self.instance_id, status).await {
             tracing::error!(project = self.project_id, "ending instance: {e}");
         }
@@ -157,7 +159,7 @@ impl Run {
         if project.implementation_plan.0.is_empty() {
             self.plan().await?;
         }
-        if project.status == "needs_help"
+        if project.status == ProjectStatus::NeedsHelp
             && let Some(q) = project.question.clone()
         {
             let answer = self.ask_human(&q).await?;
@@ -265,14 +267,18 @@ impl Run {
 
     pub(super) async fn set_status(
         &self,
-        status: &str,
+        status: ProjectStatus,
         question: Option<&str>,
     ) -> Result<(), Halt> {
         let project = self.project().await?;
         if project.status != status {
             self.log(
                 Level::Info,
-                &format!("Status {} → {status}", project.status),
+                &format!(
+                    "The project was {}; now it is {}",
+                    project.status.words(),
+                    status.words()
+                ),
             )
             .await;
         }
@@ -286,7 +292,7 @@ impl Run {
         .await?;
         self.deps.journal.publish(ProjectEvent::Status {
             project_id: self.project_id,
-            status: status.to_owned(),
+            status,
             current_step: project.current_step,
             question: question.map(str::to_owned),
         });
@@ -295,7 +301,7 @@ impl Run {
 
     async fn complete(&mut self) -> Result<(), Halt> {
         db::projects::set_pending_action(&self.deps.db, self.project_id, None).await?;
-        self.set_status("completed", None).await?;
+        self.set_status(ProjectStatus::Completed, None).await?;
         self.log(Level::Info, "All steps are done: project completed")
             .await;
         Ok(())
@@ -308,7 +314,7 @@ impl Run {
                 cmd = self.inbox.recv() => match cmd {
                     Some(Command::Resume) => {
                         self.paused = false;
-                        self.set_status("running", None).await?;
+                        self.set_status(ProjectStatus::Running, None).await?;
                     }
                     Some(Command::Message { text, from }) => {
                         self.log(Level::Info, &format!("Message from {from} while paused: sent to Claude")).await;

@@ -10,7 +10,8 @@ use tokio::time::Instant;
 use super::Command;
 use super::prompt;
 use super::run::{Halt, Pending, Run};
-use crate::db::{self, logs::Level, projects::StepStatus};
+use crate::db::projects::{ProjectStatus, StepStatus};
+use crate::db::{self, logs::Level};
 use crate::profile::{MenuAction, Resume};
 use crate::screen::State;
 use crate::tmux::SessionName;
@@ -98,7 +99,7 @@ impl Run {
         db::projects::set_status(
             &self.deps.db,
             self.project_id,
-            "running",
+            ProjectStatus::Running,
             Some(index_i64),
             None,
         )
@@ -107,7 +108,7 @@ impl Run {
         self.refresh_identity(&project);
         let pending = serde_json::to_string(&Pending::StepSent { step: index }).unwrap_or_default();
         db::projects::set_pending_action(&self.deps.db, self.project_id, Some(&pending)).await?;
-        self.set_status("running", None).await?;
+        self.set_status(ProjectStatus::Running, None).await?;
         self.wait_for_human_release().await?;
         self.session()?.submit(&text).await?;
         let title = &project.implementation_plan.0[index].title;
@@ -283,7 +284,8 @@ impl Run {
     /// Asks the owner and waits for the reply (needs_help); the question survives a daemon
     /// restart in the project row.
     pub(super) async fn ask_human(&mut self, question: &str) -> Result<String, Halt> {
-        self.set_status("needs_help", Some(question)).await?;
+        self.set_status(ProjectStatus::NeedsHelp, Some(question))
+            .await?;
         self.log(Level::AgentDecision, &format!("Needs help: {question}"))
             .await;
         loop {
@@ -292,7 +294,7 @@ impl Run {
                 cmd = self.inbox.recv() => match cmd {
                     Some(Command::Message { text, from }) => {
                         self.log(Level::Info, &format!("{from} replied: {text}")).await;
-                        self.set_status("running", None).await?;
+                        self.set_status(ProjectStatus::Running, None).await?;
                         return Ok(text);
                     }
                     Some(Command::Pause) => self.paused = true,

@@ -7,6 +7,7 @@ use tokio::time::Instant;
 
 use crate::controller::decide::{Action, Event, Key};
 use crate::db::logs::Level;
+use crate::db::projects::ProjectStatus;
 use crate::profile::MenuAction;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -28,7 +29,7 @@ pub enum Effect {
     /// Ask the owner; the project needs help until they reply.
     AskHuman { question: String },
     /// The project's status changed (paused, running again).
-    SetStatus(Status),
+    SetStatus(ProjectStatus),
     /// Start the CLI again (resuming its conversation).
     RestartCli { reason: String },
     /// Add or change a step of the plan (an `add_step` or `update_step` action).
@@ -58,11 +59,4 @@ pub enum Message {
     StepPrompt,
     /// Where the project stands (after the CLI compacted its context).
     StateSummary,
-}
-
-/// The statuses the machine sets while a step runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Running,
-    Paused,
 }

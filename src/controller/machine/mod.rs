@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-pub use effect::{Effect, Message, Status};
+pub use effect::{Effect, Message};
 pub use input::{Delivery, Hook, Input, Owner, Screen, ToolRequest};
 
 use crate::controller::decide::{Action, Event};

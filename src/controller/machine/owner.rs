@@ -3,8 +3,9 @@
 
 use tokio::time::Instant;
 
-use super::{AfterAnswer, Effect, Machine, Message, Owner, Status, Waiting, log};
+use super::{AfterAnswer, Effect, Machine, Message, Owner, Waiting, log};
 use crate::db::logs::Level;
+use crate::db::projects::ProjectStatus;
 use crate::profile::MenuAction;
 
 impl Machine {
@@ -15,7 +16,7 @@ impl Machine {
                     let after = after.clone();
                     self.waiting = Waiting::Nothing;
                     out.push(log(Level::Info, format!("{from} replied: {text}")));
-                    out.push(Effect::SetStatus(Status::Running));
+                    out.push(Effect::SetStatus(ProjectStatus::Running));
                     self.answered(after, text, from, out);
                 } else {
                     // Delivered as soon as nothing else is in flight (see `resume`), once.
@@ -25,13 +26,13 @@ impl Machine {
             Owner::Pause => {
                 let asking = self.asking();
                 if !self.paused && !asking {
-                    out.push(Effect::SetStatus(Status::Paused));
+                    out.push(Effect::SetStatus(ProjectStatus::Paused));
                 }
                 self.paused = true;
             }
             Owner::Resume => {
                 if self.paused && !self.asking() {
-                    out.push(Effect::SetStatus(Status::Running));
+                    out.push(Effect::SetStatus(ProjectStatus::Running));
                 }
                 self.paused = false;
                 self.handled_seq = None;

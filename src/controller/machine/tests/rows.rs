@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::controller::decide::{Action, Event, Source};
+use crate::db::projects::ProjectStatus;
 use crate::profile::MenuAction;
 use crate::screen::{ErrorKind, State};
 
@@ -227,7 +228,7 @@ pub(super) fn rows() -> Vec<Row> {
             },
             check: |_, e| {
                 e.contains(&Effect::AnswerMenu(MenuAction::Approve))
-                    && e.contains(&Effect::SetStatus(Status::Running))
+                    && e.contains(&Effect::SetStatus(ProjectStatus::Running))
             },
         },
         Row {
@@ -322,7 +323,8 @@ pub(super) fn rows() -> Vec<Row> {
                 ]
             },
             check: |_, e| {
-                e.contains(&Effect::SetStatus(Status::Running)) && consulted(e, "turn_finished")
+                e.contains(&Effect::SetStatus(ProjectStatus::Running))
+                    && consulted(e, "turn_finished")
             },
         },
         Row {
