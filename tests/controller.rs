@@ -162,7 +162,10 @@ async fn planning_from_empty_plan(version: &'static str) {
     assert!(plan.iter().all(|s| s["status"] == "done"));
     let logs = w.logs(id).await.join("\n");
     assert!(logs.contains("Drafted a plan of 2 steps"), "{logs}");
-    assert!(logs.contains("Status created → planning"), "{logs}");
+    assert!(
+        logs.contains("The project was created; now it is planning"),
+        "{logs}"
+    );
     assert_eq!(w.prompts_containing("step 2 only: Check the notes"), 1);
     w.stop().await;
 }

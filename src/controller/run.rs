@@ -41,6 +41,22 @@ pub(super) enum Halt {
     Setup(String),
 }
 
+impl Halt {
+    /// Why the controller stopped, for the project's log: the daemon's own failures (its
+    /// database, tmux) are named, their details stay in the daemon's log.
+    pub(super) fn for_member(&self) -> String {
+        match self {
+            Halt::Cancelled => "it was stopped".into(),
+            Halt::Failed(why) | Halt::Setup(why) => why.clone(),
+            Halt::Db(_) => "the daemon could not read or write its database (details are in the daemon's log)".into(),
+            Halt::Session(super::session::SessionError::Tmux(_)) => {
+                "the daemon could not drive Claude Code's terminal (details are in the daemon's log)".into()
+            }
+            Halt::Session(e) => format!("Claude Code's terminal: {e}"),
+        }
+    }
+}
+
 /// The action in flight, persisted so a restarted daemon does not send it twice.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -107,12 +123,15 @@ impl Run {
             }
             Err(Halt::Cancelled) => RunEnd::Cancelled(self.session.take()),
             Err(e) => {
-                let message = format!("Controller stopped: {e}");
-                self.log(Level::Error, &message).await;
-                let _ = self
-                    .set_status(ProjectStatus::Failed, None)
-                    .await
-                    .map_err(|e| tracing::error!("{e}"));
+                tracing::error!(project = self.project_id, "controller stopped: {e}");
+                self.log(
+                    Level::Error,
+                    &format!("Controller stopped: {}", e.for_member()),
+                )
+                .await;
+                if let Err(e) = self.set_status(ProjectStatus::Failed, None).await {
+                    tracing::error!(project = self.project_id, "recording the failure: {e}");
+                }
                 self.finish_instance(InstanceStatus::Crashed).await;
                 if let Some(s) = self.session.take()
                     && let Err(e) = s.shut_down().await

@@ -8,7 +8,7 @@ impl Action {
         match self {
             Action::SendMessage { text } => format!("tell Claude \"{}\"", shorten(text)),
             Action::AnswerPrompt { option } => format!("choose option {option} of the menu"),
-            Action::PressKey { key } => format!("press {}", key.tmux_name()),
+            Action::PressKey { key } => format!("press {}", key.words()),
             Action::MarkStepDone { summary } => format!("mark the step done: {summary}"),
             Action::MarkStepFailed { reason } => format!("mark the step failed: {reason}"),
             Action::AddStep { title, .. } => format!("add a step \"{title}\""),
@@ -37,7 +37,11 @@ impl Decision {
             Source::Llm => "the supervisor",
             Source::Fallback => "the rules",
         };
-        format!("{what} ({who}: {})", self.reason)
+        if self.reason.is_empty() {
+            format!("{what} ({who})")
+        } else {
+            format!("{what} ({who}: {})", self.reason)
+        }
     }
 }
 

@@ -54,7 +54,7 @@ impl Machine {
                 ));
             }
             Action::PressKey { key } => {
-                out.push(log(Level::Action, format!("Pressed {}", key.tmux_name())));
+                out.push(log(Level::Action, format!("Pressed {}", key.words())));
                 out.push(Effect::Press(key));
             }
             Action::MarkStepDone { summary } => {

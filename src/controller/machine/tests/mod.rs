@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+mod owner_rows;
 mod rows;
 
 use super::*;
@@ -185,8 +186,45 @@ fn edge_cases() {
         if !(row.check)(&m, &effects) {
             failed.push(format!("{}: {effects:#?}", row.name));
         }
+        for said in all.iter().flatten().filter_map(words_for_member) {
+            if DEBUG_TEXT.is_match(said) {
+                failed.push(format!("{}: debug text for the owner: {said}", row.name));
+            }
+        }
     }
     assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+}
+
+/// Rust's debug text (`AnswerPrompt { option: 1 }`, `Some(3)`, `State::Idle`, `C-c`) or
+/// tool-call syntax (`mark_step_done("ok")`) in what the owner reads.
+static DEBUG_TEXT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"\b[A-Z][A-Za-z]+ \{ [a-z_]+: |\b(Some|Ok|Err)\(|\b[A-Z][A-Za-z]+::[A-Z]|\bC-c\b|\b[a-z]+(_[a-z]+)+\(",
+    )
+    .expect("regex")
+});
+
+/// The text of an effect that the owner reads: a log line or a question.
+fn words_for_member(e: &Effect) -> Option<&str> {
+    match e {
+        Effect::Log { text, .. } => Some(text),
+        Effect::AskHuman { question } => Some(question),
+        _ => None,
+    }
+}
+
+#[test]
+fn debug_text_is_recognised() {
+    for bad in [
+        "Turn finished: MarkStepDone { summary: \"ok\" }",
+        "Some(3)",
+        "at State::Idle",
+        "Pressed C-c",
+        "(LLM chose mark_step_done(\"ok\"))",
+    ] {
+        assert!(DEBUG_TEXT.is_match(bad), "{bad}");
+    }
+    assert!(!DEBUG_TEXT.is_match("Approved Bash `npm test` (your policy allows it)"));
 }
 
 #[test]
