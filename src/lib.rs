@@ -11,6 +11,8 @@ pub mod config;
 pub mod controller;
 /// SQLite: migrations and per-table queries.
 pub mod db;
+/// A project's git history: a commit per step, diffs, undo; git only in the sandbox.
+pub mod git;
 /// Claude Code hooks: per-session secrets and event delivery.
 pub mod hooks;
 /// The REST API.

@@ -181,7 +181,10 @@ impl Run {
             Effect::RecordSession(id) => self.record_cli_session(&id).await?,
             Effect::WakeAt(at) => *wake = at,
             Effect::Log { level, text } => self.log(level, &text).await,
-            Effect::StepDone { .. } => self.mark_step(index, StepStatus::Done).await?,
+            Effect::StepDone { summary } => {
+                self.mark_step(index, StepStatus::Done).await?;
+                self.commit_step(index, &summary).await?;
+            }
             Effect::StepFailed { reason } => {
                 self.mark_step(index, StepStatus::Failed).await?;
                 return Err(Halt::Failed(format!("step {} failed: {reason}", index + 1)));

@@ -101,7 +101,7 @@ impl Run {
     }
 
     /// The owner's sandbox, which everything run for this project goes through.
-    fn sandbox(&self) -> Sandbox {
+    pub(super) fn sandbox(&self) -> Sandbox {
         Sandbox::for_member(
             &sandbox::Settings::from_config(&self.deps.config.file),
             &self.user_dir,

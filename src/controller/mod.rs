@@ -5,6 +5,7 @@
 mod consult;
 pub mod decide;
 mod drive;
+mod history;
 mod launch;
 mod machine;
 mod planning;

@@ -210,6 +210,7 @@ impl Run {
                 )
                 .await;
             } else {
+                self.commit_before_step(index).await?;
                 self.send_step(index).await?;
             }
             self.supervise_step(index, !already_sent).await?;

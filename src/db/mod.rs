@@ -8,6 +8,7 @@ pub mod instances;
 pub mod logs;
 pub mod projects;
 pub mod sessions;
+pub mod step_commits;
 pub mod usage;
 pub mod users;
 

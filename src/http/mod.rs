@@ -8,6 +8,7 @@ pub mod cli;
 pub mod control;
 pub mod error;
 pub mod extract;
+pub mod history;
 pub mod hooks;
 pub mod keys;
 pub mod projects;
@@ -79,6 +80,7 @@ fn routes() -> Vec<Route> {
     all.extend(cli::routes());
     all.extend(projects::routes());
     all.extend(control::routes());
+    all.extend(history::routes());
     all.extend(keys::routes());
     all.extend(ws::routes());
     all.extend(system::routes());

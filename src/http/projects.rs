@@ -247,6 +247,14 @@ async fn create_project(
         db::projects::delete(&state.db, user.id, project.id).await?;
         return Err(e.into());
     }
+    // The history starts with the project; were git unavailable, the controller tries
+    // again before the first step.
+    if state.controllers.is_some() {
+        let repo = super::history::repo_of(&state, &owner.username, &project)?;
+        if let Err(e) = repo.ensure(&slug).await {
+            tracing::warn!(project = project.id, "git init: {e}");
+        }
+    }
     let steps = project.implementation_plan.0.len();
     state
         .journal

@@ -23,6 +23,10 @@ const USER_TEMPLATE: &[(&str, &str)] = &[
 /// Files of a new project workspace, with `{{placeholders}}` filled per project.
 const PROJECT_TEMPLATE: &[(&str, &str)] = &[
     (
+        ".gitignore",
+        include_str!("../../data-template/project/.gitignore"),
+    ),
+    (
         ".claude/CLAUDE.md",
         include_str!("../../data-template/project/.claude/CLAUDE.md"),
     ),
