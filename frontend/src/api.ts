@@ -7,12 +7,15 @@ import type {
   AgentInput,
   ApiKey,
   CliInstallation,
+  Commit,
+  CommitDiff,
   Health,
   LogEntry,
   NewProject,
   Project,
   ProjectAction,
   ProjectUpdate,
+  RevertResult,
   Role,
   SystemStatus,
   TokenResponse,
@@ -295,6 +298,11 @@ export class ApiClient {
   sendMessage = (id: number, text: string) => this.request<void>('POST', `/api/projects/${id}/messages`, { text });
   listLogs = (id: number, after = 0, limit = 200) =>
     this.request<LogEntry[]>('GET', `/api/projects/${id}/logs?after=${after}&limit=${limit}`);
+
+  listCommits = (id: number) => this.request<Commit[]>('GET', `/api/projects/${id}/commits`);
+  commitDiff = (id: number, sha: string) =>
+    this.request<CommitDiff>('GET', `/api/projects/${id}/commits/${encodeURIComponent(sha)}/diff`);
+  revertStep = (id: number, step: number) => this.request<RevertResult>('POST', `/api/projects/${id}/steps/${step}/revert`);
 
   // ---- keys ----
 
