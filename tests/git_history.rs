@@ -107,6 +107,7 @@ async fn three_steps_leave_three_commits_and_step_2_can_be_undone() {
             "Step 2: Create two\tAutoCode",
             "Step 1: Create hello\tAutoCode",
             "Work before step 1\tAutoCode",
+            "Project created\tAutoCode",
         ]
     );
     let message = git(&ws, &["log", "-1", "--format=%B"]);
@@ -126,7 +127,7 @@ async fn three_steps_leave_three_commits_and_step_2_can_be_undone() {
         .get(&format!("/api/projects/{id}/commits"), &w.user.access)
         .await;
     assert_eq!(status, StatusCode::OK, "{commits}");
-    assert_eq!(commits.as_array().expect("list").len(), 4, "{commits}");
+    assert_eq!(commits.as_array().expect("list").len(), 5, "{commits}");
     let one = step_commit(&commits, 1);
     assert_eq!(one["title"], "Create hello");
     assert_eq!(one["author"], "AutoCode");

@@ -251,7 +251,15 @@ async fn create_project(
     // again before the first step.
     if state.controllers.is_some() {
         let repo = super::history::repo_of(&state, &owner.username, &project)?;
-        if let Err(e) = repo.ensure(&slug).await {
+        let started = async {
+            repo.ensure(&slug).await?;
+            repo.commit_all(
+                "Project created\n\nThe files AutoCode starts every project with.",
+                false,
+            )
+            .await
+        };
+        if let Err(e) = started.await {
             tracing::warn!(project = project.id, "git init: {e}");
         }
     }
