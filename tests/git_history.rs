@@ -40,8 +40,17 @@ fn step_commit(commits: &Value, step: i64) -> Value {
 }
 
 #[tokio::test]
-async fn three_steps_leave_three_commits_and_step_2_can_be_undone() {
-    let Some(w) = World::new(VERSIONS[1], Script::new(vec![]), Arc::new(agreeable)).await else {
+async fn three_steps_leave_three_commits_and_step_2_can_be_undone_2_1_197() {
+    three_steps(VERSIONS[0]).await;
+}
+
+#[tokio::test]
+async fn three_steps_leave_three_commits_and_step_2_can_be_undone_2_1_330() {
+    three_steps(VERSIONS[1]).await;
+}
+
+async fn three_steps(version: &str) {
+    let Some(w) = World::new(version, Script::new(vec![]), Arc::new(agreeable)).await else {
         return;
     };
     let p = w
