@@ -31,6 +31,12 @@ pub enum StartMode {
     Adopt,
 }
 
+/// A stopped project held still ([`Controllers::hold_stopped`]); released when dropped.
+pub struct Held<'a> {
+    // Only dropped: its drop gives the place back.
+    _slot: Slot<'a>,
+}
+
 /// What the API can tell a running loop.
 #[derive(Debug, Clone)]
 pub enum Command {
@@ -108,6 +114,19 @@ impl Controllers {
         }
         loops.starting.insert(project.id, project.user_id);
         Ok(Slot::new(self, project.id))
+    }
+
+    /// Keeps a stopped project from starting while the caller changes its workspace
+    /// (undoing a step): refused if it runs or is starting; a start meanwhile is a 409.
+    pub fn hold_stopped(&self, project: &Project) -> Result<Held<'_>, ControlError> {
+        let mut loops = self.loops();
+        if loops.is_running(project.id) || loops.starting.contains_key(&project.id) {
+            return Err(ControlError::AlreadyRunning);
+        }
+        loops.starting.insert(project.id, project.user_id);
+        Ok(Held {
+            _slot: Slot::new(self, project.id),
+        })
     }
 
     /// Starts the loop of a project; a second start while one runs is refused.

@@ -207,15 +207,14 @@ async fn revert_step(
     ApiPath((id, n)): ApiPath<(i64, i64)>,
 ) -> ApiResult<Json<RevertView>> {
     let project = load(&state, user.id, id).await?;
-    let running = state
+    let controllers = state
         .controllers
         .as_ref()
-        .is_some_and(|c| c.is_running(project.id));
-    if running {
-        return Err(ApiError::Conflict(
-            "stop the project before undoing a step".into(),
-        ));
-    }
+        .ok_or_else(|| ApiError::internal("controllers are not running"))?;
+    // Held until the undo is recorded: a start meanwhile would work on a moving workspace.
+    let _held = controllers
+        .hold_stopped(&project)
+        .map_err(|_| ApiError::Conflict("stop the project before undoing a step".into()))?;
     let index = usize::try_from(n - 1).map_err(|_| ApiError::NotFound)?;
     let title = project
         .implementation_plan
