@@ -306,3 +306,40 @@ async fn read_capped(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_hexadecimal_ids_pass_as_commits() {
+        assert!(is_sha("deadbeef"));
+        assert!(is_sha(&"a".repeat(40)));
+        // Options, ranges and ref names never reach git as a commit id.
+        for bad in [
+            "--output=/tmp/x",
+            "HEAD",
+            "abc",
+            "a..b",
+            "main",
+            "",
+            &"a".repeat(65),
+        ] {
+            assert!(!is_sha(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_setting_that_could_run_a_program_is_switched_off() {
+        for key in [
+            "core.hooksPath=/dev/null",
+            "core.fsmonitor=false",
+            "core.sshCommand=false",
+            "credential.helper=",
+            "diff.external=",
+            "protocol.allow=never",
+        ] {
+            assert!(SAFE_CONFIG.contains(&key), "{key}");
+        }
+    }
+}
