@@ -3,6 +3,8 @@
 
 /// Accounts as a whole (row, workspace, sessions), shared by the API and the CLI.
 pub mod accounts;
+/// The admin password from the environment, taken out of it at start.
+pub mod admin_password;
 /// Typed agent-template settings: tools, permission policy, CLI launch config.
 pub mod agent_config;
 /// Flags, env and the optional `autocode.toml`.
