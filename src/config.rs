@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::agent_config::PolicyDefault;
+
 /// Name of the optional config file inside the data dir.
 pub const CONFIG_FILE: &str = "autocode.toml";
 
@@ -60,6 +62,39 @@ pub struct FileConfig {
     pub cli_env: BTreeMap<String, String>,
     /// Prices per model for cost estimates, in USD per million tokens.
     pub llm_prices: BTreeMap<String, Price>,
+    /// The agent every new member gets (`[default_agent]`); absent, none is made, since an
+    /// agent without a supervising LLM the admin chose could not work.
+    pub default_agent: Option<DefaultAgent>,
+}
+
+/// `[default_agent]`: the supervising LLM of the ready agent a new member starts with. It
+/// holds no key: the agent uses the member's own stored key for `llm_provider` (Settings →
+/// API keys), and keyless endpoints (a local model) need none.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultAgent {
+    /// The agent's name (default "Default").
+    #[serde(default = "default_agent_name")]
+    pub name: String,
+    /// One of `agent_config::LLM_PROVIDERS`.
+    pub llm_provider: String,
+    /// The supervising model, e.g. `gpt-4o-mini`.
+    pub model: String,
+    /// Needed for `custom`; the provider's own URL otherwise.
+    #[serde(default)]
+    pub llm_base_url: Option<String>,
+    /// What happens to a tool call no rule decides: `llm` (the supervisor judges) or `ask`
+    /// (the member is asked).
+    #[serde(default = "default_permission")]
+    pub permission_default: PolicyDefault,
+}
+
+fn default_agent_name() -> String {
+    "Default".to_owned()
+}
+
+fn default_permission() -> PolicyDefault {
+    PolicyDefault::Llm
 }
 
 /// USD per million tokens.
@@ -111,6 +146,7 @@ impl Default for FileConfig {
             llm_timeout_secs: 60,
             cli_env: default_cli_env(),
             llm_prices: BTreeMap::new(),
+            default_agent: None,
         }
     }
 }
@@ -127,6 +163,8 @@ pub enum ConfigError {
         path: PathBuf,
         source: toml::de::Error,
     },
+    #[error("invalid {path}: {reason}")]
+    Invalid { path: PathBuf, reason: String },
 }
 
 impl Config {
@@ -153,7 +191,17 @@ impl FileConfig {
     fn load(data_dir: &Path) -> Result<Self, ConfigError> {
         let path = data_dir.join(CONFIG_FILE);
         match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|source| ConfigError::Parse { path, source }),
+            Ok(text) => {
+                let file: Self = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                    path: path.clone(),
+                    source,
+                })?;
+                if let Some(agent) = &file.default_agent {
+                    crate::default_agent::check(agent)
+                        .map_err(|reason| ConfigError::Invalid { path, reason })?;
+                }
+                Ok(file)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(source) => Err(ConfigError::Read { path, source }),
         }
