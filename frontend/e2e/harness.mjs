@@ -2,7 +2,7 @@
 // temporary data dir, drive Debian's Chromium through playwright-core, save screenshots, and clean
 // up only what was started here (the daemon by pid, the temp dirs, the browser).
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -97,8 +97,8 @@ export async function startPreview(apiUrl) {
  * The app under test: the real daemon serving its embedded web app, or, with
  * AUTOCODE_E2E_FRONTEND=preview, the daemon's API behind `vite preview` of dist/.
  */
-export async function startApp(name) {
-  const daemon = await startDaemon(name);
+export async function startApp(name, options = {}) {
+  const daemon = await startDaemon(name, options);
   if (process.env.AUTOCODE_E2E_FRONTEND === 'preview') {
     try {
       const preview = await startPreview(daemon.url);
@@ -118,15 +118,26 @@ export async function startApp(name) {
   return { url: daemon.url, apiUrl: daemon.url, dataDir: daemon.dataDir, stop: daemon.stop };
 }
 
-/** Starts `autocode serve` and waits for /api/health. Returns { url, dataDir, stop }. */
-export async function startDaemon(name = 'daemon') {
+/**
+ * Starts `autocode serve` and waits for /api/health. Returns { url, dataDir, stop }.
+ * `options.config` becomes the data dir's autocode.toml; `options.env` is added to the daemon's
+ * environment.
+ */
+export async function startDaemon(name = 'daemon', options = {}) {
   mkdirSync(OUTPUT, { recursive: true });
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'autocode-e2e-'));
+  if (options.config) writeFileSync(join(dataDir, 'autocode.toml'), options.config);
   const url = `http://127.0.0.1:${port}`;
   const log = createWriteStream(join(OUTPUT, `${name}.log`));
   const child = spawn(DAEMON_BIN, ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
-    env: { ...process.env, AUTOCODE_ADMIN_PASSWORD: ADMIN_PASSWORD, AUTOCODE_PUBLIC_URL: url, RUST_LOG: process.env.RUST_LOG ?? 'info' },
+    env: {
+      ...process.env,
+      ...options.env,
+      AUTOCODE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      AUTOCODE_PUBLIC_URL: url,
+      RUST_LOG: process.env.RUST_LOG ?? 'info',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(log);

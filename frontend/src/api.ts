@@ -6,6 +6,8 @@ import type {
   Agent,
   AgentInput,
   ApiKey,
+  ClaudeAccount,
+  ClaudeAccountKind,
   Health,
   LogEntry,
   NewProject,
@@ -298,6 +300,16 @@ export class ApiClient {
   createKey = (body: { provider: string; label: string; key: string }) =>
     this.request<ApiKey>('POST', '/api/keys', body);
   deleteKey = (id: number) => this.request<void>('DELETE', `/api/keys/${id}`);
+
+  // ---- the member's own Claude Code account ----
+
+  getClaudeAccount = () => this.request<ClaudeAccount>('GET', '/api/account/claude');
+  setClaudeAccount = (body: { kind: ClaudeAccountKind; value?: string }) =>
+    this.request<ClaudeAccount>('PUT', '/api/account/claude', body);
+  deleteClaudeAccount = () => this.request<void>('DELETE', '/api/account/claude');
+  /** Starts "Log in here": a CLI session of the member's own where they run /login. */
+  startClaudeLogin = () => this.request<{ session: string }>('POST', '/api/account/claude/login');
+  endClaudeLogin = () => this.request<void>('DELETE', '/api/account/claude/login');
 
   // ---- websockets ----
 
