@@ -82,7 +82,7 @@ export function ClaudeAccount() {
     await run(async () => {
       await api.setClaudeAccount({ kind, value: value.trim() });
       setValue('');
-      setSaved(`Saved. Your agents now use this ${choice.label.toLowerCase()}.`);
+      setSaved(`Saved. Your agents now use this ${kind === 'api_key' ? 'key' : 'token'}.`);
       await account.reload();
     });
   }
@@ -168,7 +168,11 @@ export function ClaudeAccount() {
   );
 }
 
-/** The running login session: the member finishes the sign-in in it, then says so. */
+/**
+ * The running login session: the member finishes the sign-in in it, then says so.
+ * MERGE(account → sandbox): once the login endpoint runs (sandboxed), embed the live terminal of
+ * this session here (the terminal WebSocket needs a route for `autocode-login-u{id}`).
+ */
 function LoginSession({ session, onDone }: { session: string; onDone: (signedIn: boolean) => Promise<void> }) {
   return (
     <div className="flex flex-col gap-2 rounded-lg border border-sky-700 p-3 text-sm text-slate-200">
