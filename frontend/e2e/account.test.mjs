@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { dirname } from 'node:path';
 import { test } from 'node:test';
-import { ADMIN_PASSWORD, DAEMON_BIN, apiCall, daemonAvailable, launchBrowser, screenshotBoth, startApp, until } from './harness.mjs';
-import { CLAUDE_BIN, missingForRun, startMockAnthropic, startMockLlm } from './mocks.mjs';
+import { ADMIN_PASSWORD, apiCall, launchBrowser, screenshotBoth, startApp, until } from './harness.mjs';
+import { CLAUDE_BIN, skipReason, startMocks } from './mocks.mjs';
 import { login, nav, reportFailure, terminalText } from './pages.mjs';
 
 const DONE = 'E2E-ACCOUNT-DONE: the notes file is written.';
@@ -43,19 +43,12 @@ llm_base_url = "${llmUrl}/v1"
 }
 
 test("a new member runs a project on their own Claude Code account with the ready default agent", { timeout: 180_000 }, async (t) => {
-  if (!daemonAvailable()) {
-    t.skip(`no autocode binary at ${DAEMON_BIN} (cargo build, or set AUTOCODE_BIN)`);
+  const skip = skipReason();
+  if (skip) {
+    t.skip(skip);
     return;
   }
-  const missing = missingForRun();
-  if (missing) {
-    t.skip(missing);
-    return;
-  }
-  const anthropic = await startMockAnthropic(ANTHROPIC_SCRIPT);
-  t.after(() => anthropic.stop());
-  const llm = await startMockLlm(LLM_SCRIPT);
-  t.after(() => llm.stop());
+  const { anthropic, llm } = await startMocks(t, ANTHROPIC_SCRIPT, LLM_SCRIPT);
   // The pinned CLI stands in for the `claude` an install puts on PATH.
   const app = await startApp('account', {
     config: daemonConfig(anthropic.url, llm.url),

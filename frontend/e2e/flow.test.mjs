@@ -6,8 +6,8 @@
 // 1280x800; on failure the project, its logs and its pane go to test-output/flow-failure.txt.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ADMIN_PASSWORD, DAEMON_BIN, apiCall, daemonAvailable, launchBrowser, screenshotBoth, startApp, until } from './harness.mjs';
-import { CLAUDE_BIN, missingForRun, startMockAnthropic, startMockLlm } from './mocks.mjs';
+import { ADMIN_PASSWORD, apiCall, launchBrowser, screenshotBoth, startApp, until } from './harness.mjs';
+import { CLAUDE_BIN, skipReason, startMocks } from './mocks.mjs';
 import { login, nav, reportFailure, terminalText } from './pages.mjs';
 
 // What Claude (the mock model) says, and what the mock supervisor keys its decisions on.
@@ -55,19 +55,12 @@ function statusBadge(page, label) {
 }
 
 test('a user runs a project with the real Claude Code to completion, answering its question; another user cannot see it', { timeout: 300_000 }, async (t) => {
-  if (!daemonAvailable()) {
-    t.skip(`no autocode binary at ${DAEMON_BIN} (cargo build, or set AUTOCODE_BIN)`);
+  const skip = skipReason();
+  if (skip) {
+    t.skip(skip);
     return;
   }
-  const missing = missingForRun();
-  if (missing) {
-    t.skip(missing);
-    return;
-  }
-  const anthropic = await startMockAnthropic(ANTHROPIC_SCRIPT);
-  t.after(() => anthropic.stop());
-  const llm = await startMockLlm(LLM_SCRIPT);
-  t.after(() => llm.stop());
+  const { anthropic, llm } = await startMocks(t, ANTHROPIC_SCRIPT, LLM_SCRIPT);
   const app = await startApp('flow');
   t.after(() => app.stop());
   const browser = await launchBrowser();
