@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { dirname } from 'node:path';
 import { test } from 'node:test';
-import { ADMIN_PASSWORD, apiCall, launchBrowser, screenshotBoth, startApp, until } from './harness.mjs';
-import { CLAUDE_BIN, skipReason, startMocks } from './mocks.mjs';
-import { login, nav, reportFailure, terminalText } from './pages.mjs';
+import { ADMIN_PASSWORD, apiCall, screenshotBoth, startApp, until } from './harness.mjs';
+import { CLAUDE_BIN, startMocks } from './mocks.mjs';
+import { login, nav, openPage, reportFailure, terminalText } from './pages.mjs';
 
 const DONE = 'E2E-ACCOUNT-DONE: the notes file is written.';
 const KEY = 'sk-ant-api03-e2eMember0123456789abcdef-Mk42';
@@ -43,12 +43,9 @@ llm_base_url = "${llmUrl}/v1"
 }
 
 test("a new member runs a project on their own Claude Code account with the ready default agent", { timeout: 180_000 }, async (t) => {
-  const skip = skipReason();
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const { anthropic, llm } = await startMocks(t, ANTHROPIC_SCRIPT, LLM_SCRIPT);
+  const mocks = await startMocks(t, ANTHROPIC_SCRIPT, LLM_SCRIPT);
+  if (!mocks) return;
+  const { anthropic, llm } = mocks;
   // The pinned CLI stands in for the `claude` an install puts on PATH.
   const app = await startApp('account', {
     config: daemonConfig(anthropic.url, llm.url),
@@ -61,14 +58,7 @@ test("a new member runs a project on their own Claude Code account with the read
   const created = await apiCall(app.apiUrl, 'POST', '/api/users', { username: 'maya', password: 'maya-password', role: 'user' }, admin.body.access_token);
   assert.equal(created.status, 201, JSON.stringify(created.body));
 
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  const page = await browser.context.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  const browserLog = [];
-  page.on('console', (m) => browserLog.push(`console.${m.type()}: ${m.text()}`));
-  page.setDefaultTimeout(15_000);
+  const { page, pageErrors, browserLog } = await openPage(t);
 
   await page.goto(`${app.url}/`);
   await login(page, 'maya', 'maya-password');

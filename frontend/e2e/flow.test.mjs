@@ -6,9 +6,9 @@
 // 1280x800; on failure the project, its logs and its pane go to test-output/flow-failure.txt.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ADMIN_PASSWORD, apiCall, launchBrowser, screenshotBoth, startApp, until } from './harness.mjs';
-import { CLAUDE_BIN, skipReason, startMocks } from './mocks.mjs';
-import { login, nav, reportFailure, terminalText } from './pages.mjs';
+import { ADMIN_PASSWORD, apiCall, screenshotBoth, startApp, until } from './harness.mjs';
+import { CLAUDE_BIN, startMocks } from './mocks.mjs';
+import { login, nav, openPage, reportFailure, terminalText } from './pages.mjs';
 
 // What Claude (the mock model) says, and what the mock supervisor keys its decisions on.
 const ASKS = 'E2E-ASKS: index.html is written. Which greeting should the page show?';
@@ -55,32 +55,12 @@ function statusBadge(page, label) {
 }
 
 test('a user runs a project with the real Claude Code to completion, answering its question; another user cannot see it', { timeout: 300_000 }, async (t) => {
-  const skip = skipReason();
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const { anthropic, llm } = await startMocks(t, ANTHROPIC_SCRIPT, LLM_SCRIPT);
+  const mocks = await startMocks(t, ANTHROPIC_SCRIPT, LLM_SCRIPT);
+  if (!mocks) return;
+  const { anthropic, llm } = mocks;
   const app = await startApp('flow');
   t.after(() => app.stop());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  const page = await browser.context.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  // For the failure report: what the app said and what its sockets did.
-  const browserLog = [];
-  page.on('console', (m) => browserLog.push(`console.${m.type()}: ${m.text()}`));
-  page.on('websocket', (ws) => {
-    const path = new URL(ws.url()).pathname;
-    browserLog.push(`ws open ${path}`);
-    ws.on('close', () => browserLog.push(`ws close ${path}`));
-    ws.on('socketerror', (e) => browserLog.push(`ws error ${path}: ${e}`));
-    ws.on('framereceived', (f) =>
-      browserLog.push(`ws ${path} <- ${typeof f.payload === 'string' ? f.payload.slice(0, 200) : `${f.payload.length} bytes`}`),
-    );
-  });
-  page.setDefaultTimeout(15_000);
+  const { page, pageErrors, browserLog } = await openPage(t);
 
   await page.goto(`${app.url}/`);
   await page.getByRole('button', { name: 'Sign in' }).waitFor();

@@ -116,8 +116,16 @@ export function skipReason() {
   return missingForRun();
 }
 
-/** Starts both mocks for test `t`; they are stopped when it ends. */
+/**
+ * Starts both mocks for test `t`; they are stopped when it ends. Null (and `t` skipped) when a
+ * project cannot be run here.
+ */
 export async function startMocks(t, anthropicScript, llmScript) {
+  const skip = skipReason();
+  if (skip) {
+    t.skip(skip);
+    return null;
+  }
   const anthropic = await startMockAnthropic(anthropicScript);
   t.after(() => anthropic.stop());
   const llm = await startMockLlm(llmScript);

@@ -2,7 +2,32 @@
 // of a failed run.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OUTPUT, apiCall, capturePane } from './harness.mjs';
+import { OUTPUT, apiCall, capturePane, launchBrowser } from './harness.mjs';
+
+/**
+ * A fresh browser page for test `t` (closed when it ends), with the page's uncaught errors and,
+ * for the failure report, what the app logged and what its sockets did.
+ */
+export async function openPage(t) {
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await browser.context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  const browserLog = [];
+  page.on('console', (m) => browserLog.push(`console.${m.type()}: ${m.text()}`));
+  page.on('websocket', (ws) => {
+    const path = new URL(ws.url()).pathname;
+    browserLog.push(`ws open ${path}`);
+    ws.on('close', () => browserLog.push(`ws close ${path}`));
+    ws.on('socketerror', (e) => browserLog.push(`ws error ${path}: ${e}`));
+    ws.on('framereceived', (f) =>
+      browserLog.push(`ws ${path} <- ${typeof f.payload === 'string' ? f.payload.slice(0, 200) : `${f.payload.length} bytes`}`),
+    );
+  });
+  page.setDefaultTimeout(15_000);
+  return { page, pageErrors, browserLog };
+}
 
 /** Opens a sidebar entry; on a phone the sidebar sits behind the menu button. */
 export async function nav(page, name) {

@@ -44,6 +44,17 @@ async fn pool() -> (tempfile::TempDir, SqlitePool, i64, i64) {
     (dir, pool, a.id, b.id)
 }
 
+async fn credential(
+    pool: &SqlitePool,
+    master: &MasterKey,
+    user_id: i64,
+    env: &[(String, String)],
+) -> LaunchCredential {
+    launch_credential(pool, master, user_id, env)
+        .await
+        .expect("launch credential")
+}
+
 fn pairs(env: &LaunchCredential) -> Vec<(&str, &str)> {
     env.env
         .iter()
@@ -55,47 +66,35 @@ fn pairs(env: &LaunchCredential) -> Vec<(&str, &str)> {
 async fn a_launch_gets_its_owners_credential_unless_the_agent_names_one() {
     let (_dir, pool, ann, bob) = pool().await;
     let master = MasterKey::from_bytes([3; 32]);
-    let none = launch_credential(&pool, &master, ann, &[])
-        .await
-        .expect("none");
+    let none = credential(&pool, &master, ann, &[]).await;
     assert!(none.env.is_empty() && none.api_key.is_none());
 
     db::claude_accounts::put(&pool, &master, ann, "api_key", KEY)
         .await
         .expect("put");
-    let got = launch_credential(&pool, &master, ann, &[])
-        .await
-        .expect("key");
+    let got = credential(&pool, &master, ann, &[]).await;
     assert_eq!(pairs(&got), [("ANTHROPIC_API_KEY", KEY)]);
     assert_eq!(got.api_key.as_deref(), Some(KEY));
     assert!(!format!("{got:?}").contains(KEY), "Debug hides the key");
     // Bob stored nothing: he gets nothing of Ann's.
-    let other = launch_credential(&pool, &master, bob, &[])
-        .await
-        .expect("bob");
+    let other = credential(&pool, &master, bob, &[]).await;
     assert!(other.env.is_empty());
 
     let own = [("ANTHROPIC_AUTH_TOKEN".to_owned(), "mine".to_owned())];
-    let kept = launch_credential(&pool, &master, ann, &own)
-        .await
-        .expect("own");
+    let kept = credential(&pool, &master, ann, &own).await;
     assert!(kept.env.is_empty() && kept.api_key.is_none());
 
     db::claude_accounts::put(&pool, &master, ann, "oauth_token", TOKEN)
         .await
         .expect("put");
-    let got = launch_credential(&pool, &master, ann, &[])
-        .await
-        .expect("token");
+    let got = credential(&pool, &master, ann, &[]).await;
     assert_eq!(pairs(&got), [("CLAUDE_CODE_OAUTH_TOKEN", TOKEN)]);
     assert_eq!(got.api_key, None);
 
     db::claude_accounts::put(&pool, &master, ann, "login", "")
         .await
         .expect("put");
-    let got = launch_credential(&pool, &master, ann, &[])
-        .await
-        .expect("login");
+    let got = credential(&pool, &master, ann, &[]).await;
     assert!(got.env.is_empty());
 
     // A seal moved to another member's row, or read under another master key, fails loudly.
