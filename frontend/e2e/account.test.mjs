@@ -85,6 +85,7 @@ test("a new member runs a project on their own Claude Code account with the read
 
   await nav(page, 'Default');
   await page.getByRole('heading', { name: 'Default' }).waitFor();
+  await page.getByText('signs in with your').waitFor();
   await screenshotBoth(page, 'account-04-default-agent');
   await page.getByRole('link', { name: '+ New Project' }).first().click();
   await page.getByLabel('Name').fill('Notes');
