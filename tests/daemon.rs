@@ -338,3 +338,28 @@ fn refuses_a_master_key_readable_by_others() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("chmod 600"), "{err}");
 }
+
+#[test]
+fn user_add_gives_the_new_member_the_default_agent_and_a_bad_table_is_named() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).expect("mkdir");
+    let config = data.join("autocode.toml");
+    std::fs::write(
+        &config,
+        "[default_agent]\nllm_provider = \"ollama\"\nmodel = \"qwen3\"\n",
+    )
+    .expect("write config");
+    let (ok, out) = cli(&data, &["user", "add", "dana"], "dana-password\n");
+    assert!(ok && out.contains("with a ready agent"), "{out}");
+    let (ok, out) = cli(&data, &["user", "list"], "");
+    assert!(ok && out.contains("dana\tuser\t1 agents"), "{out}");
+
+    std::fs::write(
+        &config,
+        "[default_agent]\nllm_provider = \"custom\"\nmodel = \"m\"\n",
+    )
+    .expect("write config");
+    let (ok, out) = cli(&data, &["user", "add", "erin"], "erin-password\n");
+    assert!(!ok && out.contains("needs llm_base_url"), "{out}");
+}
