@@ -266,6 +266,13 @@ async fn user(data_dir: PathBuf, cmd: UserCommand) -> Result<(), AnyError> {
             let user =
                 autocode::accounts::create(db, layout, &name, &read_password()?, role).await?;
             println!("created {} ({})", user.username, user.role);
+            let config = state.config.file.default_agent.as_ref();
+            if autocode::default_agent::create_for(db, layout, user.id, config)
+                .await?
+                .is_some()
+            {
+                println!("with a ready agent from [default_agent]");
+            }
         }
         UserCommand::List => {
             for u in autocode::db::users::list(db).await? {

@@ -377,3 +377,28 @@ async fn the_admin_password_leaves_the_environment_once_read() {
     assert!(!String::from_utf8_lossy(&environ).contains(password));
     assert!(daemon.terminate().success());
 }
+
+#[test]
+fn user_add_gives_the_new_member_the_default_agent_and_a_bad_table_is_named() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).expect("mkdir");
+    let config = data.join("autocode.toml");
+    std::fs::write(
+        &config,
+        "[default_agent]\nllm_provider = \"ollama\"\nmodel = \"qwen3\"\n",
+    )
+    .expect("write config");
+    let (ok, out) = cli(&data, &["user", "add", "dana"], "dana-password\n");
+    assert!(ok && out.contains("with a ready agent"), "{out}");
+    let (ok, out) = cli(&data, &["user", "list"], "");
+    assert!(ok && out.contains("dana\tuser\t1 agents"), "{out}");
+
+    std::fs::write(
+        &config,
+        "[default_agent]\nllm_provider = \"custom\"\nmodel = \"m\"\n",
+    )
+    .expect("write config");
+    let (ok, out) = cli(&data, &["user", "add", "erin"], "erin-password\n");
+    assert!(!ok && out.contains("needs llm_base_url"), "{out}");
+}

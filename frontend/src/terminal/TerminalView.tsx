@@ -1,5 +1,6 @@
-// The live Claude Code pane in xterm.js. Read-only until the owner presses "Take over"; then
-// typing and the key bar go to the pane, and the controller waits until "Release".
+// The live Claude Code pane in xterm.js. A project's pane is read-only until the owner presses
+// "Take over"; then typing and the key bar go to the pane, and the controller waits until
+// "Release". The member's own sign-in session ("Log in here") is always theirs to type into.
 import '@xterm/xterm/css/xterm.css';
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
@@ -25,7 +26,11 @@ const MIN_FONT = 5;
 /** "Zoom" on a phone: readable text, and the terminal box (not the page) scrolls sideways. */
 const ZOOM_FONT = 11;
 
-export function TerminalView({ projectId }: { projectId: number }) {
+export type TerminalTarget = { kind: 'project'; id: number } | { kind: 'login' };
+
+export function TerminalView({ target }: { target: TerminalTarget }) {
+  const targetKey = target.kind === 'project' ? `project-${target.id}` : 'login';
+  const isLogin = target.kind === 'login';
   const { user } = useAuth();
   const host = useRef<HTMLDivElement>(null);
   const socketRef = useRef<TerminalSocket | null>(null);
@@ -86,7 +91,8 @@ export function TerminalView({ projectId }: { projectId: number }) {
     observer.observe(el);
 
     const socket = new TerminalSocket(
-      async () => new WebSocket(await api.socketUrl(projectId, 'terminal')) as SocketLike,
+      async () =>
+        new WebSocket(target.kind === 'project' ? await api.socketUrl(target.id, 'terminal') : await api.loginSocketUrl()) as SocketLike,
       {
         onSnapshot: (cols, rows, data) => {
           paneCols = cols;
@@ -120,7 +126,8 @@ export function TerminalView({ projectId }: { projectId: number }) {
       termRef.current = null;
       term.dispose();
     };
-  }, [projectId]);
+    // `target` is fully described by `targetKey`.
+  }, [targetKey]);
 
   const send = (ok: boolean | undefined) => {
     if (!ok) setError('Not connected to the terminal. Wait for it to reconnect.');
@@ -132,6 +139,8 @@ export function TerminalView({ projectId }: { projectId: number }) {
         <p className="text-sm" role="status">
           {connection !== 'live' ? (
             <span className="text-amber-300">{connection === 'reconnecting' ? 'Reconnecting to the terminal…' : 'Connecting to the terminal…'}</span>
+          ) : isLogin ? (
+            <span className="text-slate-300">Your own Claude Code session: type here.</span>
           ) : mine ? (
             <span className="font-semibold text-amber-300">You are in control. The agent waits until you release.</span>
           ) : control.human ? (
@@ -146,7 +155,7 @@ export function TerminalView({ projectId }: { projectId: number }) {
               {zoom ? 'Fit width' : 'Zoom'}
             </Button>
           )}
-          {mine ? (
+          {isLogin ? null : mine ? (
             <Button variant="secondary" onClick={() => send(socketRef.current?.send({ type: 'release' }))}>
               Release
             </Button>
