@@ -140,6 +140,7 @@ fn main() {
         bwraps.len(),
         total as f64 / 1024.0
     );
-    let _ = child.kill();
+    // Let the session end by itself: SIGKILL to the outer bwrap can leave the namespace's
+    // init behind (orphaned, and holding this program's stdout open).
     let _ = child.wait();
 }

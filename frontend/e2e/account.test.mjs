@@ -119,3 +119,44 @@ test("a new member runs a project on their own Claude Code account with the read
   assert.deepEqual([...new Set(turns.map((r) => r.credential_tail))], ['Mk42'], "the CLI ran on maya's own key");
   assert.deepEqual(pageErrors, []);
 });
+
+// "Log in here": Claude Code in the member's own sandbox, in a terminal on the settings page
+// that is theirs to type into. The sign-in itself needs Anthropic's servers, so the test stops
+// at the CLI's login menu and checks that the app does not pretend the member signed in.
+test('a member opens "Log in here" and types /login into their own Claude Code', { timeout: 120_000 }, async (t) => {
+  const mocks = await startMocks(t, ANTHROPIC_SCRIPT, LLM_SCRIPT);
+  if (!mocks) return;
+  const { anthropic, llm } = mocks;
+  const app = await startApp('account-login', {
+    config: daemonConfig(anthropic.url, llm.url),
+    env: { PATH: `${dirname(CLAUDE_BIN)}:${process.env.PATH}` },
+  });
+  t.after(() => app.stop());
+  const admin = await apiCall(app.apiUrl, 'POST', '/api/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
+  const created = await apiCall(app.apiUrl, 'POST', '/api/users', { username: 'noah', password: 'noah-password', role: 'user' }, admin.body.access_token);
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+
+  const { page, pageErrors } = await openPage(t);
+  await page.goto(`${app.url}/`);
+  await login(page, 'noah', 'noah-password');
+  await nav(page, 'Settings');
+  const section = page.locator('section', { has: page.getByRole('heading', { name: 'Claude Code account' }) });
+  await section.getByRole('radio', { name: 'Log in here' }).check();
+  await section.getByRole('button', { name: 'Start Claude Code login' }).click();
+  await section.getByText('Your own Claude Code session: type here.').waitFor();
+  await section.locator('.xterm').waitFor();
+  await until('Claude Code at its prompt', async () => (await terminalText(page)).includes('Claude Code'), 30_000);
+  await section.locator('.xterm').click();
+  await page.keyboard.type('/login');
+  await page.keyboard.press('Enter');
+  await until('the login menu', async () => (await terminalText(page)).includes('Select login method'), 30_000);
+  await screenshotBoth(page, 'account-07-log-in-here');
+
+  // Not signed in yet: the app says so and keeps the session open.
+  await section.getByRole('button', { name: 'I have signed in' }).click();
+  await section.getByText('has not saved a sign-in yet', { exact: false }).waitFor();
+  await section.locator('.xterm').waitFor();
+  await section.getByRole('button', { name: 'Cancel' }).click();
+  await until('the session to end', async () => (await section.locator('.xterm').count()) === 0, 10_000);
+  assert.deepEqual(pageErrors, []);
+});
