@@ -151,6 +151,13 @@ test('a member opens "Log in here" and types /login into their own Claude Code',
   await page.keyboard.press('Enter');
   await until('the login menu', async () => (await terminalText(page)).includes('Select login method'), 30_000);
   await screenshotBoth(page, 'account-07-log-in-here');
+  // "Claude account with subscription": the CLI prints its sign-in link (made locally), which
+  // the page offers as a button, since copying it from a phone's terminal is hopeless.
+  await page.keyboard.press('Enter');
+  const open = section.getByRole('link', { name: 'Open the sign-in page' });
+  await open.waitFor({ timeout: 30_000 });
+  assert.match(await open.getAttribute('href'), /^https:\/\/[^\s]*oauth/);
+  await screenshotBoth(page, 'account-08-sign-in-link');
 
   // Not signed in yet: the app says so and keeps the session open.
   await section.getByRole('button', { name: 'I have signed in' }).click();

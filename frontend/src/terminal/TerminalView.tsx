@@ -10,6 +10,7 @@ import { useAuth } from '../auth/AuthContext';
 import type { SocketLike } from '../reconnect';
 import type { TerminalKey } from '../types';
 import { Button, ErrorMessage } from '../ui/controls';
+import { signInLink } from './signInLink';
 import { TerminalSocket } from './terminalSocket';
 
 const KEYS: Array<{ key: TerminalKey; label: string; name: string }> = [
@@ -42,6 +43,8 @@ export function TerminalView({ target }: { target: TerminalTarget }) {
   mineRef.current = mine;
   const termRef = useRef<Terminal | null>(null);
   const [zoom, setZoom] = useState(false);
+  const [link, setLink] = useState<string | null>(null);
+  const [code, setCode] = useState('');
   // Whether fitting the pane's width made the text smaller than the zoomed size (phones).
   const [cramped, setCramped] = useState(false);
   const zoomRef = useRef(zoom);
@@ -72,6 +75,17 @@ export function TerminalView({ target }: { target: TerminalTarget }) {
     term.open(el);
     termRef.current = term;
     let paneCols = 80;
+    // Login sessions only: look for the sign-in link after each write.
+    const findLink = () => {
+      if (!isLogin) return;
+      const buffer = term.buffer.active;
+      const lines = [];
+      for (let i = 0; i < buffer.length; i++) {
+        const line = buffer.getLine(i);
+        if (line) lines.push({ text: line.translateToString(true), wrapped: line.isWrapped });
+      }
+      setLink(signInLink(lines));
+    };
 
     // The pane's size is the server's; scale the font so all of its columns fit the width.
     const fitFont = () => {
@@ -98,10 +112,10 @@ export function TerminalView({ target }: { target: TerminalTarget }) {
           paneCols = cols;
           term.reset();
           term.resize(cols, rows);
-          term.write(data);
+          term.write(data, findLink);
           fitFont();
         },
-        onBytes: (bytes) => term.write(bytes),
+        onBytes: (bytes) => term.write(bytes, findLink),
         onControl: (human, by) => setControl({ human, by }),
         onConnection: (state, reason) => {
           setConnection(state);
@@ -131,6 +145,14 @@ export function TerminalView({ target }: { target: TerminalTarget }) {
 
   const send = (ok: boolean | undefined) => {
     if (!ok) setError('Not connected to the terminal. Wait for it to reconnect.');
+  };
+
+  const sendCode = () => {
+    const socket = socketRef.current;
+    if (!code.trim()) return;
+    const sent = !!socket && socket.input(code.trim()) && socket.key('Enter');
+    send(sent);
+    if (sent) setCode('');
   };
 
   return (
@@ -167,6 +189,36 @@ export function TerminalView({ target }: { target: TerminalTarget }) {
         </div>
       </div>
       <ErrorMessage>{error}</ErrorMessage>
+      {link && (
+        <>
+          <a href={link} target="_blank" rel="noreferrer noopener" className="self-start rounded-lg bg-sky-500 px-3 py-2 text-sm font-semibold text-slate-950">
+            Open the sign-in page
+          </a>
+          {/* The page shows a code to paste back; typing it into a tiny terminal on a phone is hard. */}
+          {/* Not a <form>: this view sits inside the account form on the settings page. */}
+          <div className="flex flex-wrap items-end gap-2">
+            <label className="flex grow flex-col gap-1 text-sm">
+              Code from the sign-in page
+              <input
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter') {
+                    e.preventDefault();
+                    sendCode();
+                  }
+                }}
+                autoComplete="off"
+                spellCheck={false}
+                className="rounded-lg border border-slate-700 bg-slate-900 px-3 py-2 font-mono"
+              />
+            </label>
+            <Button type="button" disabled={!code.trim()} onClick={sendCode}>
+              Send code
+            </Button>
+          </div>
+        </>
+      )}
       <div
         ref={host}
         aria-label="Claude Code terminal"
