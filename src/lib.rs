@@ -7,6 +7,8 @@ pub mod accounts;
 pub mod admin_password;
 /// Typed agent-template settings: tools, permission policy, CLI launch config.
 pub mod agent_config;
+/// Backups of the whole data dir (one tar archive, taken while running) and restores.
+pub mod backup;
 /// Each member's own Claude Code account: credential kinds, checks, what a launch adds.
 pub mod claude_account;
 /// Flags, env and the optional `autocode.toml`.

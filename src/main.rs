@@ -44,6 +44,15 @@ enum Command {
     /// Debug the screen classifier.
     #[command(subcommand)]
     Screen(ScreenCommand),
+    /// Write a backup of the data dir to FILE (a tar archive), safe while the daemon runs.
+    Backup { file: PathBuf },
+    /// Restore a backup into --data-dir (which must be empty or absent, unless --force).
+    Restore {
+        file: PathBuf,
+        /// Move a non-empty data dir aside (to DIR.replaced-<time>) instead of refusing.
+        #[arg(long)]
+        force: bool,
+    },
     /// Run by the coding CLI's hooks: forwards one event (JSON on stdin) to the daemon.
     #[command(hide = true)]
     Hook,
@@ -152,6 +161,37 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
             hook_listen,
         } => serve(cli.data_dir, listen, hook_listen).await,
         Command::User(cmd) => user(cli.data_dir, cmd).await,
+        Command::Backup { file } => {
+            let db = autocode::backup::open_live(&cli.data_dir).await?;
+            let s = autocode::backup::create(&db, &cli.data_dir, &file).await?;
+            println!(
+                "wrote {}: the database and {} files ({} bytes){}",
+                file.display(),
+                s.files,
+                s.bytes,
+                if s.skipped > 0 {
+                    format!("; skipped {} sockets, pipes or vanished files", s.skipped)
+                } else {
+                    String::new()
+                }
+            );
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let dir = cli.data_dir.clone();
+            let s =
+                tokio::task::spawn_blocking(move || autocode::backup::restore(&file, &dir, force))
+                    .await??;
+            if let Some(old) = &s.moved_aside {
+                println!("moved the previous data dir to {}", old.display());
+            }
+            println!(
+                "restored a backup made by AutoCode {} into {}; start the daemon on it",
+                s.manifest.autocode_version,
+                cli.data_dir.display()
+            );
+            Ok(())
+        }
         Command::Screen(ScreenCommand::Classify {
             file,
             meta,
