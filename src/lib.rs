@@ -19,6 +19,8 @@ pub mod controller;
 pub mod db;
 /// The ready agent a new member starts with, from the admin's `[default_agent]`.
 pub mod default_agent;
+/// `autocode doctor`: plain-language checks of the host and data dir, each with its fix.
+pub mod doctor;
 /// Claude Code hooks: per-session secrets and event delivery.
 pub mod hooks;
 /// The REST API.

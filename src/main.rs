@@ -44,6 +44,14 @@ enum Command {
     /// Debug the screen classifier.
     #[command(subcommand)]
     Screen(ScreenCommand),
+    /// Check this host and data dir; print what is wrong and how to fix it (exit 1 if any fails).
+    Doctor {
+        #[arg(long, env = "AUTOCODE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Caddy's config, compared with the listen address.
+        #[arg(long, default_value = "/etc/caddy/Caddyfile")]
+        caddyfile: PathBuf,
+    },
     /// Write a backup of the data dir to FILE (a tar archive), safe while the daemon runs.
     Backup { file: PathBuf },
     /// Restore a backup into --data-dir (which must be empty or absent, unless --force).
@@ -161,6 +169,19 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
             hook_listen,
         } => serve(cli.data_dir, listen, hook_listen).await,
         Command::User(cmd) => user(cli.data_dir, cmd).await,
+        Command::Doctor { listen, caddyfile } => {
+            let config = Config::load(cli.data_dir, listen)?;
+            let checks =
+                autocode::doctor::run(&config, &autocode::doctor::Host { caddyfile }).await;
+            print!("{}", autocode::doctor::render(&checks));
+            if checks
+                .iter()
+                .any(|c| c.level == autocode::doctor::Level::Fail)
+            {
+                return Err("the doctor found problems (see above)".into());
+            }
+            Ok(())
+        }
         Command::Backup { file } => {
             let db = autocode::backup::open_live(&cli.data_dir).await?;
             let s = autocode::backup::create(&db, &cli.data_dir, &file).await?;

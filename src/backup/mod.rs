@@ -14,12 +14,9 @@ mod archive;
 pub mod restore;
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 pub use restore::{RestoreError, RestoreSummary, restore};
 
@@ -61,20 +58,13 @@ pub enum BackupError {
     Task(#[from] tokio::task::JoinError),
 }
 
-/// Opens the database of a data dir that may be in use by a running daemon, without running
-/// migrations (a newer `autocode backup` must not upgrade the running daemon's schema).
+/// Opens the database of a data dir (see `db::open_live`).
 pub async fn open_live(data_dir: &Path) -> Result<SqlitePool, BackupError> {
     let path = data_dir.join(DATABASE);
     if !path.is_file() {
         return Err(BackupError::NoDatabase(data_dir.to_owned()));
     }
-    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-        // The daemon may hold the write lock for a moment.
-        .busy_timeout(Duration::from_secs(30));
-    Ok(SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await?)
+    Ok(crate::db::open_live(&path).await?)
 }
 
 /// Writes a backup of `data_dir` to `out` (via `out.partial`, renamed when complete, so a

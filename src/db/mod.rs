@@ -49,6 +49,20 @@ pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
     Ok(pool)
 }
 
+/// Opens an existing database that a running daemon may be using, without creating it or
+/// running migrations: a newer `autocode backup` or `doctor` must not upgrade the running
+/// daemon's schema underneath it.
+pub async fn open_live(path: &Path) -> Result<SqlitePool, sqlx::Error> {
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+        .create_if_missing(false)
+        // The daemon may hold the write lock for a moment.
+        .busy_timeout(Duration::from_secs(30));
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+}
+
 /// True when the error is a UNIQUE constraint violation (a duplicate name).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
