@@ -34,6 +34,8 @@ pub mod launch_rules;
 pub mod llm;
 /// Brute-force protection for logins.
 pub mod login_guard;
+/// Prometheus metrics: figures from the database plus a few process-wide counters.
+pub mod metrics;
 /// Username rules and project slugs: names that become paths and tmux targets.
 pub mod names;
 /// argon2id password hashing, off the async runtime.
@@ -200,6 +202,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // Upgraded sockets are not connections graceful shutdown waits for; they are told to
     // close ("server shutting down") when shutdown begins.
+    metrics::mark_start();
     let sockets = state.ws.shutdown.clone();
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)

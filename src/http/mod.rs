@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod hooks;
 pub mod keys;
+pub mod metrics;
 pub mod projects;
 pub mod system;
 pub mod users;
@@ -33,6 +34,9 @@ pub enum Access {
     /// Any signed-in user, on their own data only.
     User,
     Admin,
+    /// An admin's token, or no token at all from the host itself (a local scraper): see
+    /// `metrics.rs`. Any token presented is judged as a token.
+    AdminOrLoopback,
 }
 
 /// One row of the endpoint table.
@@ -84,6 +88,7 @@ fn routes() -> Vec<Route> {
     all.extend(claude_account::routes());
     all.extend(ws::routes());
     all.extend(system::routes());
+    all.extend(metrics::routes());
     all
 }
 
