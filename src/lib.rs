@@ -44,6 +44,8 @@ pub mod passwords;
 pub mod profile;
 /// The bubblewrap sandbox each member's coding CLI (and all it runs) lives in.
 pub mod sandbox;
+/// Project schedules and maintenance jobs on tokio-cron-scheduler.
+pub mod schedules;
 /// Screen classification: terminal text in, CLI state out (pure, no I/O).
 pub mod screen;
 /// The master key and AES-256-GCM sealing of stored API keys.
@@ -167,6 +169,17 @@ pub async fn start_controllers(
         tracing::info!(adopted, "re-adopted running projects");
     }
     Ok(controllers)
+}
+
+/// Starts the scheduler (after `start_controllers`): reports runs missed while the daemon
+/// was down, then runs project schedules and the maintenance jobs until `cancel`.
+pub async fn start_schedules(
+    state: &mut AppState,
+    cancel: tokio_util::sync::CancellationToken,
+) -> Result<std::sync::Arc<schedules::Scheduler>, schedules::ScheduleError> {
+    let scheduler = schedules::Scheduler::start(state, cancel).await?;
+    state.schedules = Some(scheduler.clone());
+    Ok(scheduler)
 }
 
 /// Binds the loopback-only hook listener: `requested`, or the port the previous run used.

@@ -274,6 +274,7 @@ async fn serve(
         cancel.clone(),
     )
     .await?;
+    autocode::start_schedules(&mut state, cancel.child_token()).await?;
     let hooks = tokio::spawn(autocode::serve_hooks(
         hook_listener,
         state.clone(),

@@ -8,6 +8,7 @@ pub mod claude_accounts;
 pub mod instances;
 pub mod logs;
 pub mod projects;
+pub mod schedules;
 pub mod sessions;
 pub mod usage;
 pub mod users;

@@ -13,6 +13,7 @@ pub mod hooks;
 pub mod keys;
 pub mod metrics;
 pub mod projects;
+pub mod schedules;
 pub mod system;
 pub mod users;
 pub mod ws;
@@ -84,6 +85,7 @@ fn routes() -> Vec<Route> {
     all.extend(cli::routes());
     all.extend(projects::routes());
     all.extend(control::routes());
+    all.extend(schedules::routes());
     all.extend(keys::routes());
     all.extend(claude_account::routes());
     all.extend(ws::routes());

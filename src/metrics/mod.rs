@@ -15,6 +15,7 @@ use sqlx::SqlitePool;
 
 static TMUX_CONTROL_RESTARTS: AtomicU64 = AtomicU64::new(0);
 static SANDBOX_START_FAILURES: AtomicU64 = AtomicU64::new(0);
+static ORPHAN_TMUX_SESSIONS: AtomicU64 = AtomicU64::new(0);
 
 static STARTED: OnceLock<Instant> = OnceLock::new();
 
@@ -31,6 +32,11 @@ pub fn uptime_secs() -> u64 {
 /// The tmux control-mode client died and is being restarted.
 pub fn count_tmux_control_restart() {
     TMUX_CONTROL_RESTARTS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// What the last maintenance run found: tmux sessions no running project owns.
+pub fn set_orphan_tmux_sessions(n: usize) {
+    ORPHAN_TMUX_SESSIONS.store(n as u64, Ordering::Relaxed);
 }
 
 /// A start was refused because no sandbox could be created.
@@ -222,6 +228,17 @@ pub async fn render(db: &SqlitePool, live: Live) -> sqlx::Result<String> {
         "autocode_sandbox_start_failures_total",
         &[],
         SANDBOX_START_FAILURES.load(Ordering::Relaxed) as f64,
+    );
+    let mut f = Family::new(
+        &mut out,
+        "autocode_orphan_tmux_sessions",
+        "gauge",
+        "tmux sessions no running project owns, as of the last maintenance run.",
+    );
+    f.sample(
+        "autocode_orphan_tmux_sessions",
+        &[],
+        ORPHAN_TMUX_SESSIONS.load(Ordering::Relaxed) as f64,
     );
     Ok(out)
 }
