@@ -277,3 +277,90 @@ async fn a_schedule_starts_once_and_pauses_past_max_run_minutes() {
     .await;
     w.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maintenance_prunes_old_logs_expires_sessions_and_keeps_few_backups() {
+    let mut file = FileConfig::default();
+    // Every second, so the test sees several runs quickly.
+    file.schedules.maintenance_cron = "* * * * * *".into();
+    file.schedules.backup_cron = "*/2 * * * * *".into();
+    file.schedules.backup_keep = 2;
+    file.schedules.log_retention_days = 30;
+    let app = TestApp::start_with(file).await;
+    let admin = app.admin().await;
+    let alice = app.user(&admin, "alice").await;
+    let agent = app.agent(&alice, "a").await;
+    let project = app
+        .project(&alice, agent["id"].as_i64().expect("id"), "p")
+        .await;
+    let id = project["id"].as_i64().expect("id");
+    let db = &app.state.db;
+    sqlx::query(
+        "insert into logs (project_id, level, message, timestamp) values (?, 'info', 'ancient', '2020-01-01T00:00:00.000Z'), (?, 'info', 'recent', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+    )
+    .bind(id)
+    .bind(id)
+    .execute(db)
+    .await
+    .expect("logs");
+    sqlx::query("update auth_sessions set expires_at = 1 where user_id = ?")
+        .bind(alice.user_id)
+        .execute(db)
+        .await
+        .expect("expire alice");
+    eventually(
+        "old logs and expired sessions are gone",
+        Duration::from_secs(10),
+        || async {
+            let (old,): (i64,) =
+                sqlx::query_as("select count(*) from logs where message = 'ancient'")
+                    .fetch_one(db)
+                    .await
+                    .expect("count");
+            let (sessions,): (i64,) =
+                sqlx::query_as("select count(*) from auth_sessions where user_id = ?")
+                    .bind(alice.user_id)
+                    .fetch_one(db)
+                    .await
+                    .expect("count");
+            old == 0 && sessions == 0
+        },
+    )
+    .await;
+    let (recent,): (i64,) = sqlx::query_as("select count(*) from logs where message = 'recent'")
+        .fetch_one(db)
+        .await
+        .expect("count");
+    assert_eq!(recent, 1, "recent entries stay");
+    let backups = app.data_dir.join("backups");
+    let listed = || -> Vec<String> {
+        std::fs::read_dir(&backups)
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.ends_with(".tar"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    eventually(
+        "two nightly backups were written",
+        Duration::from_secs(20),
+        || async { listed().len() == 2 },
+    )
+    .await;
+    let mut first = listed();
+    first.sort();
+    // The next run adds a third; retention deletes the oldest.
+    eventually(
+        "the oldest backup is rotated out",
+        Duration::from_secs(20),
+        || async {
+            let names = listed();
+            !names.contains(&first[0]) && names.len() == 2
+        },
+    )
+    .await;
+    assert!(listed().iter().all(|n| n.starts_with("autocode-")));
+    app.stop().await;
+}
