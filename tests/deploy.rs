@@ -202,3 +202,71 @@ fn caddyfile_sends_security_headers_and_never_proxies_hooks() {
     );
     assert!(json.contains("127.0.0.1:8080"), "{json}");
 }
+
+/// `AUTOCODE_LOG_FORMAT=json`: every line the daemon logs is one JSON object.
+#[test]
+fn json_logs_when_configured() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_autocode"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("AUTOCODE_DATA_DIR", dir.path().join("data"))
+        .env("AUTOCODE_LOG_FORMAT", "json")
+        .env("AUTOCODE_ADMIN_PASSWORD", "a-long-password-1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut lines = Vec::new();
+    while !lines.iter().any(|l: &String| l.contains("listening on")) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => lines.push(line),
+            Err(_) => break,
+        }
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    child.wait().expect("wait");
+    // The daemon leaves its tmux server running for the next start (by design); end ours.
+    let sock = dir.path().join("data/tmux.sock");
+    if sock.exists() {
+        let ended = Command::new("tmux")
+            .arg("-S")
+            .arg(&sock)
+            .arg("kill-server")
+            .status()
+            .expect("tmux");
+        assert!(ended.success(), "cannot end the test's tmux server");
+    }
+    assert!(
+        lines.iter().any(|l| l.contains("listening on")),
+        "the daemon did not start: {lines:?}"
+    );
+    for line in &lines {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(
+            v["level"].is_string() && v["fields"]["message"].is_string(),
+            "{line}"
+        );
+    }
+}

@@ -118,7 +118,7 @@ fn unpack_checked(archive: &Path, staging: &Path) -> Result<Manifest, RestoreErr
     Ok(manifest)
 }
 
-/// `dir`'s sibling `.name.<suffix>` (hidden, on the same filesystem so rename works).
+/// `dir`'s sibling `name.<suffix>` (on the same filesystem, so the final rename is atomic).
 fn sibling(dir: &Path, suffix: &str) -> Result<PathBuf, RestoreError> {
     let name = dir
         .file_name()
