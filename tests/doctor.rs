@@ -114,3 +114,27 @@ fn caddy_proxying_elsewhere_and_members_without_a_login_are_named() {
     assert!(line.contains("no Claude Code account"), "{line}");
     assert!(fix.contains("Settings → Claude Code account"), "{fix}");
 }
+
+#[test]
+fn cli_installations_are_listed_with_their_release_or_named_missing() {
+    let Some(claude) =
+        autocode::testkit::claude_env::claude_binary_for_test("2.1.330").expect("Claude Code")
+    else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = format!(
+        "[cli_installations.\"claude-2.1.330\"]\npath = \"{}\"\n\n[cli_installations.gone]\npath = \"/nowhere/claude\"\n",
+        claude.display()
+    );
+    let dir = data_dir(tmp.path(), &config);
+    let (_, text) = doctor(&dir, &tmp.path().join("no-caddy"));
+    assert!(
+        text.contains("ok   coding CLI: claude-2.1.330: ")
+            && text.contains("(claude-code, Claude Code 2.1.330)"),
+        "{text}"
+    );
+    let (line, fix) = report(&text, "FAIL coding CLI: gone");
+    assert!(line.contains("/nowhere/claude is missing"), "{line}");
+    assert!(fix.contains("[cli_installations.\"gone\"]"), "{fix}");
+}

@@ -107,7 +107,13 @@ pub(super) fn cli_installations(file: &FileConfig) -> Vec<Check> {
             match std::fs::metadata(&inst.path) {
                 Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => Check::ok(
                     NAME,
-                    format!("{name}: {} ({})", inst.path.display(), inst.profile),
+                    format!(
+                        "{name}: {} ({}{})",
+                        inst.path.display(),
+                        inst.profile,
+                        npm_version(&inst.path)
+                            .map_or(String::new(), |v| format!(", Claude Code {v}"))
+                    ),
                 ),
                 _ => Check::fail(
                     NAME,
@@ -119,6 +125,18 @@ pub(super) fn cli_installations(file: &FileConfig) -> Vec<Check> {
             }
         })
         .collect()
+}
+
+/// The release of an npm-installed Claude Code, read from its package.json (running the
+/// program is for the sandbox only): the link in `.bin` leads into the package's own dir.
+fn npm_version(program: &Path) -> Option<String> {
+    let real = std::fs::canonicalize(program).ok()?;
+    real.ancestors().take(6).find_map(|dir| {
+        let text = std::fs::read_to_string(dir.join("package.json")).ok()?;
+        let package: serde_json::Value = serde_json::from_str(&text).ok()?;
+        (package["name"] == "@anthropic-ai/claude-code")
+            .then(|| package["version"].as_str().map(str::to_owned))?
+    })
 }
 
 pub(super) fn data_dir(dir: &Path) -> Vec<Check> {
