@@ -103,6 +103,25 @@ impl Scheduler {
                 )?)
                 .await?;
         }
+        // tokio-cron-scheduler turns the timezone into a fixed UTC offset when a job is
+        // made, so after a daylight-saving change every job would fire an hour off. Making
+        // the jobs anew every hour keeps them on the wall clock (and heals a failed sync).
+        let weak = Arc::downgrade(&me);
+        me.jobs
+            .add(Job::new_repeated_async(
+                Duration::from_secs(3600),
+                move |_, _| {
+                    let weak = weak.clone();
+                    Box::pin(async move {
+                        if let Some(me) = weak.upgrade()
+                            && let Err(e) = me.resync_all().await
+                        {
+                            tracing::error!("cannot refresh the schedules: {e}");
+                        }
+                    })
+                },
+            )?)
+            .await?;
         me.jobs.start().await?;
         let mut jobs = me.jobs.clone();
         tokio::spawn(async move {
@@ -132,6 +151,18 @@ impl Scheduler {
             && s.enabled
         {
             self.add_job(s.id, &s.cron).await?;
+        }
+        Ok(())
+    }
+
+    /// Makes every schedule's job anew from the database.
+    async fn resync_all(&self) -> Result<(), ScheduleError> {
+        let known: Vec<i64> = self.ids.lock().await.keys().copied().collect();
+        for id in known {
+            self.forget(id).await?;
+        }
+        for s in crate::db::schedules::enabled(&self.ctx.state.db).await? {
+            self.sync(s.id).await?;
         }
         Ok(())
     }
