@@ -86,9 +86,21 @@ async fn backup_while_running_then_restore_after_a_wipe() {
         "no partial file left"
     );
 
-    // The wipe: the test app's data dir is deleted when it stops.
+    // The wipe: the test app's data dir is deleted when it stops; CLI processes that are
+    // still exiting may write a last file into it meanwhile, so finish the job.
     w.stop().await;
-    assert!(!old_dir.exists(), "the data dir was wiped");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while old_dir.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "cannot wipe {}",
+            old_dir.display()
+        );
+        if let Err(e) = std::fs::remove_dir_all(&old_dir) {
+            eprintln!("wipe: {e}; trying again");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 
     // A non-empty target is refused and left as it was.
     let occupied = keep.path().join("occupied");
@@ -247,4 +259,36 @@ async fn backup_names_a_data_dir_without_a_database() {
         "{}",
         text(&out)
     );
+}
+
+/// Run as root on the daemon's data dir, SQLite would leave root-owned `-wal`/`-shm` files
+/// that lock the daemon out: the backup refuses and says which user to run it as.
+#[tokio::test]
+async fn backup_refuses_to_run_as_another_user_than_the_data_dirs() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("SKIPPED: needs root to hand the data dir to another user");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let config = autocode::config::Config::load(data.clone(), "127.0.0.1:0".parse().expect("addr"))
+        .expect("config");
+    let state = autocode::open_state(config).await.expect("state");
+    state.db.close().await;
+    std::os::unix::fs::chown(&data, Some(65534), Some(65534)).expect("chown");
+    let out = autocode(
+        vec![
+            "backup".into(),
+            dir.path().join("b.tar").display().to_string(),
+        ],
+        &data,
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("belongs to uid 65534; run this as that user"),
+        "{}",
+        text(&out)
+    );
+    assert!(!dir.path().join("b.tar").exists());
 }

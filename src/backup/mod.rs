@@ -50,6 +50,10 @@ pub struct Summary {
 pub enum BackupError {
     #[error("{0} has no AutoCode database; is the data dir right (--data-dir)?")]
     NoDatabase(PathBuf),
+    #[error(
+        "the data dir belongs to uid {0}; run this as that user (runuser -u autocode -- autocode backup ...), so the database files keep their owner"
+    )]
+    WrongUser(u32),
     #[error("cannot copy the database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("cannot write the backup {0}: {1}")]
@@ -63,6 +67,9 @@ pub async fn open_live(data_dir: &Path) -> Result<SqlitePool, BackupError> {
     let path = data_dir.join(DATABASE);
     if !path.is_file() {
         return Err(BackupError::NoDatabase(data_dir.to_owned()));
+    }
+    if let Some(owner) = crate::db::foreign_owner(data_dir) {
+        return Err(BackupError::WrongUser(owner));
     }
     Ok(crate::db::open_live(&path).await?)
 }

@@ -50,6 +50,15 @@ pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
     Ok(pool)
 }
 
+/// The owner of `dir` when it is not this process's user: opening the database then would
+/// leave SQLite's `-wal`/`-shm` files owned by the wrong user (root, typically), which locks
+/// the daemon out of its own database.
+pub fn foreign_owner(dir: &Path) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let owner = std::fs::metadata(dir).ok()?.uid();
+    (owner != rustix::process::geteuid().as_raw()).then_some(owner)
+}
+
 /// Opens an existing database that a running daemon may be using, without creating it or
 /// running migrations: a newer `autocode backup` or `doctor` must not upgrade the running
 /// daemon's schema underneath it.

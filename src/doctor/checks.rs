@@ -221,6 +221,13 @@ pub(super) fn master_key(dir: &Path) -> Check {
 /// Each member's Claude Code sign-in: without one, their projects cannot run.
 pub(super) async fn members(dir: &Path) -> Vec<Check> {
     const NAME: &str = "member";
+    if crate::db::foreign_owner(dir).is_some() {
+        return vec![Check::warn(
+            NAME,
+            "not checked: the database is read only as the data dir's owner",
+            "run the doctor as the daemon's user: runuser -u autocode -- autocode doctor",
+        )];
+    }
     let db = match crate::db::open_live(&dir.join("autocode.db")).await {
         Ok(db) => db,
         Err(e) => {
@@ -335,7 +342,11 @@ pub(super) fn disk(dir: &Path) -> Check {
 pub(super) async fn clock(dir: &Path) -> Vec<Check> {
     const NAME: &str = "clock";
     let mut out = Vec::new();
-    if let Ok(db) = crate::db::open_live(&dir.join("autocode.db")).await {
+    let db = match crate::db::foreign_owner(dir) {
+        None => crate::db::open_live(&dir.join("autocode.db")).await.ok(),
+        Some(_) => None,
+    };
+    if let Some(db) = db {
         let newest: Result<Option<(i64,)>, _> = sqlx::query_as(
             "select cast(strftime('%s', max(timestamp)) as integer) - cast(strftime('%s', 'now') as integer) from logs",
         )
