@@ -225,7 +225,7 @@ async fn a_schedule_starts_once_and_pauses_past_max_run_minutes() {
         .post(
             &base,
             &w.user.access,
-            json!({"cron": cron_in(3), "action": "start", "max_run_minutes": 1}),
+            json!({"cron": cron_in(5), "action": "start", "max_run_minutes": 1}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
@@ -243,7 +243,7 @@ async fn a_schedule_starts_once_and_pauses_past_max_run_minutes() {
         .post(
             &base,
             &w.user.access,
-            json!({"cron": cron_in(2), "action": "start"}),
+            json!({"cron": cron_in(4), "action": "start"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{second}");
