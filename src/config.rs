@@ -83,6 +83,8 @@ pub struct FileConfig {
     /// The agent every new member gets (`[default_agent]`); absent, none is made, since an
     /// agent without a supervising LLM the admin chose could not work.
     pub default_agent: Option<DefaultAgent>,
+    /// `[schedules]`: the timezone of project schedules and the maintenance jobs.
+    pub schedules: crate::schedules::Settings,
 }
 
 /// One coding-CLI program the admin installed.
@@ -195,6 +197,7 @@ impl Default for FileConfig {
             sandbox_max_processes: 1024,
             sandbox_max_data_mib: 16 * 1024,
             default_agent: None,
+            schedules: crate::schedules::Settings::default(),
         }
     }
 }
@@ -253,6 +256,7 @@ impl FileConfig {
 
     /// What `serde` cannot say: installations are absolute paths of known profiles.
     pub fn check(&self) -> Result<(), String> {
+        self.schedules.check()?;
         for (name, inst) in &self.cli_installations {
             if !is_valid_installation_name(name) {
                 return Err(format!(

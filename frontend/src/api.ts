@@ -16,6 +16,8 @@ import type {
   ProjectAction,
   ProjectUpdate,
   Role,
+  Schedule,
+  ScheduleInput,
   SystemStatus,
   TokenResponse,
   User,
@@ -295,6 +297,13 @@ export class ApiClient {
   projectAction = (id: number, action: ProjectAction) =>
     this.request<Project>('POST', `/api/projects/${id}/${action}`);
   sendMessage = (id: number, text: string) => this.request<void>('POST', `/api/projects/${id}/messages`, { text });
+  listSchedules = (projectId: number) => this.request<Schedule[]>('GET', `/api/projects/${projectId}/schedules`);
+  createSchedule = (projectId: number, body: ScheduleInput) =>
+    this.request<Schedule>('POST', `/api/projects/${projectId}/schedules`, body);
+  updateSchedule = (projectId: number, id: number, body: ScheduleInput) =>
+    this.request<Schedule>('PUT', `/api/projects/${projectId}/schedules/${id}`, body);
+  deleteSchedule = (projectId: number, id: number) =>
+    this.request<void>('DELETE', `/api/projects/${projectId}/schedules/${id}`);
   listLogs = (id: number, after = 0, limit = 200) =>
     this.request<LogEntry[]>('GET', `/api/projects/${id}/logs?after=${after}&limit=${limit}`);
 

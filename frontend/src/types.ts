@@ -236,3 +236,29 @@ export type TerminalClientMessage =
 export type TerminalServerMessage =
   | { type: 'snapshot'; cols: number; rows: number; data: string }
   | { type: 'control'; human: boolean; by: string | null };
+
+/** What a schedule does when it fires. */
+export type ScheduleAction = 'start' | 'resume';
+
+/** A project schedule (`/api/projects/{id}/schedules`). */
+export interface Schedule {
+  id: number;
+  project_id: number;
+  /** Six fields with seconds: `0 0 2 * * *` is 02:00 daily, in `timezone`. */
+  cron: string;
+  action: ScheduleAction;
+  max_run_minutes: number | null;
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
+  /** RFC 3339; null when disabled. */
+  next_run: string | null;
+  timezone: string;
+}
+
+export interface ScheduleInput {
+  cron: string;
+  action: ScheduleAction;
+  max_run_minutes: number | null;
+  enabled: boolean;
+}

@@ -11,7 +11,9 @@ pub mod error;
 pub mod extract;
 pub mod hooks;
 pub mod keys;
+pub mod metrics;
 pub mod projects;
+pub mod schedules;
 pub mod system;
 pub mod users;
 pub mod ws;
@@ -33,6 +35,9 @@ pub enum Access {
     /// Any signed-in user, on their own data only.
     User,
     Admin,
+    /// An admin's token, or no token at all from the host itself (a local scraper): see
+    /// `metrics.rs`. Any token presented is judged as a token.
+    AdminOrLoopback,
 }
 
 /// One row of the endpoint table.
@@ -80,10 +85,12 @@ fn routes() -> Vec<Route> {
     all.extend(cli::routes());
     all.extend(projects::routes());
     all.extend(control::routes());
+    all.extend(schedules::routes());
     all.extend(keys::routes());
     all.extend(claude_account::routes());
     all.extend(ws::routes());
     all.extend(system::routes());
+    all.extend(metrics::routes());
     all
 }
 
