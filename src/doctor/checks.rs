@@ -259,7 +259,8 @@ pub(super) async fn members(dir: &Path) -> Vec<Check> {
         .map(|(name, kind)| {
             let saved = dir.join(format!("users/{name}/config/claude/.credentials.json"));
             match kind.as_deref() {
-                Some("login") if !saved.is_file() => Check::warn(
+                // Never through a link: a member's tree is theirs to plant links in.
+                Some("login") if !std::fs::symlink_metadata(&saved).is_ok_and(|m| m.is_file()) => Check::warn(
                     NAME,
                     format!("{name}: chose \"Log in here\" but the CLI saved no sign-in"),
                     format!("{name} opens Settings → Claude Code account and logs in again"),
