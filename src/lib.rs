@@ -3,14 +3,20 @@
 
 /// Accounts as a whole (row, workspace, sessions), shared by the API and the CLI.
 pub mod accounts;
+/// The admin password from the environment, taken out of it at start.
+pub mod admin_password;
 /// Typed agent-template settings: tools, permission policy, CLI launch config.
 pub mod agent_config;
+/// Each member's own Claude Code account: credential kinds, checks, what a launch adds.
+pub mod claude_account;
 /// Flags, env and the optional `autocode.toml`.
 pub mod config;
 /// The per-project controller loops and their registry.
 pub mod controller;
 /// SQLite: migrations and per-table queries.
 pub mod db;
+/// The ready agent a new member starts with, from the admin's `[default_agent]`.
+pub mod default_agent;
 /// Claude Code hooks: per-session secrets and event delivery.
 pub mod hooks;
 /// The REST API.

@@ -117,6 +117,14 @@ fn main() -> ExitCode {
             eprintln!("error: cannot start {}: {e}", argv.join(" "));
             return ExitCode::FAILURE;
         }
+        Command::Serve { .. } => {
+            if let Err(e) = autocode::admin_password::reexec_without_it() {
+                eprintln!(
+                    "error: cannot restart without the admin password in the environment: {e}"
+                );
+                return ExitCode::FAILURE;
+            }
+        }
         _ => {}
     }
     let runtime = match tokio::runtime::Runtime::new() {
@@ -184,9 +192,9 @@ async fn serve(
 ) -> Result<(), AnyError> {
     let config = Config::load(data_dir, listen)?;
     let mut state = autocode::open_state(config).await?;
-    // The password stays in this process's environment (removing it needs `unsafe`), so no
-    // child inherits that environment: tmux and every sandbox start from a cleared one.
-    autocode::ensure_admin(&state, std::env::var("AUTOCODE_ADMIN_PASSWORD").ok()).await?;
+    // Handed over on stdin by the start that took it out of the environment (admin_password).
+    let password = autocode::admin_password::take_handed_over()?;
+    autocode::ensure_admin(&state, password).await?;
     let sandbox = autocode::sandbox::Settings::from_config(&state.config.file);
     if !sandbox.enabled {
         tracing::warn!(
@@ -258,6 +266,13 @@ async fn user(data_dir: PathBuf, cmd: UserCommand) -> Result<(), AnyError> {
             let user =
                 autocode::accounts::create(db, layout, &name, &read_password()?, role).await?;
             println!("created {} ({})", user.username, user.role);
+            let config = state.config.file.default_agent.as_ref();
+            if autocode::default_agent::create_for(db, layout, user.id, config)
+                .await?
+                .is_some()
+            {
+                println!("with a ready agent from [default_agent]");
+            }
         }
         UserCommand::List => {
             for u in autocode::db::users::list(db).await? {

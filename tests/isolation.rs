@@ -40,6 +40,14 @@ async fn another_users_ids_are_not_found_on_every_route() {
         )
         .await;
     let key_id = key["id"].as_i64().expect("id");
+    let (status, _) = app
+        .put(
+            "/api/account/claude",
+            &alice.access,
+            json!({"kind": "api_key", "value": "sk-ant-api03-alice-claude-0000"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     app.put(
         &format!("/api/agents/{agent_id}/rules"),
         &alice.access,
@@ -130,6 +138,10 @@ async fn another_users_ids_are_not_found_on_every_route() {
             .as_array()
             .map(Vec::len),
         Some(1)
+    );
+    assert_eq!(
+        app.get("/api/account/claude", &alice.access).await.1["hint"],
+        json!("0000")
     );
     assert_eq!(
         app.get("/api/auth/me", &alice.access).await.0,

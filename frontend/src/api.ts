@@ -7,6 +7,8 @@ import type {
   AgentInput,
   ApiKey,
   CliInstallation,
+  ClaudeAccount,
+  ClaudeAccountKind,
   Health,
   LogEntry,
   NewProject,
@@ -303,14 +305,33 @@ export class ApiClient {
     this.request<ApiKey>('POST', '/api/keys', body);
   deleteKey = (id: number) => this.request<void>('DELETE', `/api/keys/${id}`);
 
+  // ---- the member's own Claude Code account ----
+
+  getClaudeAccount = () => this.request<ClaudeAccount>('GET', '/api/account/claude');
+  setClaudeAccount = (body: { kind: ClaudeAccountKind; value?: string }) =>
+    this.request<ClaudeAccount>('PUT', '/api/account/claude', body);
+  deleteClaudeAccount = () => this.request<void>('DELETE', '/api/account/claude');
+  /** Starts "Log in here": a CLI session of the member's own where they run /login. */
+  startClaudeLogin = () => this.request<{ session: string }>('POST', '/api/account/claude/login');
+  endClaudeLogin = () => this.request<void>('DELETE', '/api/account/claude/login');
+
   // ---- websockets ----
 
   /** The URL of a project socket with a fresh single-use ticket (tokens never go in URLs). */
   async socketUrl(projectId: number, stream: 'logs' | 'terminal'): Promise<string> {
+    return this.socketUrlFor(`/api/ws/projects/${projectId}/${stream}`);
+  }
+
+  /** The terminal of the member's own "Log in here" session. */
+  async loginSocketUrl(): Promise<string> {
+    return this.socketUrlFor('/api/ws/account/claude/login');
+  }
+
+  private async socketUrlFor(path: string): Promise<string> {
     const { ticket } = await this.request<{ ticket: string }>('POST', '/api/ws/ticket');
     const { protocol, host } = globalThis.location;
     const scheme = protocol === 'https:' ? 'wss' : 'ws';
-    return `${scheme}://${host}/api/ws/projects/${projectId}/${stream}?ticket=${encodeURIComponent(ticket)}`;
+    return `${scheme}://${host}${path}?ticket=${encodeURIComponent(ticket)}`;
   }
 }
 

@@ -185,6 +185,20 @@ export interface LogEntry {
   timestamp: string;
 }
 
+/** How a member's Claude Code signs in (Settings → "Claude Code account"). */
+export type ClaudeAccountKind = 'api_key' | 'oauth_token' | 'login';
+
+/** The member's Claude Code account as the server shows it: never the secret itself. */
+export interface ClaudeAccount {
+  /** Null when none is set. */
+  kind: ClaudeAccountKind | null;
+  /** Last four characters of the key or token. */
+  hint?: string;
+  /** False when the stored secret can no longer be decrypted. */
+  readable?: boolean;
+  updated_at?: string;
+}
+
 export interface ApiKey {
   id: number;
   provider: string;

@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod auth;
+pub mod claude_account;
 pub mod cli;
 pub mod control;
 pub mod error;
@@ -80,6 +81,7 @@ fn routes() -> Vec<Route> {
     all.extend(projects::routes());
     all.extend(control::routes());
     all.extend(keys::routes());
+    all.extend(claude_account::routes());
     all.extend(ws::routes());
     all.extend(system::routes());
     all

@@ -134,7 +134,7 @@ export function ProjectPage() {
               <Empty>The terminal appears when the project starts: press Start.</Empty>
             ) : (
               <Suspense fallback={<Loading what="the terminal" />}>
-                <TerminalView projectId={p.id} />
+                <TerminalView target={{ kind: 'project', id: p.id }} />
               </Suspense>
             ))}
           {tab === 'logs' && <LogsPanel entries={live.entries} connection={live.connection} />}
