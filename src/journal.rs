@@ -20,7 +20,7 @@ pub enum ProjectEvent {
     },
     Status {
         project_id: i64,
-        status: String,
+        status: crate::db::projects::ProjectStatus,
         current_step: Option<i64>,
         question: Option<String>,
     },

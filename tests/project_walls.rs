@@ -184,3 +184,36 @@ async fn a_member_runs_at_most_three_projects_at_once() {
     assert_eq!(status, StatusCode::OK, "{body}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simultaneous_starts_of_one_project_leave_one_running_instance() {
+    let (app, _cli) = app_with_stand_in().await;
+    let admin = app.admin().await;
+    let alice = app.user(&admin, "alice").await;
+    let agent = stand_in_agent(&app, &alice).await;
+    let p = app.project(&alice, agent, "twice").await;
+    let id = p["id"].as_i64().expect("id");
+    // The loser must be refused before it records an instance: a second `running` row
+    // would be re-adopted by the next boot as a project nobody started.
+    let (a, b, c) = tokio::join!(
+        start(&app, &alice, id),
+        start(&app, &alice, id),
+        start(&app, &alice, id)
+    );
+    let mut statuses = [a.0, b.0, c.0];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT, StatusCode::CONFLICT],
+        "{a:?} {b:?} {c:?}"
+    );
+    let rows: Vec<String> =
+        sqlx::query_scalar("select status from agent_instances where project_id = ?")
+            .bind(id)
+            .fetch_all(&app.state.db)
+            .await
+            .expect("instances");
+    assert_eq!(rows, ["running"], "one instance for one running loop");
+    assert!(app.controllers.is_running(id));
+    app.stop().await;
+}

@@ -263,7 +263,7 @@ async fn a_logs_client_that_falls_behind_is_told_to_resubscribe() {
     for _ in 0..5000 {
         f.app.state.journal.publish(ProjectEvent::Status {
             project_id: f.project_id,
-            status: "waiting".into(),
+            status: autocode::db::projects::ProjectStatus::Running,
             current_step: None,
             question: Some(question.clone()),
         });

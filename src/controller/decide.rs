@@ -5,6 +5,7 @@
 //! It performs no action itself; the controller executes the decision.
 
 mod action;
+mod describe;
 mod fallback;
 mod plan;
 mod prompt;
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::db::projects::Step;
 use crate::llm::{ChatModel, ChatReply, LlmError, Message, ToolSpec, Usage};
-use validate::{Problems, correction, summarize, validate};
+use validate::{Problems, correction, validate};
 
 pub use action::{Action, Key, MAX_WAIT_SECS};
 pub use fallback::{ESCALATE_AFTER, state_summary};
@@ -200,11 +201,13 @@ pub async fn decide<M: ChatModel>(
                     .as_deref()
                     .map(str::trim)
                     .filter(|c| !c.is_empty())
-                    .map_or_else(|| summarize(&actions), str::to_owned);
-                let reason = if attempt == 0 {
-                    reason
-                } else {
-                    format!("{reason} (after one correction)")
+                    // Without words of its own the actions say it all (the log and
+                    // HISTORY.md show them beside the reason).
+                    .map_or_else(String::new, str::to_owned);
+                let reason = match (attempt, reason.is_empty()) {
+                    (0, _) => reason,
+                    (_, true) => "after one correction".to_owned(),
+                    (_, false) => format!("{reason} (after one correction)"),
                 };
                 return Decision {
                     actions,

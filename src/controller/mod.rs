@@ -2,8 +2,11 @@
 //! starts, stops, pauses and messages them. A loop owns its project's CLI session; the
 //! registry owns the loops (one per project, ever) and the cancellation tree.
 
+mod consult;
 pub mod decide;
+mod drive;
 mod launch;
+mod machine;
 mod planning;
 pub mod policy;
 pub mod prompt;

@@ -172,7 +172,7 @@ mod tests {
             description: "A todo\napp".into(),
             architecture: String::new(),
             implementation_plan: Json(plan),
-            status: "running".into(),
+            status: crate::db::projects::ProjectStatus::Running,
             current_step: None,
             tmux_session: "autocode-p1".into(),
             workspace_path: "/w".into(),

@@ -11,7 +11,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::Deps;
 use super::run::{Run, RunEnd};
-use crate::db::{self, logs::Level, projects::Project};
+use crate::db::instances::InstanceStatus;
+use crate::db::projects::{Project, ProjectStatus};
+use crate::db::{self, logs::Level};
 use crate::journal::ProjectEvent;
 use crate::tmux::SessionName;
 use places::{Loops, Slot};
@@ -138,7 +140,7 @@ impl Controllers {
                     }
                     // A row left `running` by a loop that is gone (e.g. the CLI was stopped
                     // by hand); it is over.
-                    db::instances::finish(&self.deps.db, id, "crashed").await?;
+                    db::instances::finish(&self.deps.db, id, InstanceStatus::Crashed).await?;
                 }
                 db::instances::start(&self.deps.db, project.user_id, project.agent_id, project.id)
                     .await?
@@ -186,7 +188,11 @@ impl Controllers {
 
     /// Stops a project: cancels its loop, quits the CLI, kills its tmux session and ends
     /// the instance. Works on a project whose loop is gone too (cleans up what is left).
-    pub async fn stop(&self, project: &Project, status_after: &str) -> Result<bool, ControlError> {
+    pub async fn stop(
+        &self,
+        project: &Project,
+        status_after: ProjectStatus,
+    ) -> Result<bool, ControlError> {
         let handle = self.loops().running.remove(&project.id);
         let was_running = handle.is_some();
         let mut session = None;
@@ -214,7 +220,7 @@ impl Controllers {
         self.deps.hooks.unregister(project.id);
         self.deps.human.release_any(project.id);
         if let Some(id) = db::instances::running_for_project(&self.deps.db, project.id).await? {
-            db::instances::finish(&self.deps.db, id, "stopped").await?;
+            db::instances::finish(&self.deps.db, id, InstanceStatus::Stopped).await?;
         }
         db::projects::set_status(
             &self.deps.db,
@@ -227,7 +233,7 @@ impl Controllers {
         db::projects::set_pending_action(&self.deps.db, project.id, None).await?;
         self.deps.journal.publish(ProjectEvent::Status {
             project_id: project.id,
-            status: status_after.to_owned(),
+            status: status_after,
             current_step: project.current_step,
             question: None,
         });
@@ -238,7 +244,7 @@ impl Controllers {
                     project.id,
                     None,
                     Level::Info,
-                    &format!("Stopped; status {status_after}"),
+                    &format!("Stopped; the project is {}", status_after.words()),
                 )
                 .await?;
         }

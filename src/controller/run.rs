@@ -10,7 +10,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::session::CliSession;
 use super::{Command, Deps, StartMode, prompt};
-use crate::db::{self, agents::Agent, logs::Level, projects::Project, projects::StepStatus};
+use crate::db::instances::InstanceStatus;
+use crate::db::projects::{Project, ProjectStatus, StepStatus};
+use crate::db::{self, agents::Agent, logs::Level};
 use crate::hooks::HookEvent;
 use crate::journal::ProjectEvent;
 use crate::llm::{LlmClient, LlmConfig};
@@ -39,6 +41,22 @@ pub(super) enum Halt {
     Setup(String),
 }
 
+impl Halt {
+    /// Why the controller stopped, for the project's log: the daemon's own failures (its
+    /// database, tmux) are named, their details stay in the daemon's log.
+    pub(super) fn for_member(&self) -> String {
+        match self {
+            Halt::Cancelled => "it was stopped".into(),
+            Halt::Failed(why) | Halt::Setup(why) => why.clone(),
+            Halt::Db(_) => "the daemon could not read or write its database (details are in the daemon's log)".into(),
+            Halt::Session(super::session::SessionError::Tmux(_)) => {
+                "the daemon could not drive Claude Code's terminal (details are in the daemon's log)".into()
+            }
+            Halt::Session(e) => format!("Claude Code's terminal: {e}"),
+        }
+    }
+}
+
 /// The action in flight, persisted so a restarted daemon does not send it twice.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -60,8 +78,6 @@ pub struct Run {
     pub(super) workspace: PathBuf,
     pub(super) user_dir: PathBuf,
     pub(super) paused: bool,
-    /// Set by a `wait` action: look at the CLI again after this long.
-    pub(super) wait_request: Option<std::time::Duration>,
     /// The last resumed start failed: the next restart starts a fresh conversation.
     pub(super) fresh_restart: bool,
 }
@@ -89,7 +105,6 @@ impl Run {
             workspace: PathBuf::new(),
             user_dir: PathBuf::new(),
             paused: false,
-            wait_request: None,
             fresh_restart: false,
         }
     }
@@ -98,7 +113,7 @@ impl Run {
         let outcome = self.run_inner(mode).await;
         match outcome {
             Ok(()) => {
-                self.finish_instance("stopped").await;
+                self.finish_instance(InstanceStatus::Stopped).await;
                 if let Some(s) = self.session.take()
                     && let Err(e) = s.shut_down().await
                 {
@@ -108,13 +123,16 @@ impl Run {
             }
             Err(Halt::Cancelled) => RunEnd::Cancelled(self.session.take()),
             Err(e) => {
-                let message = format!("Controller stopped: {e}");
-                self.log(Level::Error, &message).await;
-                let _ = self
-                    .set_status("failed", None)
-                    .await
-                    .map_err(|e| tracing::error!("{e}"));
-                self.finish_instance("crashed").await;
+                tracing::error!(project = self.project_id, "controller stopped: {e}");
+                self.log(
+                    Level::Error,
+                    &format!("Controller stopped: {}", e.for_member()),
+                )
+                .await;
+                if let Err(e) = self.set_status(ProjectStatus::Failed, None).await {
+                    tracing::error!(project = self.project_id, "recording the failure: {e}");
+                }
+                self.finish_instance(InstanceStatus::Crashed).await;
                 if let Some(s) = self.session.take()
                     && let Err(e) = s.shut_down().await
                 {
@@ -125,7 +143,7 @@ impl Run {
         }
     }
 
-    async fn finish_instance(&self, status: &str) {
+    async fn finish_instance(&self, status: InstanceStatus) {
         if let Err(e) = db::instances::finish(&self.deps.db, self.instance_id, status).await {
             tracing::error!(project = self.project_id, "ending instance: {e}");
         }
@@ -160,7 +178,7 @@ impl Run {
         if project.implementation_plan.0.is_empty() {
             self.plan().await?;
         }
-        if project.status == "needs_help"
+        if project.status == ProjectStatus::NeedsHelp
             && let Some(q) = project.question.clone()
         {
             let answer = self.ask_human(&q).await?;
@@ -268,14 +286,18 @@ impl Run {
 
     pub(super) async fn set_status(
         &self,
-        status: &str,
+        status: ProjectStatus,
         question: Option<&str>,
     ) -> Result<(), Halt> {
         let project = self.project().await?;
         if project.status != status {
             self.log(
                 Level::Info,
-                &format!("Status {} → {status}", project.status),
+                &format!(
+                    "The project was {}; now it is {}",
+                    project.status.words(),
+                    status.words()
+                ),
             )
             .await;
         }
@@ -289,7 +311,7 @@ impl Run {
         .await?;
         self.deps.journal.publish(ProjectEvent::Status {
             project_id: self.project_id,
-            status: status.to_owned(),
+            status,
             current_step: project.current_step,
             question: question.map(str::to_owned),
         });
@@ -298,7 +320,7 @@ impl Run {
 
     async fn complete(&mut self) -> Result<(), Halt> {
         db::projects::set_pending_action(&self.deps.db, self.project_id, None).await?;
-        self.set_status("completed", None).await?;
+        self.set_status(ProjectStatus::Completed, None).await?;
         self.log(Level::Info, "All steps are done: project completed")
             .await;
         Ok(())
@@ -311,7 +333,7 @@ impl Run {
                 cmd = self.inbox.recv() => match cmd {
                     Some(Command::Resume) => {
                         self.paused = false;
-                        self.set_status("running", None).await?;
+                        self.set_status(ProjectStatus::Running, None).await?;
                     }
                     Some(Command::Message { text, from }) => {
                         self.log(Level::Info, &format!("Message from {from} while paused: sent to Claude")).await;

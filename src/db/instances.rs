@@ -1,7 +1,20 @@
 //! The `agent_instances` table: one row per controller run of a project, with the pid of
 //! the coding CLI it drives.
 
+use serde::Serialize;
 use sqlx::SqlitePool;
+
+/// How a controller run of a project stands (`running` until it ends).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum InstanceStatus {
+    Running,
+    /// Ended by a stop or by the project completing.
+    Stopped,
+    /// Ended by a failure, or found running with no loop behind it.
+    Crashed,
+}
 
 pub async fn start(
     pool: &SqlitePool,
@@ -36,8 +49,8 @@ pub async fn set_pid(pool: &SqlitePool, id: i64, pid: Option<u32>) -> sqlx::Resu
     Ok(())
 }
 
-/// Ends an instance as `stopped` or `crashed`.
-pub async fn finish(pool: &SqlitePool, id: i64, status: &str) -> sqlx::Result<()> {
+/// Ends an instance as stopped or crashed.
+pub async fn finish(pool: &SqlitePool, id: i64, status: InstanceStatus) -> sqlx::Result<()> {
     sqlx::query(
         r"update agent_instances set status = ?, stopped_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
           where id = ? and status = 'running'",

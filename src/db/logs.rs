@@ -3,8 +3,11 @@
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+/// How a log line reads in the project's history; the frontend's `LOG_LEVELS`
+/// (frontend/src/types.ts) lists the same words.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
 pub enum Level {
     Info,
     Action,
@@ -13,6 +16,8 @@ pub enum Level {
 }
 
 impl Level {
+    pub const ALL: [Self; 4] = [Self::Info, Self::Action, Self::Error, Self::AgentDecision];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Info => "info",
@@ -28,7 +33,7 @@ pub struct LogEntry {
     pub id: i64,
     pub project_id: i64,
     pub agent_instance_id: Option<i64>,
-    pub level: String,
+    pub level: Level,
     pub message: String,
     pub timestamp: String,
 }
@@ -45,7 +50,7 @@ pub async fn insert(
     )
     .bind(project_id)
     .bind(instance_id)
-    .bind(level.as_str())
+    .bind(level)
     .bind(message)
     .fetch_one(pool)
     .await

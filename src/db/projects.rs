@@ -4,6 +4,61 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 use sqlx::types::Json;
 
+/// Where a project stands. The frontend's `PROJECT_STATUSES` (frontend/src/types.ts) lists
+/// the same words; tests/frontend_types.rs keeps the two from drifting.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum ProjectStatus {
+    Created,
+    Planning,
+    Running,
+    Paused,
+    NeedsHelp,
+    Completed,
+    Failed,
+}
+
+impl ProjectStatus {
+    pub const ALL: [Self; 7] = [
+        Self::Created,
+        Self::Planning,
+        Self::Running,
+        Self::Paused,
+        Self::NeedsHelp,
+        Self::Completed,
+        Self::Failed,
+    ];
+
+    /// The word stored in the database and sent to the frontend.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Planning => "planning",
+            Self::Running => "running",
+            Self::Paused => "paused",
+            Self::NeedsHelp => "needs_help",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// The status in words, for a project's log.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::NeedsHelp => "needs help",
+            other => other.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for ProjectStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How far a step of the plan got; the frontend's `StepStatus` type lists the same words.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
@@ -12,6 +67,10 @@ pub enum StepStatus {
     Running,
     Done,
     Failed,
+}
+
+impl StepStatus {
+    pub const ALL: [Self; 4] = [Self::Pending, Self::Running, Self::Done, Self::Failed];
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -35,7 +94,7 @@ pub struct Project {
     pub description: String,
     pub architecture: String,
     pub implementation_plan: Json<Vec<Step>>,
-    pub status: String,
+    pub status: ProjectStatus,
     pub current_step: Option<i64>,
     pub tmux_session: String,
     pub workspace_path: String,
@@ -176,7 +235,7 @@ pub async fn with_running_instance(pool: &SqlitePool) -> sqlx::Result<Vec<Projec
 pub async fn set_status(
     pool: &SqlitePool,
     id: i64,
-    status: &str,
+    status: ProjectStatus,
     current_step: Option<i64>,
     question: Option<&str>,
 ) -> sqlx::Result<()> {

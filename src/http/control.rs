@@ -11,7 +11,10 @@ use super::extract::{ApiJson, ApiPath, AuthUser};
 use super::projects::{ProjectView, load, view};
 use super::{Access, Route};
 use crate::controller::{Command, ControlError, Controllers, StartMode};
-use crate::db::{self, projects::Project};
+use crate::db::{
+    self,
+    projects::{Project, ProjectStatus},
+};
 use crate::launch_rules;
 use crate::state::AppState;
 
@@ -103,7 +106,7 @@ async fn start_project(
 ) -> ApiResult<Json<ProjectView>> {
     let project = load(&state, user.id, id).await?;
     let c = controllers(&state)?;
-    if project.status == "completed" {
+    if project.status == ProjectStatus::Completed {
         return Err(ApiError::Conflict(
             "the project is completed; edit its plan to add work, then restart".into(),
         ));
@@ -119,7 +122,10 @@ async fn stop_project(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ProjectView>> {
     let project = load(&state, user.id, id).await?;
-    if !controllers(&state)?.stop(&project, "paused").await? {
+    if !controllers(&state)?
+        .stop(&project, ProjectStatus::Paused)
+        .await?
+    {
         return Err(ControlError::NotRunning.into());
     }
     Ok(Json(view(&state, load(&state, user.id, id).await?).await?))
@@ -133,7 +139,7 @@ async fn restart_project(
     let project = load(&state, user.id, id).await?;
     let c = controllers(&state)?;
     check_launch_settings(&state, &project).await?;
-    c.stop(&project, &project.status).await?;
+    c.stop(&project, project.status).await?;
     let project = load(&state, user.id, id).await?;
     c.start(&project, StartMode::Restart).await?;
     Ok(Json(view(&state, load(&state, user.id, id).await?).await?))
@@ -162,7 +168,7 @@ async fn resume_project(
     // A stopped project resumes by starting its loop again, continuing the conversation.
     match c.send(id, Command::Resume).await {
         Ok(()) => {}
-        Err(ControlError::NotRunning) if project.status == "paused" => {
+        Err(ControlError::NotRunning) if project.status == ProjectStatus::Paused => {
             check_launch_settings(&state, &project).await?;
             c.start(&project, StartMode::Restart).await?
         }

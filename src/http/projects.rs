@@ -167,7 +167,7 @@ async fn views(state: &AppState, projects: Vec<Project>) -> ApiResult<Vec<Projec
 /// Stops a project's controller and CLI before its rows or files go away.
 pub async fn stop_before_delete(state: &AppState, project: &Project) -> ApiResult<()> {
     if let Some(c) = &state.controllers {
-        c.stop(project, &project.status).await?;
+        c.stop(project, project.status).await?;
     }
     Ok(())
 }

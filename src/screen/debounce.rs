@@ -48,6 +48,9 @@ pub struct Debouncer {
     config: DebounceConfig,
     reported: Option<Classification>,
     pending: Option<(Classification, Instant)>,
+    /// Until then a settle state is reported without the settle time: the program said by
+    /// other means (a hook) that it is done, so an idle frame is no pause between steps.
+    trusted_until: Option<Instant>,
 }
 
 impl Debouncer {
@@ -56,7 +59,15 @@ impl Debouncer {
             config,
             reported: None,
             pending: None,
+            trusted_until: None,
         }
+    }
+
+    /// The program said it finished (its Stop hook): the pending settle state, or the
+    /// next one seen within `window`, is reported at once.
+    pub fn trust_next(&mut self, now: Instant, window: Duration) -> Option<StateChange> {
+        self.trusted_until = Some(now + window);
+        self.poll(now)
     }
 
     /// The state last reported.
@@ -66,9 +77,12 @@ impl Debouncer {
 
     /// When a pending state will have settled, if one is pending.
     pub fn deadline(&self) -> Option<Instant> {
-        self.pending
-            .as_ref()
-            .map(|(_, since)| *since + self.config.settle)
+        let (_, since) = self.pending.as_ref()?;
+        let settled = *since + self.config.settle;
+        Some(match self.trusted_until {
+            Some(until) if until > *since => (*since).min(settled),
+            _ => settled,
+        })
     }
 
     /// Takes the classification of a new frame seen at `now`; returns the change to report, if any.
@@ -105,6 +119,9 @@ impl Debouncer {
     }
 
     fn report(&mut self, classification: Classification, at: Instant) -> StateChange {
+        if self.config.settle_states.contains(&classification.state) {
+            self.trusted_until = None;
+        }
         let previous = self.current();
         self.reported = Some(classification.clone());
         StateChange {
@@ -156,6 +173,40 @@ mod tests {
             .expect("a change is reported");
         assert_eq!(change.previous, Some(State::Working));
         assert_eq!(change.at, t0 + ms(30));
+    }
+
+    #[test]
+    fn a_stop_hook_reports_the_pending_idle_at_once() {
+        let t0 = Instant::now();
+        let mut d = Debouncer::default();
+        d.feed(c(State::Working), t0).expect("working");
+        assert_eq!(d.feed(c(State::Idle), t0 + ms(50)), None);
+        let change = d
+            .trust_next(t0 + ms(60), ms(1000))
+            .expect("reported without the settle");
+        assert_eq!(change.state, State::Idle);
+    }
+
+    #[test]
+    fn a_stop_hook_before_the_idle_frame_lets_the_next_one_through() {
+        let t0 = Instant::now();
+        let mut d = Debouncer::default();
+        d.feed(c(State::Working), t0).expect("working");
+        assert_eq!(d.trust_next(t0 + ms(10), ms(1000)), None);
+        let change = d.feed(c(State::Idle), t0 + ms(20)).expect("at once");
+        assert_eq!(change.state, State::Idle);
+        // Trust is spent: the next pause between steps settles as usual.
+        d.feed(c(State::Working), t0 + ms(30)).expect("working");
+        assert_eq!(d.feed(c(State::Idle), t0 + ms(40)), None);
+    }
+
+    #[test]
+    fn trust_expires() {
+        let t0 = Instant::now();
+        let mut d = Debouncer::default();
+        d.feed(c(State::Working), t0).expect("working");
+        d.trust_next(t0, ms(100));
+        assert_eq!(d.feed(c(State::Idle), t0 + ms(200)), None);
     }
 
     #[test]

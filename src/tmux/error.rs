@@ -18,7 +18,7 @@ pub enum TmuxError {
     #[error("cannot run tmux: {0}")]
     Spawn(#[source] std::io::Error),
     /// A tmux call did not finish in time; the child is killed.
-    #[error("tmux {command} timed out after {timeout:?}")]
+    #[error("tmux {command} timed out after {} ms", .timeout.as_millis())]
     Timeout { command: String, timeout: Duration },
     /// tmux ran and reported failure.
     #[error("tmux {command} failed ({status}): {stderr}")]

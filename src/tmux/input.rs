@@ -73,6 +73,9 @@ pub enum SubmitCheck {
     InInput,
     /// The text left the input box, or the program started working on it.
     Submitted,
+    /// The input box is empty (or the program shows something else, such as a command's
+    /// panel): submitted if the text was seen in the box before, unknown otherwise.
+    Cleared,
     /// Neither can be told yet (the echo has not been drawn).
     Unknown,
 }
@@ -201,6 +204,7 @@ impl Tmux {
                     SubmitCheck::Submitted => {
                         seen_in_input || before.as_deref().is_none_or(|b| b != s)
                     }
+                    SubmitCheck::Cleared => seen_in_input,
                     SubmitCheck::Unknown => false,
                 })
                 .await;

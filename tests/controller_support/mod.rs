@@ -229,7 +229,13 @@ impl World {
             .count()
     }
 
+    /// Stops the daemon, first checking that every project's log reads as plain language.
     pub async fn stop(self) {
+        let (_, projects) = self.app.get("/api/projects", &self.user.access).await;
+        for p in projects.as_array().into_iter().flatten() {
+            let id = p["id"].as_i64().expect("id");
+            assert_plain_language(&self.logs(id).await);
+        }
         self.app.stop().await;
     }
 
@@ -355,4 +361,17 @@ where
     Fut: std::future::Future<Output = bool>,
 {
     eventually(what, timeout, check).await;
+}
+
+/// A member reads the project's log: no line may carry Rust's debug text
+/// (`MarkStepDone { summary: "ok" }`, `Some(3)`, `State::Idle`) nor tool-call syntax
+/// (`mark_step_done("ok")`).
+pub fn assert_plain_language(lines: &[String]) {
+    let debug = regex::Regex::new(
+        r#"\b[A-Z][A-Za-z]+ \{ [a-z_]+: |\b(Some|Ok|Err)\(|\b[A-Z][A-Za-z]+::[A-Z]|\b[a-z]+(_[a-z]+)+\("#,
+    )
+    .expect("regex");
+    for line in lines {
+        assert!(!debug.is_match(line), "debug text in the log: {line}");
+    }
 }

@@ -129,6 +129,16 @@ impl Key {
             Key::Digit(d) => d.to_string(),
         }
     }
+
+    /// The key as a person names it, for the project's log.
+    pub fn words(self) -> String {
+        match self {
+            Key::Up => "the up arrow".into(),
+            Key::Down => "the down arrow".into(),
+            Key::CtrlC => "Ctrl-C".into(),
+            other => other.tmux_name(),
+        }
+    }
 }
 
 impl Serialize for Key {

@@ -93,8 +93,3 @@ pub(super) fn correction(messages: &mut Vec<Message>, reply: ChatReply, problems
         )));
     }
 }
-
-pub(super) fn summarize(actions: &[Action]) -> String {
-    let shown: Vec<String> = actions.iter().map(ToString::to_string).collect();
-    format!("LLM chose {}", shown.join(", "))
-}

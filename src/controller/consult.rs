@@ -1,0 +1,100 @@
+//! Asking the supervising LLM (or the rules, when it cannot answer) what to do about an
+//! event, keeping the decision in HISTORY.md and the project's log, and its cost.
+
+use super::decide::{self, Decision, DecisionContext, Event};
+use super::prompt;
+use super::run::{Halt, Run};
+use crate::db::{self, logs::Level};
+
+impl Run {
+    pub(super) async fn consult(
+        &mut self,
+        event: &Event,
+        index: usize,
+        prior_fallbacks: u32,
+    ) -> Result<Decision, Halt> {
+        let project = self.project().await?;
+        let (rules, claude_md, memory) = self.context_files();
+        let history = prompt::read_or_empty(&self.workspace.join(".nanobot/HISTORY.md"));
+        let mut recent: Vec<String> = history.lines().rev().take(8).map(str::to_owned).collect();
+        recent.reverse();
+        let screen = self.session()?.screen_text();
+        let ctx = DecisionContext {
+            event: event.clone(),
+            plan: project.implementation_plan.0.clone(),
+            current_step: Some(index),
+            description: project.description.clone(),
+            architecture: project.architecture.clone(),
+            rules: format!("{rules}\n\n{claude_md}"),
+            memory,
+            screen,
+            recent_decisions: recent,
+            allowed_tools: self.agent().tools.0.clone(),
+            prior_fallbacks,
+        };
+        let cfg = &self.deps.decide;
+        let decision = match &self.llm {
+            Some(llm) => decide::decide(llm, cfg, &ctx).await,
+            None => decide::decide_without_llm(cfg, &ctx, "no supervising LLM is configured"),
+        };
+        self.record_usage(decision.usage).await?;
+        let state = self.session()?.observed().state();
+        // HISTORY.md is read back by the supervising LLM: tool-call syntax suits it.
+        let actions: Vec<String> = decision.actions.iter().map(ToString::to_string).collect();
+        let source = match decision.source {
+            decide::Source::Llm => "llm",
+            decide::Source::Fallback => "rules",
+        };
+        let line = format!(
+            "- {} | state {} | {source} | {} | {}",
+            crate::tokens::now_secs(),
+            state,
+            actions.join(", "),
+            decision.reason
+        );
+        if let Err(e) = prompt::append_line(&self.workspace.join(".nanobot/HISTORY.md"), &line) {
+            tracing::warn!("writing HISTORY.md: {e}");
+        }
+        self.log(
+            Level::AgentDecision,
+            &format!("{}: decided to {}", event_name(event), decision.describe()),
+        )
+        .await;
+        Ok(decision)
+    }
+
+    pub(super) async fn record_usage(&self, usage: crate::llm::Usage) -> Result<(), Halt> {
+        if usage.prompt_tokens + usage.completion_tokens == 0 {
+            return Ok(());
+        }
+        let model = self.agent().model.clone();
+        let cost =
+            self.deps
+                .config
+                .file
+                .cost_usd(&model, usage.prompt_tokens, usage.completion_tokens);
+        db::usage::record(
+            &self.deps.db,
+            self.user_id,
+            self.project_id,
+            &model,
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            cost,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+fn event_name(event: &Event) -> &'static str {
+    match event {
+        Event::TurnFinished => "Turn finished",
+        Event::Permission { .. } => "Permission",
+        Event::Question { .. } => "Question",
+        Event::ApiError { .. } => "API error",
+        Event::Stall { .. } => "Stall",
+        Event::Compacted => "Compacted",
+        Event::UserMessage { .. } => "Message",
+    }
+}

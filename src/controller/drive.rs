@@ -1,0 +1,269 @@
+//! The thin async driver of the supervisor [`Machine`]: one `select!` loop turns the CLI's
+//! screen, its hooks, the owner's commands, the terminal's take-over and the clock into
+//! inputs, and carries out the machine's effects. Decisions are the machine's; this file
+//! only does I/O.
+
+use std::collections::VecDeque;
+
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::Command;
+use super::machine::{
+    self, Delivery, Effect, Hook, Input, Machine, Message, Owner, Screen, ToolRequest,
+};
+use super::policy::{self, PolicyContext};
+use super::run::{Halt, Run};
+use super::session::Observed;
+use crate::db::logs::Level;
+use crate::db::projects::{ProjectStatus, StepStatus};
+use crate::hooks::HookEvent;
+
+impl Run {
+    /// Supervises step `index` until it is done (or failed: an error).
+    #[tracing::instrument(skip(self), fields(project = self.project_id))]
+    pub(super) async fn supervise_step(
+        &mut self,
+        index: usize,
+        just_sent: bool,
+    ) -> Result<(), Halt> {
+        let agent = self.agent();
+        let config = machine::Config {
+            stall_after: std::time::Duration::from_secs(
+                u64::try_from(agent.stall_timeout_s).unwrap_or(300),
+            ),
+            quiet_turn_grace: self.deps.timing.quiet_turn_grace,
+            api_error_backoff: self.deps.timing.api_error_backoff,
+            max_retries: u32::try_from(agent.max_retries).unwrap_or(3),
+            delivery_tries: 2,
+        };
+        let mut m = Machine::new(config, self.judge(), index, just_sent, Instant::now());
+        let mut wake: Option<Instant> = None;
+        let mut changes = self.session()?.changes();
+        let mut human = self.deps.human.subscribe();
+        let mut held = false;
+        let first = self.screen_input(&mut changes)?;
+        self.feed(&mut m, first, index, &mut wake, &mut changes)
+            .await?;
+        loop {
+            if m.finished() {
+                return Ok(());
+            }
+            if self.deps.human.is_human_in_control(self.project_id) != held {
+                held = !held;
+                let cmd = if held {
+                    Owner::TakeOver
+                } else {
+                    Owner::Release
+                };
+                self.feed(&mut m, Input::Owner(cmd), index, &mut wake, &mut changes)
+                    .await?;
+                continue;
+            }
+            let input = tokio::select! {
+                () = self.cancel.cancelled() => return Err(Halt::Cancelled),
+                changed = changes.changed() => match changed {
+                    Ok(()) => self.screen_input(&mut changes)?,
+                    // The watcher ended with its session (a restart replaces both).
+                    Err(_) => {
+                        changes = self.session()?.changes();
+                        continue;
+                    }
+                },
+                () = sleep_until_opt(wake) => Input::Tick,
+                cmd = self.inbox.recv() => match cmd {
+                    Some(Command::Message { text, from }) => Input::Owner(Owner::Message { text, from }),
+                    Some(Command::Pause) => Input::Owner(Owner::Pause),
+                    Some(Command::Resume) => Input::Owner(Owner::Resume),
+                    None => return Err(Halt::Cancelled),
+                },
+                Some(ev) = recv_opt(&mut self.hook_events) => {
+                    tracing::debug!(event = %ev.name, "hook");
+                    Input::Hook(hook_input(&ev))
+                }
+                // Take-over changes are announced; the holder's idle timeout ends control
+                // without an announcement, so a held terminal is also looked at each second.
+                _ = human.recv() => continue,
+                () = tokio::time::sleep(std::time::Duration::from_secs(1)), if held => continue,
+            };
+            self.feed(&mut m, input, index, &mut wake, &mut changes)
+                .await?;
+        }
+    }
+
+    /// Gives the machine one input and carries out what it asks, feeding back the results.
+    async fn feed(
+        &mut self,
+        m: &mut Machine,
+        input: Input,
+        index: usize,
+        wake: &mut Option<Instant>,
+        changes: &mut watch::Receiver<Observed>,
+    ) -> Result<(), Halt> {
+        let mut queue: VecDeque<Effect> = m.on(input, Instant::now()).into();
+        while let Some(effect) = queue.pop_front() {
+            if let Some(next) = self.execute(effect, index, wake, changes).await? {
+                queue.extend(m.on(next, Instant::now()));
+            }
+        }
+        Ok(())
+    }
+
+    async fn execute(
+        &mut self,
+        effect: Effect,
+        index: usize,
+        wake: &mut Option<Instant>,
+        changes: &mut watch::Receiver<Observed>,
+    ) -> Result<Option<Input>, Halt> {
+        match effect {
+            Effect::Deliver { message, .. } => {
+                let text = match message {
+                    Message::Text(t) => t,
+                    Message::StepPrompt => self.step_text(index).await?,
+                    Message::StateSummary => {
+                        let project = self.project().await?;
+                        super::prompt::state_summary(&project, Some(index))
+                    }
+                };
+                let result = self.deliver(&text).await;
+                // Waiting for the prompt may have restarted the CLI.
+                *changes = self.session()?.changes();
+                return match result {
+                    Ok(()) => Ok(Some(Input::Delivered(Delivery::Confirmed))),
+                    Err(Halt::Session(e)) => {
+                        Ok(Some(Input::Delivered(Delivery::Unconfirmed(e.to_string()))))
+                    }
+                    Err(e) => Err(e),
+                };
+            }
+            Effect::Press(key) => {
+                let name = key.tmux_name();
+                let k = crate::tmux::Key::from_name(&name)
+                    .ok_or_else(|| Halt::Setup(format!("unknown key {name}")))?;
+                self.session()?.press(k).await?;
+            }
+            Effect::Interrupt => self.session()?.interrupt().await?,
+            Effect::Choose(option) => self.session()?.choose(option).await?,
+            Effect::AnswerMenu(action) => self.answer_menu(action).await?,
+            Effect::AnswerDialog { action, default } => self.choose(action, default).await?,
+            Effect::Consult {
+                event,
+                prior_fallbacks,
+            } => {
+                let decision = self.consult(&event, index, prior_fallbacks).await?;
+                return Ok(Some(Input::Decided(decision)));
+            }
+            Effect::AskHuman { question } => {
+                self.set_status(ProjectStatus::NeedsHelp, Some(&question))
+                    .await?;
+                self.log(Level::AgentDecision, &format!("Needs help: {question}"))
+                    .await;
+            }
+            Effect::SetStatus(status) => {
+                self.paused = status == ProjectStatus::Paused;
+                self.set_status(status, None).await?;
+            }
+            Effect::RestartCli { reason } => {
+                self.restart_cli(&reason).await?;
+                self.wait_ready().await?;
+                *changes = self.session()?.changes();
+                return Ok(Some(Input::Restarted));
+            }
+            Effect::EditPlan(action) => self.edit_plan(action).await?,
+            Effect::Remember(fact) => {
+                let path = self.workspace.join(".nanobot/MEMORY.md");
+                if let Err(e) = super::prompt::append_line(&path, &format!("- {fact}")) {
+                    tracing::warn!("writing MEMORY.md: {e}");
+                }
+            }
+            Effect::TrustIdle => self.session()?.turn_ended(),
+            Effect::RecordSession(id) => self.record_cli_session(&id).await?,
+            Effect::WakeAt(at) => *wake = at,
+            Effect::Log { level, text } => self.log(level, &text).await,
+            Effect::StepDone { .. } => self.mark_step(index, StepStatus::Done).await?,
+            Effect::StepFailed { reason } => {
+                self.mark_step(index, StepStatus::Failed).await?;
+                return Err(Halt::Failed(format!("step {} failed: {reason}", index + 1)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The permission policy of the agent, with this project's paths.
+    fn judge(&self) -> machine::Judge {
+        let policy = self.agent().permission_policy.0.clone();
+        let workspace = self.workspace.clone();
+        let data_dir = self.deps.layout.root().to_owned();
+        let home = self.user_dir.join("config").join("home");
+        Box::new(move |r: &ToolRequest| {
+            let ctx = PolicyContext {
+                workspace: &workspace,
+                data_dir: &data_dir,
+                home: Some(&home),
+            };
+            policy::evaluate(&policy, &r.tool, &r.subject, &ctx)
+        })
+    }
+
+    /// What the machine needs of the current screen (marking it seen).
+    fn screen_input(&self, changes: &mut watch::Receiver<Observed>) -> Result<Input, Halt> {
+        let o = changes.borrow_and_update().clone();
+        let c = &o.classification;
+        Ok(Input::Screen(Screen {
+            seq: o.seq,
+            state: o.state(),
+            last_output: o.last_output,
+            turn_output: super::session::turn_has_output(&self.session()?.screen_text()),
+            question: c.question.as_ref().and_then(|q| q.prompt.clone()),
+            options: c.options.iter().map(|o| o.label.clone()).collect(),
+            permission: c.permission.as_ref().map(|p| ToolRequest {
+                tool: p.tool.clone().unwrap_or_else(|| "unknown".into()),
+                subject: p.target.clone().unwrap_or_default(),
+            }),
+            error: c.error.as_ref().map(|e| (e.kind, e.message.clone())),
+        }))
+    }
+}
+
+/// The machine's view of a hook event. A tool request carries the exact input for the
+/// tools whose subject the policy judges (a command, a path, a URL).
+fn hook_input(ev: &HookEvent) -> Hook {
+    match ev.name.as_str() {
+        "Stop" | "StopFailure" => Hook::Stop,
+        "UserPromptSubmit" => Hook::PromptSubmitted,
+        "SessionStart" => match &ev.session_id {
+            Some(id) => Hook::SessionStart { id: id.clone() },
+            None => Hook::Other,
+        },
+        "PreToolUse" | "PermissionRequest" => {
+            let tool = ev.payload["tool_name"].as_str().unwrap_or_default();
+            let input = &ev.payload["tool_input"];
+            let subject = ["command", "file_path", "notebook_path", "url"]
+                .iter()
+                .find_map(|k| input[*k].as_str());
+            match subject {
+                Some(s) if !tool.is_empty() => Hook::ToolRequest(ToolRequest {
+                    tool: tool.to_owned(),
+                    subject: s.to_owned(),
+                }),
+                _ => Hook::Other,
+            }
+        }
+        _ => Hook::Other,
+    }
+}
+
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn recv_opt<T>(rx: &mut Option<tokio::sync::mpsc::Receiver<T>>) -> Option<T> {
+    match rx {
+        Some(r) => r.recv().await,
+        None => std::future::pending().await,
+    }
+}
