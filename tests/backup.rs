@@ -153,7 +153,7 @@ async fn backup_while_running_then_restore_after_a_wipe() {
         .expect("logs");
     let restored_logs: Vec<String> = logs
         .iter()
-        .map(|l| format!("{} {}", l.level, l.message))
+        .map(|l| format!("{} {}", l.level.as_str(), l.message))
         .collect();
     assert!(
         restored_logs.len() >= logs_before.len() && restored_logs.len() <= logs_after.len(),
