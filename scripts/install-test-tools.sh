@@ -36,9 +36,10 @@ for version in "${CLAUDE_CODE_VERSIONS[@]}"; do
     install_claude_code "$version"
 done
 
-# --- Debian packages: tmux, Chromium for the browser tests, OpenSSL headers ---------
+# --- Debian packages: tmux, Chromium for the browser tests, OpenSSL headers, and the ----
+# tools tests/deploy.rs checks the unit and the Caddyfile with (systemd-analyze, caddy).
 need_apt=()
-for pkg in tmux bubblewrap chromium chromium-driver libssl-dev pkg-config; do
+for pkg in tmux bubblewrap chromium chromium-driver libssl-dev pkg-config systemd caddy; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::agent_config::PolicyDefault;
+
 /// Name of the optional config file inside the data dir.
 pub const CONFIG_FILE: &str = "autocode.toml";
 
@@ -78,6 +80,11 @@ pub struct FileConfig {
     pub sandbox_max_processes: u64,
     /// Largest data segment (heap) of each process of a session, in MiB; 0: no limit.
     pub sandbox_max_data_mib: u64,
+    /// The agent every new member gets (`[default_agent]`); absent, none is made, since an
+    /// agent without a supervising LLM the admin chose could not work.
+    pub default_agent: Option<DefaultAgent>,
+    /// `[schedules]`: the timezone of project schedules and the maintenance jobs.
+    pub schedules: crate::schedules::Settings,
 }
 
 /// One coding-CLI program the admin installed.
@@ -102,6 +109,36 @@ fn is_valid_installation_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+}
+
+/// `[default_agent]`: the supervising LLM of the ready agent a new member starts with. It
+/// holds no key: the agent uses the member's own stored key for `llm_provider` (Settings →
+/// API keys), and keyless endpoints (a local model) need none.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultAgent {
+    /// The agent's name (default "Default").
+    #[serde(default = "default_agent_name")]
+    pub name: String,
+    /// One of `agent_config::LLM_PROVIDERS`.
+    pub llm_provider: String,
+    /// The supervising model, e.g. `gpt-4o-mini`.
+    pub model: String,
+    /// Needed for `custom`; the provider's own URL otherwise.
+    #[serde(default)]
+    pub llm_base_url: Option<String>,
+    /// What happens to a tool call no rule decides: `llm` (the supervisor judges) or `ask`
+    /// (the member is asked).
+    #[serde(default = "default_permission")]
+    pub permission_default: PolicyDefault,
+}
+
+fn default_agent_name() -> String {
+    "Default".to_owned()
+}
+
+fn default_permission() -> PolicyDefault {
+    PolicyDefault::Llm
 }
 
 /// USD per million tokens.
@@ -159,6 +196,8 @@ impl Default for FileConfig {
             bwrap: PathBuf::from("/usr/bin/bwrap"),
             sandbox_max_processes: 1024,
             sandbox_max_data_mib: 16 * 1024,
+            default_agent: None,
+            schedules: crate::schedules::Settings::default(),
         }
     }
 }
@@ -217,6 +256,7 @@ impl FileConfig {
 
     /// What `serde` cannot say: installations are absolute paths of known profiles.
     pub fn check(&self) -> Result<(), String> {
+        self.schedules.check()?;
         for (name, inst) in &self.cli_installations {
             if !is_valid_installation_name(name) {
                 return Err(format!(
@@ -238,6 +278,9 @@ impl FileConfig {
         }
         if self.max_running_projects == 0 {
             return Err("max_running_projects must be at least 1".into());
+        }
+        if let Some(agent) = &self.default_agent {
+            crate::default_agent::check(agent)?;
         }
         Ok(())
     }

@@ -3,14 +3,24 @@
 
 /// Accounts as a whole (row, workspace, sessions), shared by the API and the CLI.
 pub mod accounts;
+/// The admin password from the environment, taken out of it at start.
+pub mod admin_password;
 /// Typed agent-template settings: tools, permission policy, CLI launch config.
 pub mod agent_config;
+/// Backups of the whole data dir (one tar archive, taken while running) and restores.
+pub mod backup;
+/// Each member's own Claude Code account: credential kinds, checks, what a launch adds.
+pub mod claude_account;
 /// Flags, env and the optional `autocode.toml`.
 pub mod config;
 /// The per-project controller loops and their registry.
 pub mod controller;
 /// SQLite: migrations and per-table queries.
 pub mod db;
+/// The ready agent a new member starts with, from the admin's `[default_agent]`.
+pub mod default_agent;
+/// `autocode doctor`: plain-language checks of the host and data dir, each with its fix.
+pub mod doctor;
 /// A project's git history: a commit per step, diffs, undo; git only in the sandbox.
 pub mod git;
 /// Claude Code hooks: per-session secrets and event delivery.
@@ -26,6 +36,8 @@ pub mod launch_rules;
 pub mod llm;
 /// Brute-force protection for logins.
 pub mod login_guard;
+/// Prometheus metrics: figures from the database plus a few process-wide counters.
+pub mod metrics;
 /// Username rules and project slugs: names that become paths and tmux targets.
 pub mod names;
 /// argon2id password hashing, off the async runtime.
@@ -34,6 +46,8 @@ pub mod passwords;
 pub mod profile;
 /// The bubblewrap sandbox each member's coding CLI (and all it runs) lives in.
 pub mod sandbox;
+/// Project schedules and maintenance jobs on tokio-cron-scheduler.
+pub mod schedules;
 /// Screen classification: terminal text in, CLI state out (pure, no I/O).
 pub mod screen;
 /// The master key and AES-256-GCM sealing of stored API keys.
@@ -159,6 +173,17 @@ pub async fn start_controllers(
     Ok(controllers)
 }
 
+/// Starts the scheduler (after `start_controllers`): reports runs missed while the daemon
+/// was down, then runs project schedules and the maintenance jobs until `cancel`.
+pub async fn start_schedules(
+    state: &mut AppState,
+    cancel: tokio_util::sync::CancellationToken,
+) -> Result<std::sync::Arc<schedules::Scheduler>, schedules::ScheduleError> {
+    let scheduler = schedules::Scheduler::start(state, cancel).await?;
+    state.schedules = Some(scheduler.clone());
+    Ok(scheduler)
+}
+
 /// Binds the loopback-only hook listener: `requested`, or the port the previous run used.
 pub async fn bind_hook_listener(
     state: &AppState,
@@ -192,6 +217,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // Upgraded sockets are not connections graceful shutdown waits for; they are told to
     // close ("server shutting down") when shutdown begins.
+    metrics::mark_start();
     let sockets = state.ws.shutdown.clone();
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)

@@ -44,6 +44,23 @@ enum Command {
     /// Debug the screen classifier.
     #[command(subcommand)]
     Screen(ScreenCommand),
+    /// Check this host and data dir; print what is wrong and how to fix it (exit 1 if any fails).
+    Doctor {
+        #[arg(long, env = "AUTOCODE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Caddy's config, compared with the listen address.
+        #[arg(long, default_value = "/etc/caddy/Caddyfile")]
+        caddyfile: PathBuf,
+    },
+    /// Write a backup of the data dir to FILE (a tar archive), safe while the daemon runs.
+    Backup { file: PathBuf },
+    /// Restore a backup into --data-dir (which must be empty or absent, unless --force).
+    Restore {
+        file: PathBuf,
+        /// Move a non-empty data dir aside (to DIR.replaced-<time>) instead of refusing.
+        #[arg(long)]
+        force: bool,
+    },
     /// Run by the coding CLI's hooks: forwards one event (JSON on stdin) to the daemon.
     #[command(hide = true)]
     Hook,
@@ -93,13 +110,17 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "autocode=info,tower_http=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "autocode=info,tower_http=info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // One JSON object per line for a log shipper (journald keeps either as it comes).
+    if std::env::var("AUTOCODE_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let cli = Cli::parse();
     // The launchers replace this process; they need no runtime (and only return on failure).
     match &cli.command {
@@ -116,6 +137,14 @@ fn main() -> ExitCode {
             let e = autocode::sandbox::exec::exec_with_limits(*processes, *data_mib, argv);
             eprintln!("error: cannot start {}: {e}", argv.join(" "));
             return ExitCode::FAILURE;
+        }
+        Command::Serve { .. } => {
+            if let Err(e) = autocode::admin_password::reexec_without_it() {
+                eprintln!(
+                    "error: cannot restart without the admin password in the environment: {e}"
+                );
+                return ExitCode::FAILURE;
+            }
         }
         _ => {}
     }
@@ -144,6 +173,50 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
             hook_listen,
         } => serve(cli.data_dir, listen, hook_listen).await,
         Command::User(cmd) => user(cli.data_dir, cmd).await,
+        Command::Doctor { listen, caddyfile } => {
+            let config = Config::load(cli.data_dir, listen)?;
+            let checks =
+                autocode::doctor::run(&config, &autocode::doctor::Host { caddyfile }).await;
+            print!("{}", autocode::doctor::render(&checks));
+            if checks
+                .iter()
+                .any(|c| c.level == autocode::doctor::Level::Fail)
+            {
+                return Err("the doctor found problems (see above)".into());
+            }
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let db = autocode::backup::open_live(&cli.data_dir).await?;
+            let s = autocode::backup::create(&db, &cli.data_dir, &file).await?;
+            println!(
+                "wrote {}: the database and {} files ({} bytes){}",
+                file.display(),
+                s.files,
+                s.bytes,
+                if s.skipped > 0 {
+                    format!("; skipped {} sockets, pipes or vanished files", s.skipped)
+                } else {
+                    String::new()
+                }
+            );
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let dir = cli.data_dir.clone();
+            let s =
+                tokio::task::spawn_blocking(move || autocode::backup::restore(&file, &dir, force))
+                    .await??;
+            if let Some(old) = &s.moved_aside {
+                println!("moved the previous data dir to {}", old.display());
+            }
+            println!(
+                "restored a backup made by AutoCode {} into {}; start the daemon on it",
+                s.manifest.autocode_version,
+                cli.data_dir.display()
+            );
+            Ok(())
+        }
         Command::Screen(ScreenCommand::Classify {
             file,
             meta,
@@ -184,9 +257,9 @@ async fn serve(
 ) -> Result<(), AnyError> {
     let config = Config::load(data_dir, listen)?;
     let mut state = autocode::open_state(config).await?;
-    // The password stays in this process's environment (removing it needs `unsafe`), so no
-    // child inherits that environment: tmux and every sandbox start from a cleared one.
-    autocode::ensure_admin(&state, std::env::var("AUTOCODE_ADMIN_PASSWORD").ok()).await?;
+    // Handed over on stdin by the start that took it out of the environment (admin_password).
+    let password = autocode::admin_password::take_handed_over()?;
+    autocode::ensure_admin(&state, password).await?;
     let sandbox = autocode::sandbox::Settings::from_config(&state.config.file);
     if !sandbox.enabled {
         tracing::warn!(
@@ -205,6 +278,7 @@ async fn serve(
         cancel.clone(),
     )
     .await?;
+    autocode::start_schedules(&mut state, cancel.child_token()).await?;
     let hooks = tokio::spawn(autocode::serve_hooks(
         hook_listener,
         state.clone(),
@@ -258,6 +332,13 @@ async fn user(data_dir: PathBuf, cmd: UserCommand) -> Result<(), AnyError> {
             let user =
                 autocode::accounts::create(db, layout, &name, &read_password()?, role).await?;
             println!("created {} ({})", user.username, user.role);
+            let config = state.config.file.default_agent.as_ref();
+            if autocode::default_agent::create_for(db, layout, user.id, config)
+                .await?
+                .is_some()
+            {
+                println!("with a ready agent from [default_agent]");
+            }
         }
         UserCommand::List => {
             for u in autocode::db::users::list(db).await? {

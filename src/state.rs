@@ -27,6 +27,8 @@ pub struct AppState {
     pub hooks: Arc<Hooks>,
     /// The controller registry; `None` in processes that only manage accounts (the CLI).
     pub controllers: Option<Arc<Controllers>>,
+    /// Project schedules and maintenance jobs; `None` where nothing is scheduled (the CLI).
+    pub schedules: Option<Arc<crate::schedules::Scheduler>>,
     /// The live screens of every pane; None until the daemon has started its tmux server
     /// (terminal sockets then show "no terminal is running").
     pub monitor: Option<Monitor>,
@@ -57,6 +59,7 @@ impl AppState {
             login_guard: Arc::new(login_guard),
             hooks: Arc::new(Hooks::default()),
             controllers: None,
+            schedules: None,
         }
     }
 }

@@ -338,3 +338,67 @@ fn refuses_a_master_key_readable_by_others() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("chmod 600"), "{err}");
 }
+
+#[tokio::test]
+async fn the_admin_password_leaves_the_environment_once_read() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let _tmux = TmuxServerGuard(data.clone());
+    let password = "from-the-env-file-7c1f93";
+    let (daemon, _) = Daemon::start(&data, Some(password));
+    login(&daemon.base, "admin", password)
+        .await
+        .expect("the admin logs in with the password from the environment");
+    // Same pid: the daemon re-executed itself without the variable.
+    let environ = std::fs::read(format!("/proc/{}/environ", daemon.child.id())).expect("environ");
+    let environ = String::from_utf8_lossy(&environ);
+    assert!(
+        environ.contains("AUTOCODE_DATA_DIR="),
+        "the daemon's own environment"
+    );
+    assert!(
+        !environ.contains(password),
+        "the password is still in the daemon's environment"
+    );
+    assert!(!environ.contains("AUTOCODE_ADMIN_PASSWORD="));
+    // Nor in the tmux server it started (every member's pane descends from it).
+    let out = Command::new("tmux")
+        .arg("-S")
+        .arg(data.join("tmux.sock"))
+        .args(["display-message", "-p", "#{pid}"])
+        .output()
+        .expect("tmux");
+    let tmux_pid = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(
+        !tmux_pid.is_empty(),
+        "the daemon starts its tmux server at boot"
+    );
+    let environ = std::fs::read(format!("/proc/{tmux_pid}/environ")).expect("tmux environ");
+    assert!(!String::from_utf8_lossy(&environ).contains(password));
+    assert!(daemon.terminate().success());
+}
+
+#[test]
+fn user_add_gives_the_new_member_the_default_agent_and_a_bad_table_is_named() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).expect("mkdir");
+    let config = data.join("autocode.toml");
+    std::fs::write(
+        &config,
+        "[default_agent]\nllm_provider = \"ollama\"\nmodel = \"qwen3\"\n",
+    )
+    .expect("write config");
+    let (ok, out) = cli(&data, &["user", "add", "dana"], "dana-password\n");
+    assert!(ok && out.contains("with a ready agent"), "{out}");
+    let (ok, out) = cli(&data, &["user", "list"], "");
+    assert!(ok && out.contains("dana\tuser\t1 agents"), "{out}");
+
+    std::fs::write(
+        &config,
+        "[default_agent]\nllm_provider = \"custom\"\nmodel = \"m\"\n",
+    )
+    .expect("write config");
+    let (ok, out) = cli(&data, &["user", "add", "erin"], "erin-password\n");
+    assert!(!ok && out.contains("needs llm_base_url"), "{out}");
+}

@@ -18,6 +18,10 @@ fn body_for(method: &Method, path: &str) -> Value {
         ("PUT", "/api/projects/{id}") => json!({"description": "stolen"}),
         ("POST", "/api/projects/{id}/messages") => json!({"text": "stolen"}),
         ("PUT", "/api/users/{id}") => json!({"role": "user"}),
+        ("POST", "/api/projects/{id}/schedules")
+        | ("PUT", "/api/projects/{id}/schedules/{sid}") => {
+            json!({"cron": "0 0 2 * * *", "action": "start"})
+        }
         _ => json!({}),
     }
 }
@@ -40,6 +44,14 @@ async fn another_users_ids_are_not_found_on_every_route() {
         )
         .await;
     let key_id = key["id"].as_i64().expect("id");
+    let (status, _) = app
+        .put(
+            "/api/account/claude",
+            &alice.access,
+            json!({"kind": "api_key", "value": "sk-ant-api03-alice-claude-0000"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     app.put(
         &format!("/api/agents/{agent_id}/rules"),
         &alice.access,
@@ -47,6 +59,15 @@ async fn another_users_ids_are_not_found_on_every_route() {
     )
     .await;
 
+    let (status, schedule) = app
+        .post(
+            &format!("/api/projects/{project_id}/schedules"),
+            &alice.access,
+            json!({"cron": "0 0 2 * * *", "action": "start"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{schedule}");
+    let schedule_id = schedule["id"].as_i64().expect("id");
     let mut walked = 0;
     let mut routes = endpoints();
     // Deletions last, so that every other route still has something to aim at; logout
@@ -70,25 +91,31 @@ async fn another_users_ids_are_not_found_on_every_route() {
             );
             None
         };
-        let url = id.map_or(path.to_owned(), |id| path.replace("{id}", &id.to_string()));
+        let url = id
+            .map_or(path.to_owned(), |id| path.replace("{id}", &id.to_string()))
+            .replace("{sid}", &schedule_id.to_string());
         let body =
             (method != Method::GET && method != Method::DELETE).then(|| body_for(&method, path));
         if access == Access::Public {
             continue;
         }
         walked += 1;
-        let (status, _) = app.call(method.clone(), &url, None, body.clone()).await;
-        assert_eq!(
-            status,
-            StatusCode::UNAUTHORIZED,
-            "{method} {url} without a token"
-        );
+        // Over loopback (as here) a scraper without a token may read metrics;
+        // tests/metrics.rs covers both sides of that.
+        if access != Access::AdminOrLoopback {
+            let (status, _) = app.call(method.clone(), &url, None, body.clone()).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {url} without a token"
+            );
+        }
 
         let (status, resp) = app
             .call(method.clone(), &url, Some(&bob.access), body.clone())
             .await;
         match (access, id) {
-            (Access::Admin, _) => {
+            (Access::Admin | Access::AdminOrLoopback, _) => {
                 assert_eq!(status, StatusCode::FORBIDDEN, "{method} {url}: {resp}")
             }
             (Access::User, Some(_)) => {
@@ -130,6 +157,10 @@ async fn another_users_ids_are_not_found_on_every_route() {
             .as_array()
             .map(Vec::len),
         Some(1)
+    );
+    assert_eq!(
+        app.get("/api/account/claude", &alice.access).await.1["hint"],
+        json!("0000")
     );
     assert_eq!(
         app.get("/api/auth/me", &alice.access).await.0,

@@ -103,10 +103,23 @@ async fn every_kind_mid_turn_and_at_idle(version: &'static str) {
             1,
             "{tag}"
         );
+        let first_lines: Vec<String> = w
+            .anthropic
+            .user_prompts()
+            .into_iter()
+            .filter(|p| p.contains(&format!("first line {tag}")))
+            .collect();
+        // Requests that carry it anywhere (an earlier user message of a batched request).
+        let carried = w
+            .anthropic
+            .requests()
+            .iter()
+            .filter(|r| r.body.to_string().contains(&format!("first line {tag}")))
+            .count();
         assert_eq!(
             w.prompts_containing(&format!("first line {tag}\nsecond line {tag}")),
             1,
-            "{tag}"
+            "{tag}: prompts with its first line: {first_lines:?}; requests carrying it: {carried}"
         );
         // A `/help` shows the CLI's help: no model turn of its own.
         assert_eq!(w.prompts_containing(&format!("/help me {tag}")), 0, "{tag}");

@@ -89,6 +89,28 @@ fn a_shell_in_bobs_sandbox_sees_his_tree_and_nothing_else_of_data() {
     assert!(stdout.contains("CapEff:\t0000000000000000"));
 }
 
+#[test]
+fn a_session_runs_under_its_process_and_memory_limits() {
+    let data = Data::new();
+    let spec = data
+        .bob()
+        .spec(
+            "bash",
+            &["-c".into(), "ulimit -u; ulimit -d".into()],
+            &data.root.join("users/bob/projects/b"),
+            Vec::new(),
+        )
+        .expect("spec");
+    let out = run(&spec);
+    // settings(): 256 processes, 4096 MiB of data (bash shows KiB).
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "256\n4194304\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[tokio::test]
 async fn the_real_cli_reports_its_version_from_inside() {
     let Some(claude) = claude_binary_for_test("2.1.197").expect("install") else {

@@ -105,13 +105,24 @@ async fn the_admin_sees_a_working_sandbox() {
 
 #[tokio::test]
 async fn the_version_probe_runs_inside_the_members_sandbox() {
-    let Some(w) = World::new(VERSIONS[0], Script::new(vec![]), Arc::new(agreeable)).await else {
+    // The admin registers a stand-in CLI that records what its version probe sees.
+    let tools = tempfile::tempdir().expect("tempdir");
+    let fake = tools.path().join("fake-claude");
+    let mut file = autocode::config::FileConfig::default();
+    file.cli_installations.insert(
+        "recorder".into(),
+        autocode::config::CliInstallation {
+            path: fake.clone(),
+            profile: "claude-code".into(),
+        },
+    );
+    let Some(w) =
+        World::new_with(VERSIONS[0], Script::new(vec![]), Arc::new(agreeable), file).await
+    else {
         return;
     };
     let data = w.app.data_dir.display().to_string();
     let seen = w.app.data_dir.join("users/alice/probe.txt");
-    let tools = tempfile::tempdir().expect("tempdir");
-    let fake = tools.path().join("fake-claude");
     // Records what the probe sees, in alice's own tree (the only place it can write).
     let script = format!(
         "#!/bin/sh\nif [ \"$1\" = --version ]; then\n  {{ echo uid=$(id -u); cat {data}/master.key || echo no-master-key; env; }} > {} 2>&1\n  echo '2.1.197 (Claude Code)'\nfi\n",
@@ -125,7 +136,7 @@ async fn the_version_probe_runs_inside_the_members_sandbox() {
         .put(
             &format!("/api/agents/{}", w.agent_id),
             &w.user.access,
-            json!({"cli": {"profile": "claude-code", "command": fake.to_string_lossy()}}),
+            json!({"cli": {"profile": "claude-code", "command": "recorder"}}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -5,11 +5,10 @@
 // user never sees it. Screenshots of every page go to test-output/screenshots/ at 390x844 and
 // 1280x800; on failure the project, its logs and its pane go to test-output/flow-failure.txt.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { ADMIN_PASSWORD, DAEMON_BIN, OUTPUT, apiCall, capturePane, daemonAvailable, launchBrowser, screenshotBoth, startApp, until } from './harness.mjs';
-import { CLAUDE_BIN, missingForRun, startMockAnthropic, startMockLlm } from './mocks.mjs';
+import { ADMIN_PASSWORD, apiCall, screenshotBoth, startApp, until } from './harness.mjs';
+import { CLAUDE_BIN, startMocks } from './mocks.mjs';
+import { login, nav, openPage, reportFailure, terminalText } from './pages.mjs';
 
 // What Claude (the mock model) says, and what the mock supervisor keys its decisions on.
 const ASKS = 'E2E-ASKS: index.html is written. Which greeting should the page show?';
@@ -50,101 +49,19 @@ const LLM_SCRIPT = {
   default: { kind: 'tool_calls', calls: [{ name: 'wait', arguments: { seconds: 2 } }] },
 };
 
-/** Opens a sidebar entry; on a phone the sidebar sits behind the menu button. */
-async function nav(page, name) {
-  const menu = page.getByRole('button', { name: 'Open menu' });
-  if (await menu.isVisible()) await menu.click();
-  const main = page.getByRole('navigation', { name: 'Main' }).filter({ visible: true });
-  await main.getByRole(name === 'Log out' ? 'button' : 'link', { name, exact: true }).click();
-}
-
-async function login(page, username, password) {
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-}
-
 /** The project page's heading with this status badge (its accessible name leaves out the icon). */
 function statusBadge(page, label) {
   return page.getByRole('heading', { name: new RegExp(`^Hello site\\s+${label}$`) });
 }
 
-/**
- * What the xterm.js terminal shows. xterm.js stops rendering while it is off screen, and on a
- * phone the terminal is below the fold (screenshots scroll too), so bring it into view first.
- */
-async function terminalText(page) {
-  await page.locator('.xterm').scrollIntoViewIfNeeded();
-  return (await page.locator('.xterm-rows').textContent()) ?? '';
-}
-
-/** Saves what a person would need to see why the run went wrong. */
-async function reportFailure(app, token, projectId, page, browserLog) {
-  const parts = [];
-  await page.screenshot({ path: join(OUTPUT, 'flow-failure.png'), fullPage: true }).catch(() => {});
-  parts.push(`browser:\n${browserLog.join('\n')}`);
-  // Whether a new terminal socket sees what the old one missed (a stalled stream vs. a stalled screen).
-  if (projectId) {
-    const fresh = await page.context().newPage();
-    try {
-      await fresh.goto(`${app.url}/projects/${projectId}?tab=terminal`);
-      await fresh.locator('.xterm-rows').waitFor({ timeout: 10_000 });
-      await fresh.waitForTimeout(2_000);
-      await fresh.locator('.xterm').scrollIntoViewIfNeeded();
-      parts.push(`a fresh terminal socket shows:\n${await fresh.locator('.xterm-rows').textContent()}`);
-    } catch (e) {
-      parts.push(`a fresh terminal socket: ${e.message}`);
-    } finally {
-      await fresh.close();
-    }
-  }
-  if (projectId) {
-    const project = await apiCall(app.apiUrl, 'GET', `/api/projects/${projectId}`, undefined, token).catch((e) => ({ body: String(e) }));
-    const logs = await apiCall(app.apiUrl, 'GET', `/api/projects/${projectId}/logs?limit=1000`, undefined, token).catch(() => ({ body: [] }));
-    parts.push(`project:\n${JSON.stringify(project.body, null, 2)}`);
-    parts.push(`logs:\n${(Array.isArray(logs.body) ? logs.body : []).map((e) => `${e.level} ${e.message}`).join('\n')}`);
-    parts.push(`pane:\n${capturePane(app.dataDir, project.body?.tmux_session)}`);
-  }
-  mkdirSync(OUTPUT, { recursive: true });
-  writeFileSync(join(OUTPUT, 'flow-failure.txt'), parts.join('\n\n'));
-}
-
 test('a user runs a project with the real Claude Code to completion, answering its question; another user cannot see it', { timeout: 300_000 }, async (t) => {
-  if (!daemonAvailable()) {
-    t.skip(`no autocode binary at ${DAEMON_BIN} (cargo build, or set AUTOCODE_BIN)`);
-    return;
-  }
-  const missing = missingForRun();
-  if (missing) {
-    t.skip(missing);
-    return;
-  }
-  const anthropic = await startMockAnthropic(ANTHROPIC_SCRIPT);
-  t.after(() => anthropic.stop());
-  const llm = await startMockLlm(LLM_SCRIPT);
-  t.after(() => llm.stop());
+  const mocks = await startMocks(t, ANTHROPIC_SCRIPT, LLM_SCRIPT);
+  if (!mocks) return;
+  const { anthropic, llm } = mocks;
   // The pinned CLI, registered the way an admin would; members pick it by name.
   const app = await startApp('flow', { config: `[cli_installations.claude-test]\npath = ${JSON.stringify(CLAUDE_BIN)}\n` });
   t.after(() => app.stop());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  const page = await browser.context.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  // For the failure report: what the app said and what its sockets did.
-  const browserLog = [];
-  page.on('console', (m) => browserLog.push(`console.${m.type()}: ${m.text()}`));
-  page.on('websocket', (ws) => {
-    const path = new URL(ws.url()).pathname;
-    browserLog.push(`ws open ${path}`);
-    ws.on('close', () => browserLog.push(`ws close ${path}`));
-    ws.on('socketerror', (e) => browserLog.push(`ws error ${path}: ${e}`));
-    ws.on('framereceived', (f) =>
-      browserLog.push(`ws ${path} <- ${typeof f.payload === 'string' ? f.payload.slice(0, 200) : `${f.payload.length} bytes`}`),
-    );
-  });
-  page.setDefaultTimeout(15_000);
+  const { page, pageErrors, browserLog } = await openPage(t);
 
   await page.goto(`${app.url}/`);
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
@@ -280,7 +197,7 @@ test('a user runs a project with the real Claude Code to completion, answering i
     await page.getByText('Plan · 1 of 1 done').waitFor();
     await screenshotBoth(page, '15-project-completed-logs');
   } catch (error) {
-    await reportFailure(app, alice.body.access_token, projectId, page, browserLog);
+    await reportFailure('flow-failure', app, alice.body.access_token, projectId, page, browserLog);
     throw error;
   }
 

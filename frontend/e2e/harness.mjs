@@ -120,7 +120,8 @@ export async function startApp(name, options = {}) {
 
 /**
  * Starts `autocode serve` and waits for /api/health. Returns { url, dataDir, stop }.
- * `options.config` is the text of the data dir's autocode.toml (e.g. registered CLIs).
+ * `options.config` becomes the data dir's autocode.toml; `options.env` is added to the daemon's
+ * environment.
  */
 export async function startDaemon(name = 'daemon', options = {}) {
   mkdirSync(OUTPUT, { recursive: true });
@@ -130,7 +131,13 @@ export async function startDaemon(name = 'daemon', options = {}) {
   const url = `http://127.0.0.1:${port}`;
   const log = createWriteStream(join(OUTPUT, `${name}.log`));
   const child = spawn(DAEMON_BIN, ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
-    env: { ...process.env, AUTOCODE_ADMIN_PASSWORD: ADMIN_PASSWORD, AUTOCODE_PUBLIC_URL: url, RUST_LOG: process.env.RUST_LOG ?? 'info' },
+    env: {
+      ...process.env,
+      ...options.env,
+      AUTOCODE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      AUTOCODE_PUBLIC_URL: url,
+      RUST_LOG: process.env.RUST_LOG ?? 'info',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(log);

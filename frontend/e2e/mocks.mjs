@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { DAEMON_BIN, FRONTEND, OUTPUT, until } from './harness.mjs';
+import { DAEMON_BIN, FRONTEND, OUTPUT, daemonAvailable, until } from './harness.mjs';
 
 const BIN_DIR = dirname(DAEMON_BIN);
 export const MOCK_ANTHROPIC_BIN = resolve(FRONTEND, process.env.AUTOCODE_MOCK_BIN ?? join(BIN_DIR, 'autocode-mock'));
@@ -108,4 +108,27 @@ export function startMockLlm(script) {
     const port = Number(/^PORT=(\d+)$/.exec(line)?.[1]);
     return port > 0 ? port : null;
   });
+}
+
+/** Why a project cannot be run here (the daemon, the CLI or a mock is missing), or null. */
+export function skipReason() {
+  if (!daemonAvailable()) return `no autocode binary at ${DAEMON_BIN} (cargo build, or set AUTOCODE_BIN)`;
+  return missingForRun();
+}
+
+/**
+ * Starts both mocks for test `t`; they are stopped when it ends. Null (and `t` skipped) when a
+ * project cannot be run here.
+ */
+export async function startMocks(t, anthropicScript, llmScript) {
+  const skip = skipReason();
+  if (skip) {
+    t.skip(skip);
+    return null;
+  }
+  const anthropic = await startMockAnthropic(anthropicScript);
+  t.after(() => anthropic.stop());
+  const llm = await startMockLlm(llmScript);
+  t.after(() => llm.stop());
+  return { anthropic, llm };
 }

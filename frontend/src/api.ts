@@ -9,6 +9,8 @@ import type {
   CliInstallation,
   Commit,
   CommitDiff,
+  ClaudeAccount,
+  ClaudeAccountKind,
   Health,
   LogEntry,
   NewProject,
@@ -17,6 +19,8 @@ import type {
   ProjectUpdate,
   RevertResult,
   Role,
+  Schedule,
+  ScheduleInput,
   SystemStatus,
   TokenResponse,
   User,
@@ -296,6 +300,13 @@ export class ApiClient {
   projectAction = (id: number, action: ProjectAction) =>
     this.request<Project>('POST', `/api/projects/${id}/${action}`);
   sendMessage = (id: number, text: string) => this.request<void>('POST', `/api/projects/${id}/messages`, { text });
+  listSchedules = (projectId: number) => this.request<Schedule[]>('GET', `/api/projects/${projectId}/schedules`);
+  createSchedule = (projectId: number, body: ScheduleInput) =>
+    this.request<Schedule>('POST', `/api/projects/${projectId}/schedules`, body);
+  updateSchedule = (projectId: number, id: number, body: ScheduleInput) =>
+    this.request<Schedule>('PUT', `/api/projects/${projectId}/schedules/${id}`, body);
+  deleteSchedule = (projectId: number, id: number) =>
+    this.request<void>('DELETE', `/api/projects/${projectId}/schedules/${id}`);
   listLogs = (id: number, after = 0, limit = 200) =>
     this.request<LogEntry[]>('GET', `/api/projects/${id}/logs?after=${after}&limit=${limit}`);
 
@@ -311,14 +322,33 @@ export class ApiClient {
     this.request<ApiKey>('POST', '/api/keys', body);
   deleteKey = (id: number) => this.request<void>('DELETE', `/api/keys/${id}`);
 
+  // ---- the member's own Claude Code account ----
+
+  getClaudeAccount = () => this.request<ClaudeAccount>('GET', '/api/account/claude');
+  setClaudeAccount = (body: { kind: ClaudeAccountKind; value?: string }) =>
+    this.request<ClaudeAccount>('PUT', '/api/account/claude', body);
+  deleteClaudeAccount = () => this.request<void>('DELETE', '/api/account/claude');
+  /** Starts "Log in here": a CLI session of the member's own where they run /login. */
+  startClaudeLogin = () => this.request<{ session: string }>('POST', '/api/account/claude/login');
+  endClaudeLogin = () => this.request<void>('DELETE', '/api/account/claude/login');
+
   // ---- websockets ----
 
   /** The URL of a project socket with a fresh single-use ticket (tokens never go in URLs). */
   async socketUrl(projectId: number, stream: 'logs' | 'terminal'): Promise<string> {
+    return this.socketUrlFor(`/api/ws/projects/${projectId}/${stream}`);
+  }
+
+  /** The terminal of the member's own "Log in here" session. */
+  async loginSocketUrl(): Promise<string> {
+    return this.socketUrlFor('/api/ws/account/claude/login');
+  }
+
+  private async socketUrlFor(path: string): Promise<string> {
     const { ticket } = await this.request<{ ticket: string }>('POST', '/api/ws/ticket');
     const { protocol, host } = globalThis.location;
     const scheme = protocol === 'https:' ? 'wss' : 'ws';
-    return `${scheme}://${host}/api/ws/projects/${projectId}/${stream}?ticket=${encodeURIComponent(ticket)}`;
+    return `${scheme}://${host}${path}?ticket=${encodeURIComponent(ticket)}`;
   }
 }
 

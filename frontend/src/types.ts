@@ -185,6 +185,20 @@ export interface LogEntry {
   timestamp: string;
 }
 
+/** How a member's Claude Code signs in (Settings → "Claude Code account"). */
+export type ClaudeAccountKind = 'api_key' | 'oauth_token' | 'login';
+
+/** The member's Claude Code account as the server shows it: never the secret itself. */
+export interface ClaudeAccount {
+  /** Null when none is set. */
+  kind: ClaudeAccountKind | null;
+  /** Last four characters of the key or token. */
+  hint?: string;
+  /** False when the stored secret can no longer be decrypted. */
+  readable?: boolean;
+  updated_at?: string;
+}
+
 export interface ApiKey {
   id: number;
   provider: string;
@@ -265,4 +279,28 @@ export interface RevertResult {
   step: number;
   reverted: string;
   commit: string | null;
+/** What a schedule does when it fires. */
+export type ScheduleAction = 'start' | 'resume';
+
+/** A project schedule (`/api/projects/{id}/schedules`). */
+export interface Schedule {
+  id: number;
+  project_id: number;
+  /** Six fields with seconds: `0 0 2 * * *` is 02:00 daily, in `timezone`. */
+  cron: string;
+  action: ScheduleAction;
+  max_run_minutes: number | null;
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
+  /** RFC 3339; null when disabled. */
+  next_run: string | null;
+  timezone: string;
+}
+
+export interface ScheduleInput {
+  cron: string;
+  action: ScheduleAction;
+  max_run_minutes: number | null;
+  enabled: boolean;
 }

@@ -178,6 +178,17 @@ impl Run {
             };
             env.push((k.clone(), value));
         }
+        // The owner's own Claude Code account, unless the agent's `env` names one already.
+        let own = crate::claude_account::launch_credential(
+            &self.deps.db,
+            &self.deps.master,
+            self.user_id,
+            &env,
+        )
+        .await
+        .map_err(|e| Halt::Setup(e.to_string()))?;
+        env.extend(own.env);
+        api_key = api_key.or(own.api_key);
         // Each user's CLI gets a home of its own inside their directory, so nothing it
         // keeps in `~` is shared between family members or with the daemon.
         let sandbox = self.sandbox();

@@ -10,14 +10,17 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+mod pane_watch;
+mod transcript;
+
+use transcript::echoes;
+pub use transcript::turn_has_output;
+
 use crate::hooks::HookEvent;
 use crate::profile::{MenuAction, Profile, Resume, SessionContext};
-use crate::screen::{
-    Classification, DebounceConfig, Debouncer, PaneMeta, ScreenRules, State, classify,
-};
+use crate::screen::{Classification, ScreenRules, State, classify};
 use crate::tmux::{
-    Key, Monitor, PaneId, ScreenEvent, SessionName, SessionSpec, SubmitCheck, SubmitOptions,
-    TmuxError,
+    Key, Monitor, PaneId, SessionName, SessionSpec, SubmitCheck, SubmitOptions, TmuxError,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -169,8 +172,8 @@ impl CliSession {
             seq: 0,
         });
         let turn_ended = Arc::new(tokio::sync::Notify::new());
-        tokio::spawn(watch_pane(
-            Watch {
+        tokio::spawn(pane_watch::watch_pane(
+            pane_watch::Watch {
                 monitor: monitor.clone(),
                 pane,
                 rules: rules.clone(),
@@ -370,39 +373,6 @@ impl CliSession {
     }
 }
 
-/// Whether the CLI has shown anything for the last submitted prompt: a line of its own
-/// (assistant text `●`, a tool row or result `⎿`, a turn summary `✻`) below the last
-/// echoed prompt. A frame between submit and the first token has none, though it can look
-/// idle. When no echoed prompt is on screen (scrolled away, compacted) it cannot be told,
-/// and this says yes rather than hold the controller up.
-pub fn turn_has_output(screen: &str) -> bool {
-    let lines: Vec<&str> = screen.lines().collect();
-    // The echo uses a plain space after the glyph; the input box uses a no-break space.
-    let Some(echo) = lines.iter().rposition(|l| l.starts_with("\u{276f} ")) else {
-        return true;
-    };
-    lines[echo + 1..]
-        .iter()
-        .take_while(|l| !l.starts_with("\u{2500}\u{2500}\u{2500}"))
-        .any(|l| {
-            let t = l.trim_start();
-            // `✻ Worked for 2s` ends a turn; `✻ Clauding…` and `✻ … Retrying in 1s` do not.
-            let summary = t.starts_with('\u{273b}')
-                && t.contains(" for ")
-                && !t.contains('\u{2026}')
-                && !t.contains("Retrying");
-            t.starts_with('\u{25cf}') || t.starts_with('\u{23bf}') || summary
-        })
-}
-
-/// Whether a transcript line echoes a submitted message whose first line is `first`.
-fn echoes(line: &str, first: &str) -> bool {
-    let line = line.trim_start();
-    line.strip_prefix('\u{276f}')
-        .or_else(|| first.starts_with('!').then_some(line))
-        .is_some_and(|rest| !first.is_empty() && rest.trim_start().starts_with(first))
-}
-
 /// How long a menu must have been on screen before a digit answers it.
 const MENU_SETTLE: Duration = Duration::from_millis(400);
 
@@ -417,162 +387,5 @@ pub fn user_cli_paths(user_dir: &std::path::Path, slug: &str) -> (PathBuf, PathB
     )
 }
 
-/// Classifies every new frame of the pane and publishes debounced changes.
-/// What the pane watcher works with.
-struct Watch {
-    monitor: Monitor,
-    pane: PaneId,
-    rules: Arc<ScreenRules>,
-    tx: watch::Sender<Observed>,
-    turn_ended: Arc<tokio::sync::Notify>,
-}
-
-/// How long after a Stop hook an idle frame is still trusted without settling.
-const TRUST_AFTER_STOP: Duration = Duration::from_secs(1);
-
-async fn watch_pane(watch: Watch, mut dead: bool, cancel: CancellationToken) {
-    let Watch {
-        monitor,
-        pane,
-        rules,
-        tx,
-        turn_ended,
-    } = watch;
-    let mut events = monitor.subscribe();
-    let mut debouncer = Debouncer::new(DebounceConfig::default());
-    let mut seq = 0u64;
-    let mut last_progress = Instant::now();
-    let classify_now = |dead: bool| {
-        let text = monitor.screens().text(pane).unwrap_or_default();
-        let meta = PaneMeta {
-            dead,
-            ..PaneMeta::default()
-        };
-        (
-            classify(&text, Some(&meta), &rules),
-            progress_fingerprint(&text),
-        )
-    };
-    let mut publish = |change: Option<crate::screen::StateChange>,
-                       last_progress: Instant,
-                       progressed: bool| {
-        if let Some(change) = change {
-            tracing::trace!(%pane, state = %change.state, screen = %monitor.screens().text(pane).unwrap_or_default(), "state change");
-            seq += 1;
-            tracing::debug!(%pane, state = %change.state, "CLI state");
-            tx.send_replace(Observed {
-                classification: change.classification,
-                since: Instant::from_std(change.at),
-                last_output: last_progress,
-                seq,
-            });
-        } else if progressed {
-            tx.send_modify(|o| o.last_output = last_progress);
-        }
-    };
-    let (first, mut fingerprint) = classify_now(dead);
-    publish(
-        debouncer.feed(first, std::time::Instant::now()),
-        last_progress,
-        false,
-    );
-    loop {
-        let deadline = debouncer.deadline().map(Instant::from_std);
-        tokio::select! {
-            () = cancel.cancelled() => break,
-            () = async { if let Some(d) = deadline { tokio::time::sleep_until(d).await } else { std::future::pending().await } } => {
-                publish(debouncer.poll(std::time::Instant::now()), last_progress, false);
-            }
-            () = turn_ended.notified() => {
-                let change = debouncer.trust_next(std::time::Instant::now(), TRUST_AFTER_STOP);
-                publish(change, last_progress, false);
-            }
-            ev = events.recv() => {
-                let relevant = match ev {
-                    Ok(ScreenEvent::ScreenChanged { pane: p }) => p == pane,
-                    Ok(ScreenEvent::PaneExited { pane: p, .. }) if p == pane => { dead = true; true }
-                    Ok(ScreenEvent::ClientReconnected) => true,
-                    Ok(_) => false,
-                    // Missed events: look at the screen as it is now.
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                };
-                if relevant {
-                    if monitor.screens().is_exited(pane) == Some(true) {
-                        dead = true;
-                    }
-                    let (c, fp) = classify_now(dead);
-                    let progressed = fp != fingerprint;
-                    if progressed {
-                        fingerprint = fp;
-                        last_progress = Instant::now();
-                    }
-                    publish(debouncer.feed(c, std::time::Instant::now()), last_progress, progressed);
-                }
-            }
-        }
-    }
-}
-
-/// A hash of the screen without what animates on its own while the CLI waits: spinner
-/// lines (`✢ Clauding… (12s · ↓ 40 tokens)`) and the footer hint. Equal fingerprints over
-/// time mean no progress.
-fn progress_fingerprint(text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for line in text.lines() {
-        if line.contains('\u{2026}') || line.contains("esc to interrupt") {
-            continue;
-        }
-        line.hash(&mut h);
-    }
-    h.finish()
-}
-
 /// Hook events the controller reacts to, beside the screen.
 pub type HookStream = mpsc::Receiver<HookEvent>;
-
-#[cfg(test)]
-mod tests {
-    use super::turn_has_output;
-
-    #[test]
-    fn spinner_animation_is_not_progress() {
-        let a = "\u{276f} go\n\u{2722} Clauding\u{2026} (3s \u{b7} \u{2193} 4 tokens)\n  esc to interrupt";
-        let b = "\u{276f} go\n\u{2733} Clauding\u{2026} (9s \u{b7} \u{2193} 40 tokens)\n  esc to interrupt";
-        assert_eq!(
-            super::progress_fingerprint(a),
-            super::progress_fingerprint(b)
-        );
-        let c = "\u{276f} go\n\u{25cf} I made a file.\n\u{2733} Clauding\u{2026} (9s)\n  esc to interrupt";
-        assert_ne!(
-            super::progress_fingerprint(a),
-            super::progress_fingerprint(c)
-        );
-    }
-
-    #[test]
-    fn output_below_the_last_echo_is_evidence_of_a_turn() {
-        let box_ =
-            "\u{2500}\u{2500}\u{2500}\u{2500}\n\u{276f}\u{a0}\n\u{2500}\u{2500}\u{2500}\u{2500}";
-        let waiting =
-            format!("\u{276f} old\n\u{25cf} old reply\n\n\u{276f} do step 2\n  details\n\n{box_}");
-        assert!(
-            !turn_has_output(&waiting),
-            "only the previous turn has output"
-        );
-        let replied =
-            format!("\u{276f} do step 2\n\n\u{25cf} Done.\n\n\u{273b} Worked for 2s\n\n{box_}");
-        assert!(turn_has_output(&replied));
-        let retrying = format!(
-            "\u{276f} do step 2\n\n\u{273b} 401 invalid x-api-key \u{b7} Retrying in 1s \u{b7} attempt 1/1\n\n{box_}"
-        );
-        assert!(
-            !turn_has_output(&retrying),
-            "a retry is not the end of a turn"
-        );
-        let spinning = format!("\u{276f} do step 2\n\n\u{273b} Clauding\u{2026} (3s)\n\n{box_}");
-        assert!(!turn_has_output(&spinning));
-        assert!(turn_has_output(&format!("no echo at all\n{box_}")));
-    }
-}

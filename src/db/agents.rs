@@ -4,7 +4,7 @@ use serde::Serialize;
 use sqlx::SqlitePool;
 use sqlx::types::Json;
 
-use crate::agent_config::{CliConfig, PermissionPolicy};
+use crate::agent_config::{CliConfig, PermissionPolicy, TOOL_NAMES};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Agent {
@@ -47,6 +47,28 @@ pub struct AgentFields {
     pub poll_interval_s: i64,
     pub stall_timeout_s: i64,
     pub max_retries: i64,
+}
+
+/// What an agent is made with when a field is not given.
+impl Default for AgentFields {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            model: String::new(),
+            identity: String::new(),
+            tools: TOOL_NAMES.iter().map(|t| (*t).to_owned()).collect(),
+            mcp_servers: serde_json::Map::new(),
+            workspace_base: "projects".into(),
+            global_rules: String::new(),
+            llm_provider: "openai".into(),
+            llm_base_url: None,
+            permission_policy: PermissionPolicy::default(),
+            cli: CliConfig::default(),
+            poll_interval_s: 2,
+            stall_timeout_s: 300,
+            max_retries: 3,
+        }
+    }
 }
 
 macro_rules! select_agents {

@@ -70,3 +70,14 @@ pub async fn after(
         .fetch_all(pool)
         .await
 }
+
+/// Deletes entries older than `before` (unix seconds); returns how many went.
+pub async fn delete_before(pool: &SqlitePool, before: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "delete from logs where timestamp < strftime('%Y-%m-%dT%H:%M:%fZ', ?, 'unixepoch')",
+    )
+    .bind(before)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}

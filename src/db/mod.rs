@@ -4,9 +4,11 @@
 
 pub mod agents;
 pub mod api_keys;
+pub mod claude_accounts;
 pub mod instances;
 pub mod logs;
 pub mod projects;
+pub mod schedules;
 pub mod sessions;
 pub mod step_commits;
 pub mod usage;
@@ -47,6 +49,29 @@ pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
         .map_err(|e| OpenError::Open(shown, e))?;
     MIGRATOR.run(&pool).await?;
     Ok(pool)
+}
+
+/// The owner of `dir` when it is not this process's user: opening the database then would
+/// leave SQLite's `-wal`/`-shm` files owned by the wrong user (root, typically), which locks
+/// the daemon out of its own database.
+pub fn foreign_owner(dir: &Path) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let owner = std::fs::metadata(dir).ok()?.uid();
+    (owner != rustix::process::geteuid().as_raw()).then_some(owner)
+}
+
+/// Opens an existing database that a running daemon may be using, without creating it or
+/// running migrations: a newer `autocode backup` or `doctor` must not upgrade the running
+/// daemon's schema underneath it.
+pub async fn open_live(path: &Path) -> Result<SqlitePool, sqlx::Error> {
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+        .create_if_missing(false)
+        // The daemon may hold the write lock for a moment.
+        .busy_timeout(Duration::from_secs(30));
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
 }
 
 /// True when the error is a UNIQUE constraint violation (a duplicate name).

@@ -149,3 +149,12 @@ pub async fn revoke_all_except(
     .await?;
     Ok(())
 }
+
+/// Removes sessions past their refresh horizon (their refresh tokens go with them).
+pub async fn delete_expired(pool: &SqlitePool, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("delete from auth_sessions where expires_at < ?")
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}

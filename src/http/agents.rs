@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, AuthUser};
 use super::{Access, Route};
-use crate::agent_config::{self, CliConfig, EnvValue, LLM_PROVIDERS, PermissionPolicy, TOOL_NAMES};
+use crate::agent_config::{self, CliConfig, EnvValue, LLM_PROVIDERS, PermissionPolicy};
 use crate::db::{self, agents::Agent, agents::AgentFields};
 use crate::launch_rules;
 use crate::state::AppState;
@@ -74,25 +74,6 @@ where
 }
 
 const MAX_TEXT: usize = 200_000;
-
-fn defaults() -> AgentFields {
-    AgentFields {
-        name: String::new(),
-        model: String::new(),
-        identity: String::new(),
-        tools: TOOL_NAMES.iter().map(|t| (*t).to_owned()).collect(),
-        mcp_servers: serde_json::Map::new(),
-        workspace_base: "projects".into(),
-        global_rules: String::new(),
-        llm_provider: "openai".into(),
-        llm_base_url: None,
-        permission_policy: PermissionPolicy::default(),
-        cli: CliConfig::default(),
-        poll_interval_s: 2,
-        stall_timeout_s: 300,
-        max_retries: 3,
-    }
-}
 
 fn from_agent(a: &Agent) -> AgentFields {
     AgentFields {
@@ -248,7 +229,7 @@ async fn create_agent(
     if input.model.is_none() {
         return Err(ApiError::invalid("model", "is required"));
     }
-    let fields = merge(&state, user.id, defaults(), input).await?;
+    let fields = merge(&state, user.id, AgentFields::default(), input).await?;
     let id = db::agents::insert(&state.db, user.id, &fields)
         .await
         .map_err(conflict_or)?;

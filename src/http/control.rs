@@ -65,7 +65,11 @@ impl From<ControlError> for ApiError {
             ControlError::AlreadyRunning
             | ControlError::NotRunning
             | ControlError::TooManyRunning(_) => ApiError::Conflict(e.to_string()),
-            ControlError::Sandbox(message) => ApiError::Unavailable(message),
+            // Every start, restart or resume the sandbox refused reaches the API here.
+            ControlError::Sandbox(message) => {
+                crate::metrics::count_sandbox_start_failure();
+                ApiError::Unavailable(message)
+            }
             ControlError::Db(e) => e.into(),
         }
     }

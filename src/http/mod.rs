@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod auth;
+pub mod claude_account;
 pub mod cli;
 pub mod control;
 pub mod error;
@@ -11,7 +12,9 @@ pub mod extract;
 pub mod history;
 pub mod hooks;
 pub mod keys;
+pub mod metrics;
 pub mod projects;
+pub mod schedules;
 pub mod system;
 pub mod users;
 pub mod ws;
@@ -33,6 +36,9 @@ pub enum Access {
     /// Any signed-in user, on their own data only.
     User,
     Admin,
+    /// An admin's token, or no token at all from the host itself (a local scraper): see
+    /// `metrics.rs`. Any token presented is judged as a token.
+    AdminOrLoopback,
 }
 
 /// One row of the endpoint table.
@@ -81,9 +87,12 @@ fn routes() -> Vec<Route> {
     all.extend(projects::routes());
     all.extend(control::routes());
     all.extend(history::routes());
+    all.extend(schedules::routes());
     all.extend(keys::routes());
+    all.extend(claude_account::routes());
     all.extend(ws::routes());
     all.extend(system::routes());
+    all.extend(metrics::routes());
     all
 }
 

@@ -60,7 +60,19 @@ async fn create_user(
     )
     .await?;
     tracing::info!(username = %user.username, role = %user.role, "user created");
+    give_default_agent(&state, &user).await;
     Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// The new member's ready agent. The account stands without it, so a failure is logged for
+/// the admin rather than undoing the account.
+async fn give_default_agent(state: &AppState, user: &User) {
+    let config = state.config.file.default_agent.as_ref();
+    if let Err(e) =
+        crate::default_agent::create_for(&state.db, &state.layout, user.id, config).await
+    {
+        tracing::error!(username = %user.username, "creating the default agent failed: {e}");
+    }
 }
 
 #[derive(Deserialize)]

@@ -44,6 +44,12 @@ pub fn routes() -> Vec<Route> {
             Access::User,
             terminal_socket,
         ),
+        Route::new(
+            Method::GET,
+            "/api/ws/account/claude/login",
+            Access::User,
+            login_terminal_socket,
+        ),
     ]
 }
 
@@ -162,6 +168,20 @@ where
     let project = db::projects::get(&state.db, user.id, project_id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    upgrade_socket(state, user, ws, move |socket| run(socket, project))
+}
+
+/// Upgrades under the per-user socket cap with the shared limits.
+fn upgrade_socket<F, Fut>(
+    state: &AppState,
+    user: &AuthUser,
+    ws: Upgrade,
+    run: F,
+) -> ApiResult<Response>
+where
+    F: FnOnce(axum::extract::ws::WebSocket) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let ws = ws.map_err(|_| ApiError::BadRequest("expected a WebSocket upgrade".into()))?;
     let file = &state.config.file;
     let permit = state
@@ -179,7 +199,7 @@ where
         .max_message_size(file.ws_max_message_bytes)
         .max_frame_size(file.ws_max_message_bytes)
         .on_upgrade(move |socket| async move {
-            run(socket, project).await;
+            run(socket).await;
             drop(permit);
         }))
 }
@@ -197,26 +217,48 @@ async fn logs_socket(
     .await
 }
 
+async fn viewer(state: &AppState, user: &AuthUser) -> ApiResult<terminal::Viewer> {
+    let username = db::users::get(&state.db, user.id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?
+        .username;
+    Ok(terminal::Viewer {
+        user_id: user.id,
+        username,
+        connection: state.ws.connection_id(),
+    })
+}
+
 async fn terminal_socket(
     State(state): State<AppState>,
     WsCaller(user): WsCaller,
     ApiPath(id): ApiPath<i64>,
     ws: Upgrade,
 ) -> ApiResult<Response> {
-    let username = db::users::get(&state.db, user.id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?
-        .username;
-    let viewer = terminal::Viewer {
-        user_id: user.id,
-        username,
-        connection: state.ws.connection_id(),
-    };
+    let viewer = viewer(&state, &user).await?;
     let shared = state.clone();
     upgrade(&state, &user, id, ws, move |socket, project| {
-        terminal::run(socket, shared, project.id, project.tmux_session, viewer)
+        let target = terminal::Target::Project(project.id);
+        terminal::run(socket, shared, target, project.tmux_session, viewer)
     })
     .await
+}
+
+/// The member's own "Log in here" session (named by their user id, so nobody else's).
+async fn login_terminal_socket(
+    State(state): State<AppState>,
+    WsCaller(user): WsCaller,
+    ws: Upgrade,
+) -> ApiResult<Response> {
+    let viewer = viewer(&state, &user).await?;
+    let session = crate::claude_account::login::session_name(user.id)
+        .map_err(ApiError::internal)?
+        .as_str()
+        .to_owned();
+    let shared = state.clone();
+    upgrade_socket(&state, &user, ws, move |socket| {
+        terminal::run(socket, shared, terminal::Target::Login, session, viewer)
+    })
 }
 
 #[cfg(test)]

@@ -72,6 +72,10 @@ impl SystemLayout {
 pub struct Mounts {
     /// Read-only: the CLI's installation roots, and the `autocode` binary its hooks run.
     pub read_only: Vec<PathBuf>,
+    /// Replaced by an empty tmpfs after the read-only binds: the data dir, should a system
+    /// directory or an installation hold it (`/opt/autocode/data`), so that only the
+    /// member's own tree shows of it.
+    pub hidden: Vec<PathBuf>,
     /// Read-write: the member's own tree.
     pub read_write: Vec<PathBuf>,
     /// The directory the program starts in.
@@ -132,6 +136,9 @@ pub fn bwrap_options(system: &SystemLayout, mounts: &Mounts) -> Vec<String> {
     for p in &mounts.read_only {
         push(&mut argv, &["--ro-bind", path(p), path(p)]);
     }
+    for p in &mounts.hidden {
+        push(&mut argv, &["--tmpfs", path(p)]);
+    }
     for p in &mounts.read_write {
         push(&mut argv, &["--bind", path(p), path(p)]);
     }
@@ -163,6 +170,7 @@ mod tests {
     fn binds_the_member_tree_after_the_private_tmp_and_nothing_else_writable() {
         let mounts = Mounts {
             read_only: vec!["/tmp/tools/claude".into()],
+            hidden: vec!["/tmp/data".into()],
             read_write: vec!["/tmp/data/users/bob".into()],
             chdir: "/tmp/data/users/bob/projects/x".into(),
         };
@@ -181,6 +189,22 @@ mod tests {
             ) > tmp
         );
         assert_eq!(argv.iter().filter(|a| *a == "--bind").count(), 1);
+        // The data dir is hidden after every read-only bind and before the member's tree.
+        let hidden = position(&argv, &["--tmpfs", "/tmp/data"]);
+        assert!(
+            hidden
+                > position(
+                    &argv,
+                    &["--ro-bind", "/tmp/tools/claude", "/tmp/tools/claude"]
+                )
+        );
+        assert!(
+            hidden
+                < position(
+                    &argv,
+                    &["--bind", "/tmp/data/users/bob", "/tmp/data/users/bob"]
+                )
+        );
         position(&argv, &["--chdir", "/tmp/data/users/bob/projects/x"]);
     }
 
@@ -190,6 +214,7 @@ mod tests {
             &system(),
             &Mounts {
                 read_only: vec![],
+                hidden: vec![],
                 read_write: vec![],
                 chdir: "/".into(),
             },

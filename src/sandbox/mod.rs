@@ -132,8 +132,11 @@ impl Sandbox {
         }
         let mut read_only = installation.roots;
         read_only.push(self.autocode_bin.clone());
+        // DATA/users/<name> → DATA.
+        let data_root = self.member_dir.parent().and_then(Path::parent);
         let mounts = args::Mounts {
             read_only,
+            hidden: data_root.map(Path::to_owned).into_iter().collect(),
             read_write: vec![self.member_dir.clone()],
             chdir: cwd.clone(),
         };

@@ -25,6 +25,7 @@ pub async fn check(settings: &Settings) -> Result<(), String> {
         &SystemLayout::of_host(),
         &Mounts {
             read_only: Vec::new(),
+            hidden: Vec::new(),
             read_write: Vec::new(),
             chdir: "/".into(),
         },

@@ -67,6 +67,9 @@ pub struct RecordedRequest {
     /// Number of entries in `messages`.
     pub message_count: usize,
     pub served: Served,
+    /// Last four characters of the credential the client sent (`x-api-key`, or a bearer
+    /// token), so a test can tell whose account a CLI ran on without the mock keeping keys.
+    pub credential_tail: Option<String>,
     /// When the request was recorded (its body fully read), for latency measurements.
     #[serde(skip)]
     pub received_at: Instant,
@@ -93,6 +96,7 @@ impl RecordedRequest {
             last_user_text,
             tool_results,
             served: Served::Other,
+            credential_tail: None,
             received_at: Instant::now(),
             answered_at: None,
         }

@@ -36,15 +36,27 @@ enum Outcome {
     Error(u16, Value),
 }
 
+/// Last four characters of the request's `x-api-key` or bearer token.
+fn credential_tail(headers: &axum::http::HeaderMap) -> Option<String> {
+    let key = headers
+        .get("x-api-key")
+        .or_else(|| headers.get(header::AUTHORIZATION))
+        .and_then(|v| v.to_str().ok())?;
+    let chars: Vec<char> = key.chars().collect();
+    Some(chars[chars.len().saturating_sub(4)..].iter().collect())
+}
+
 async fn post_messages(
     State(shared): State<Arc<Shared>>,
     OriginalUri(uri): OriginalUri,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
     let estimated_input = u64::try_from(body.len() / 4).unwrap_or(u64::MAX);
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let mut record = RecordedRequest::new("POST", &uri.to_string(), RequestKind::Side, body);
     record.kind = messages_kind(&record);
+    record.credential_tail = credential_tail(&headers);
     let stream = record.body["stream"].as_bool().unwrap_or(false);
     let model = record.body["model"]
         .as_str()

@@ -88,6 +88,7 @@ pub(crate) async fn run_client(inner: &Inner, cancel: &CancellationToken) {
             break;
         }
         tracing::warn!(?backoff, "tmux control client ended, restarting");
+        crate::metrics::count_tmux_control_restart();
         if !pause(backoff, cancel).await {
             break;
         }

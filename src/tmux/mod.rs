@@ -23,5 +23,5 @@ pub use input::{Key, SubmitCheck, SubmitOptions, SubmitOutcome};
 pub use monitor::{MONITOR_SESSION, Monitor, MonitorConfig};
 pub use names::{PaneId, SessionName, WindowId};
 pub use screens::{ScreenEvent, Screens, Snapshot};
-pub use server::{DEFAULT_CALL_TIMEOUT, Tmux};
+pub use server::{DEFAULT_CALL_TIMEOUT, Tmux, version};
 pub use session::{PaneInfo, SessionSpec};

@@ -36,6 +36,17 @@ pub(crate) fn tmux_command() -> Command {
     command
 }
 
+/// The installed tmux's version line (`tmux 3.3a`), for `autocode doctor`.
+pub async fn version() -> std::io::Result<String> {
+    let out = tokio::time::timeout(
+        DEFAULT_CALL_TIMEOUT,
+        tmux_command().arg("-V").kill_on_drop(true).output(),
+    )
+    .await
+    .map_err(|_| std::io::Error::other("tmux -V did not answer"))??;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
 /// Default limit for one tmux call; tmux answers in milliseconds unless the server is stuck.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 

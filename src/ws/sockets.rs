@@ -30,6 +30,12 @@ impl OpenSockets {
         })
     }
 
+    /// Every user's open sockets together (for metrics).
+    pub fn total(&self) -> usize {
+        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts.values().sum()
+    }
+
     pub fn open_for(&self, user_id: i64) -> usize {
         let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         counts.get(&user_id).copied().unwrap_or(0)

@@ -76,6 +76,15 @@ impl Tickets {
         (issued.expires > Instant::now()).then_some(issued.owner)
     }
 
+    /// Drops expired tickets (issuing does too; this bounds memory when nobody issues).
+    pub fn purge_expired(&self) -> usize {
+        let now = Instant::now();
+        let mut issued = self.lock();
+        let before = issued.len();
+        issued.retain(|_, t| t.expires > now);
+        before - issued.len()
+    }
+
     #[cfg(test)]
     fn expire_all(&self) {
         let past = Instant::now() - Duration::from_millis(1);

@@ -87,6 +87,9 @@ impl TestApp {
             autocode::start_controllers(&mut state, hook_addr, options, cancel.clone())
                 .await
                 .expect("controllers");
+        autocode::start_schedules(&mut state, cancel.child_token())
+            .await
+            .expect("schedules");
         let hooks = tokio::spawn(autocode::serve_hooks(
             hook_listener,
             state.clone(),

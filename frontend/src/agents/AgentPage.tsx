@@ -9,6 +9,13 @@ import { useResource } from '../ui/useResource';
 import { useAgents } from './AgentsContext';
 import { RulesEditor } from './RulesEditor';
 
+/** Claude Code's credential variables: an agent naming one keeps it instead of its owner's account. */
+const CREDENTIAL_VARS = ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_AUTH_TOKEN'];
+
+function signsInOwnAccount(env: Record<string, unknown>): boolean {
+  return !Object.keys(env ?? {}).some((name) => CREDENTIAL_VARS.includes(name));
+}
+
 function Row({ label, children }: { label: string; children: React.ReactNode }) {
   return (
     <div className="flex min-w-0 flex-col sm:flex-row sm:gap-4">
@@ -74,7 +81,17 @@ export function AgentPage() {
             {{ llm: 'the agent decides', ask: 'ask me', approve: 'approve' }[a.permission_policy.default]}
           </Row>
           <Row label="MCP servers">{Object.keys(a.mcp_servers ?? {}).join(', ') || 'none'}</Row>
-          <Row label="Claude Code">{[a.cli.command ?? 'claude', ...a.cli.args].join(' ')}</Row>
+          <Row label="Claude Code">
+            {[a.cli.command ?? 'claude', ...a.cli.args].join(' ')}
+            {' · '}
+            {signsInOwnAccount(a.cli.env) ? (
+              <>
+                signs in with your <Link to="/settings" className="text-sky-300 underline">Claude Code account</Link>
+              </>
+            ) : (
+              'signs in with its own environment'
+            )}
+          </Row>
           <Row label="Timing">
             check every {a.poll_interval_s}s, stalled after {a.stall_timeout_s}s, {a.max_retries} retries
           </Row>

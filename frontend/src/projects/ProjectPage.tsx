@@ -1,4 +1,4 @@
-// One project: status, controls, the reply box, the plan, and the Terminal / Logs / Changes / Description /
+// One project: status, controls, the reply box, the plan, its schedules, and the Terminal / Logs / Changes / Description /
 // Architecture tabs. Status and plan follow the live stream; the rest comes from the REST API.
 import { lazy, Suspense, useCallback } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
@@ -13,6 +13,7 @@ import { LogsPanel } from './LogsPanel';
 import { MessageBox } from './MessageBox';
 import { PlanPanel } from './PlanPanel';
 import { ProjectControls } from './ProjectControls';
+import { SchedulesPanel } from './SchedulesPanel';
 import { StatusBadge } from './StatusBadge';
 import { activeStep } from './status';
 import { TextTab } from './TextTab';
@@ -96,6 +97,7 @@ export function ProjectPage() {
           </dl>
         </Card>
       </div>
+      <SchedulesPanel projectId={p.id} />
       <section className="min-w-0 rounded-xl border border-slate-800 bg-slate-900/60">
         <div role="tablist" aria-label="Project views" className="flex overflow-x-auto border-b border-slate-800">
           {TABS.map((t) => (
@@ -136,7 +138,7 @@ export function ProjectPage() {
               <Empty>The terminal appears when the project starts: press Start.</Empty>
             ) : (
               <Suspense fallback={<Loading what="the terminal" />}>
-                <TerminalView projectId={p.id} />
+                <TerminalView target={{ kind: 'project', id: p.id }} />
               </Suspense>
             ))}
           {tab === 'logs' && <LogsPanel entries={live.entries} connection={live.connection} />}

@@ -1,5 +1,6 @@
-// The live Claude Code pane in xterm.js. Read-only until the owner presses "Take over"; then
-// typing and the key bar go to the pane, and the controller waits until "Release".
+// The live Claude Code pane in xterm.js. A project's pane is read-only until the owner presses
+// "Take over"; then typing and the key bar go to the pane, and the controller waits until
+// "Release". The member's own sign-in session ("Log in here") is always theirs to type into.
 import '@xterm/xterm/css/xterm.css';
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
@@ -9,6 +10,7 @@ import { useAuth } from '../auth/AuthContext';
 import type { SocketLike } from '../reconnect';
 import type { TerminalKey } from '../types';
 import { Button, ErrorMessage } from '../ui/controls';
+import { signInLink } from './signInLink';
 import { TerminalSocket } from './terminalSocket';
 
 const KEYS: Array<{ key: TerminalKey; label: string; name: string }> = [
@@ -25,7 +27,11 @@ const MIN_FONT = 5;
 /** "Zoom" on a phone: readable text, and the terminal box (not the page) scrolls sideways. */
 const ZOOM_FONT = 11;
 
-export function TerminalView({ projectId }: { projectId: number }) {
+export type TerminalTarget = { kind: 'project'; id: number } | { kind: 'login' };
+
+export function TerminalView({ target }: { target: TerminalTarget }) {
+  const targetKey = target.kind === 'project' ? `project-${target.id}` : 'login';
+  const isLogin = target.kind === 'login';
   const { user } = useAuth();
   const host = useRef<HTMLDivElement>(null);
   const socketRef = useRef<TerminalSocket | null>(null);
@@ -37,6 +43,8 @@ export function TerminalView({ projectId }: { projectId: number }) {
   mineRef.current = mine;
   const termRef = useRef<Terminal | null>(null);
   const [zoom, setZoom] = useState(false);
+  const [link, setLink] = useState<string | null>(null);
+  const [code, setCode] = useState('');
   // Whether fitting the pane's width made the text smaller than the zoomed size (phones).
   const [cramped, setCramped] = useState(false);
   const zoomRef = useRef(zoom);
@@ -67,6 +75,17 @@ export function TerminalView({ projectId }: { projectId: number }) {
     term.open(el);
     termRef.current = term;
     let paneCols = 80;
+    // Login sessions only: look for the sign-in link after each write.
+    const findLink = () => {
+      if (!isLogin) return;
+      const buffer = term.buffer.active;
+      const lines = [];
+      for (let i = 0; i < buffer.length; i++) {
+        const line = buffer.getLine(i);
+        if (line) lines.push({ text: line.translateToString(true), wrapped: line.isWrapped });
+      }
+      setLink(signInLink(lines));
+    };
 
     // The pane's size is the server's; scale the font so all of its columns fit the width.
     const fitFont = () => {
@@ -86,16 +105,17 @@ export function TerminalView({ projectId }: { projectId: number }) {
     observer.observe(el);
 
     const socket = new TerminalSocket(
-      async () => new WebSocket(await api.socketUrl(projectId, 'terminal')) as SocketLike,
+      async () =>
+        new WebSocket(target.kind === 'project' ? await api.socketUrl(target.id, 'terminal') : await api.loginSocketUrl()) as SocketLike,
       {
         onSnapshot: (cols, rows, data) => {
           paneCols = cols;
           term.reset();
           term.resize(cols, rows);
-          term.write(data);
+          term.write(data, findLink);
           fitFont();
         },
-        onBytes: (bytes) => term.write(bytes),
+        onBytes: (bytes) => term.write(bytes, findLink),
         onControl: (human, by) => setControl({ human, by }),
         onConnection: (state, reason) => {
           setConnection(state);
@@ -120,10 +140,19 @@ export function TerminalView({ projectId }: { projectId: number }) {
       termRef.current = null;
       term.dispose();
     };
-  }, [projectId]);
+    // `target` is fully described by `targetKey`.
+  }, [targetKey]);
 
   const send = (ok: boolean | undefined) => {
     if (!ok) setError('Not connected to the terminal. Wait for it to reconnect.');
+  };
+
+  const sendCode = () => {
+    const socket = socketRef.current;
+    if (!code.trim()) return;
+    const sent = !!socket && socket.input(code.trim()) && socket.key('Enter');
+    send(sent);
+    if (sent) setCode('');
   };
 
   return (
@@ -132,6 +161,8 @@ export function TerminalView({ projectId }: { projectId: number }) {
         <p className="text-sm" role="status">
           {connection !== 'live' ? (
             <span className="text-amber-300">{connection === 'reconnecting' ? 'Reconnecting to the terminal…' : 'Connecting to the terminal…'}</span>
+          ) : isLogin ? (
+            <span className="text-slate-300">Your own Claude Code session: type here.</span>
           ) : mine ? (
             <span className="font-semibold text-amber-300">You are in control. The agent waits until you release.</span>
           ) : control.human ? (
@@ -146,7 +177,7 @@ export function TerminalView({ projectId }: { projectId: number }) {
               {zoom ? 'Fit width' : 'Zoom'}
             </Button>
           )}
-          {mine ? (
+          {isLogin ? null : mine ? (
             <Button variant="secondary" onClick={() => send(socketRef.current?.send({ type: 'release' }))}>
               Release
             </Button>
@@ -158,6 +189,36 @@ export function TerminalView({ projectId }: { projectId: number }) {
         </div>
       </div>
       <ErrorMessage>{error}</ErrorMessage>
+      {link && (
+        <>
+          <a href={link} target="_blank" rel="noreferrer noopener" className="self-start rounded-lg bg-sky-500 px-3 py-2 text-sm font-semibold text-slate-950">
+            Open the sign-in page
+          </a>
+          {/* The page shows a code to paste back; typing it into a tiny terminal on a phone is hard. */}
+          {/* Not a <form>: this view sits inside the account form on the settings page. */}
+          <div className="flex flex-wrap items-end gap-2">
+            <label className="flex grow flex-col gap-1 text-sm">
+              Code from the sign-in page
+              <input
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter') {
+                    e.preventDefault();
+                    sendCode();
+                  }
+                }}
+                autoComplete="off"
+                spellCheck={false}
+                className="rounded-lg border border-slate-700 bg-slate-900 px-3 py-2 font-mono"
+              />
+            </label>
+            <Button type="button" disabled={!code.trim()} onClick={sendCode}>
+              Send code
+            </Button>
+          </div>
+        </>
+      )}
       <div
         ref={host}
         aria-label="Claude Code terminal"

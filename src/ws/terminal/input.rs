@@ -21,14 +21,19 @@ impl Terminal {
         .await
     }
 
+    /// Project terminals only: a login session has no project journal (and is the member's
+    /// own, with nobody else to tell).
     async fn journal(&self, message: String) {
+        let Some(project_id) = self.target.project() else {
+            return;
+        };
         if let Err(e) = self
             .state
             .journal
-            .log(self.project_id, None, Level::Action, &message)
+            .log(project_id, None, Level::Action, &message)
             .await
         {
-            tracing::error!(project_id = self.project_id, error = %e, "cannot journal terminal input");
+            tracing::error!(project_id, error = %e, "cannot journal terminal input");
         }
     }
 
@@ -54,10 +59,17 @@ impl Terminal {
                     .await;
             }
         };
-        let (project_id, connection) = (self.project_id, self.viewer.connection);
+        let connection = self.viewer.connection;
         let who = self.viewer.username.clone();
         match request {
+            // A login session is always the member's: nothing to take over or release.
+            TerminalRequest::TakeOver | TerminalRequest::Release
+                if self.target.project().is_none() =>
+            {
+                self.send_control(conn).await
+            }
             TerminalRequest::TakeOver => {
+                let project_id = self.target.project().unwrap_or_default();
                 self.state
                     .human
                     .take(project_id, self.viewer.user_id, &who, connection);
@@ -65,6 +77,7 @@ impl Terminal {
                 Ok(())
             }
             TerminalRequest::Release => {
+                let project_id = self.target.project().unwrap_or_default();
                 self.journal_typing().await;
                 if self.state.human.release(project_id, connection) {
                     self.journal(format!("{who} released the terminal")).await;
@@ -132,11 +145,11 @@ impl Terminal {
                 return Ok(None);
             }
         };
-        if !self
-            .state
-            .human
-            .touch(self.project_id, self.viewer.connection)
-        {
+        let holds = match self.target.project() {
+            Some(id) => self.state.human.touch(id, self.viewer.connection),
+            None => true,
+        };
+        if !holds {
             self.refuse(conn, "the terminal is read-only: take over first")
                 .await?;
             return Ok(None);
@@ -153,7 +166,7 @@ impl Terminal {
         match send(tmux).await {
             Ok(value) => Some(value),
             Err(e) => {
-                tracing::warn!(project_id = self.project_id, %pane, error = %e, "sending to the pane failed");
+                tracing::warn!(target = %self.target, %pane, error = %e, "sending to the pane failed");
                 None
             }
         }

@@ -1,4 +1,5 @@
-//! The `/terminal` stream of one project: a snapshot of the pane's screen from the
+//! The `/terminal` stream of one project (or of a member's "Log in here" session, which is
+//! theirs to type into without a take-over): a snapshot of the pane's screen from the
 //! monitor's emulator, then the pane's raw output as binary frames (at most one every
 //! [`BATCH`]), `control` notices, and, after an explicit take-over, the owner's typing.
 //! A viewer that falls behind skips what it missed and redraws from a fresh snapshot;
@@ -38,6 +39,33 @@ pub struct Viewer {
     pub connection: u64,
 }
 
+/// Whose pane a terminal shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A project's CLI: read-only until the owner takes over; typing is journaled.
+    Project(i64),
+    /// The member's own sign-in session: no controller, so always theirs to type into.
+    Login,
+}
+
+impl Target {
+    fn project(self) -> Option<i64> {
+        match self {
+            Target::Project(id) => Some(id),
+            Target::Login => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Project(id) => write!(f, "project {id}"),
+            Target::Login => f.write_str("login session"),
+        }
+    }
+}
+
 struct Watched {
     sub: Subscription,
     /// Output sequence number the client's screen is at (snapshot plus sent and pending).
@@ -50,7 +78,7 @@ struct Watched {
 
 struct Terminal {
     state: AppState,
-    project_id: i64,
+    target: Target,
     session: Option<SessionName>,
     viewer: Viewer,
     pane: Option<Watched>,
@@ -63,7 +91,7 @@ struct Terminal {
 pub async fn run(
     socket: WebSocket,
     state: AppState,
-    project_id: i64,
+    target: Target,
     tmux_session: String,
     viewer: Viewer,
 ) {
@@ -77,15 +105,11 @@ pub async fn run(
     let shutdown = state.ws.shutdown.clone();
     let session = SessionName::new(tmux_session.as_str()).ok();
     if session.is_none() {
-        tracing::warn!(
-            project_id,
-            tmux_session,
-            "project has an invalid tmux session name"
-        );
+        tracing::warn!(%target, tmux_session, "invalid tmux session name");
     }
     let mut term = Terminal {
         state: state.clone(),
-        project_id,
+        target,
         session,
         viewer,
         pane: None,
@@ -112,7 +136,7 @@ pub async fn run(
             feed = next_feed(&mut term.pane) => term.feed(&mut conn, feed).await.map(|()| None),
             _ = sleep_until(flush_at) => term.flush(&mut conn).await.map(|()| None),
             change = control_changes.recv() => match change {
-                Ok(id) if id != term.project_id => Ok(None),
+                Ok(id) if Some(id) != term.target.project() => Ok(None),
                 Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
                     term.send_control(&mut conn).await.map(|()| None)
                 }
@@ -126,7 +150,7 @@ pub async fn run(
     match result {
         Ok(Some(reason)) => conn.close(reason).await,
         Ok(None) => {}
-        Err(e) => tracing::debug!(project_id, error = %e, "terminal socket ended"),
+        Err(e) => tracing::debug!(%target, error = %e, "terminal socket ended"),
     }
 }
 
@@ -144,11 +168,19 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     }
 }
 
-fn placeholder() -> TerminalNotice {
+fn placeholder(target: Target) -> TerminalNotice {
+    let data = match target {
+        Target::Project(_) => {
+            "\x1bc\r\n  No terminal is running for this project.\r\n  It appears here as soon as the agent starts.\r\n"
+        }
+        Target::Login => {
+            "\x1bc\r\n  No sign-in session is running.\r\n  Start one with \"Start Claude Code login\".\r\n"
+        }
+    };
     TerminalNotice::Snapshot {
         cols: 80,
         rows: 24,
-        data: "\x1bc\r\n  No terminal is running for this project.\r\n  It appears here as soon as the agent starts.\r\n".into(),
+        data: data.into(),
         live: false,
     }
 }
@@ -162,7 +194,7 @@ impl Terminal {
         let panes = match monitor.tmux().session_panes(session).await {
             Ok(panes) => panes,
             Err(e) => {
-                tracing::trace!(project_id = self.project_id, error = %e, "no pane for project");
+                tracing::trace!(target = %self.target, error = %e, "no pane");
                 return None;
             }
         };
@@ -170,7 +202,7 @@ impl Terminal {
         if !monitor.screens().contains(pane)
             && let Err(e) = monitor.adopt(session).await
         {
-            tracing::warn!(project_id = self.project_id, error = %e, "cannot adopt pane");
+            tracing::warn!(target = %self.target, error = %e, "cannot adopt pane");
             return None;
         }
         Some(pane)
@@ -200,7 +232,7 @@ impl Terminal {
             (Some(_), _) => Ok(()),
             (None, _) if self.pane.is_none() && !self.placeholder_sent => {
                 self.placeholder_sent = true;
-                conn.send_json(&placeholder()).await
+                conn.send_json(&placeholder(self.target)).await
             }
             (None, _) => Ok(()),
         }
@@ -221,7 +253,7 @@ impl Terminal {
             // The pane closed in the meantime.
             self.pane = None;
             self.placeholder_sent = true;
-            return conn.send_json(&placeholder()).await;
+            return conn.send_json(&placeholder(self.target)).await;
         };
         w.seq = snapshot.seq;
         w.pending.clear();
@@ -300,17 +332,27 @@ impl Terminal {
     }
 
     async fn send_control(&self, conn: &mut Conn) -> Result<(), ConnError> {
-        let holder = self.state.human.current(self.project_id);
-        conn.send_json(&TerminalNotice::Control {
-            human: holder.is_some(),
-            by: holder.map(|h| h.by),
-        })
-        .await
+        let notice = match self.target {
+            Target::Project(id) => {
+                let holder = self.state.human.current(id);
+                TerminalNotice::Control {
+                    human: holder.is_some(),
+                    by: holder.map(|h| h.by),
+                }
+            }
+            Target::Login => TerminalNotice::Control {
+                human: true,
+                by: Some(self.viewer.username.clone()),
+            },
+        };
+        conn.send_json(&notice).await
     }
 
     async fn housekeeping(&mut self, conn: &mut Conn) -> Result<(), ConnError> {
         // Expires idle control (announced to every viewer through the change channel).
-        self.state.human.current(self.project_id);
+        if let Some(id) = self.target.project() {
+            self.state.human.current(id);
+        }
         if self.typed_at.is_some_and(|at| at.elapsed() >= TYPING_BURST) {
             self.journal_typing().await;
         }
