@@ -78,6 +78,10 @@ pub struct FileConfig {
     pub sandbox_max_processes: u64,
     /// Largest data segment (heap) of each process of a session, in MiB; 0: no limit.
     pub sandbox_max_data_mib: u64,
+    /// Seconds during which a project does not push the same event twice.
+    pub push_cooldown_secs: u64,
+    /// The VAPID `sub` claim: how push services can reach the admin (`mailto:` or https).
+    pub push_contact: String,
 }
 
 /// One coding-CLI program the admin installed.
@@ -159,6 +163,8 @@ impl Default for FileConfig {
             bwrap: PathBuf::from("/usr/bin/bwrap"),
             sandbox_max_processes: 1024,
             sandbox_max_data_mib: 16 * 1024,
+            push_cooldown_secs: 300,
+            push_contact: "mailto:admin@localhost".to_owned(),
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct AppState {
     /// Which projects a human is typing into; the controller stays silent on those.
     pub human: HumanControl,
     pub ws: WsState,
+    /// Web Push: the VAPID key and the delivery queue (set by `open_state`).
+    pub push: Option<crate::push::Push>,
 }
 
 impl AppState {
@@ -57,6 +59,7 @@ impl AppState {
             login_guard: Arc::new(login_guard),
             hooks: Arc::new(Hooks::default()),
             controllers: None,
+            push: None,
         }
     }
 }

@@ -40,6 +40,16 @@ async fn another_users_ids_are_not_found_on_every_route() {
         )
         .await;
     let key_id = key["id"].as_i64().expect("id");
+    let (_, sub) = app
+        .post(
+            "/api/push/subscriptions",
+            &alice.access,
+            json!({"endpoint": "https://push.example/alice", "keys": {
+                "p256dh": autocode::testkit::push_service::Subscriber::default().p256dh(),
+                "auth": "AAAAAAAAAAAAAAAAAAAAAA"}}),
+        )
+        .await;
+    let subscription_id = sub["id"].as_i64().expect("id");
     app.put(
         &format!("/api/agents/{agent_id}/rules"),
         &alice.access,
@@ -61,6 +71,8 @@ async fn another_users_ids_are_not_found_on_every_route() {
             Some(project_id)
         } else if path.starts_with("/api/keys/{id}") {
             Some(key_id)
+        } else if path.starts_with("/api/push/subscriptions/{id}") {
+            Some(subscription_id)
         } else if path.starts_with("/api/users/{id}") {
             Some(alice.user_id)
         } else {

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod instances;
 pub mod logs;
 pub mod projects;
+pub mod push;
 pub mod sessions;
 pub mod usage;
 pub mod users;

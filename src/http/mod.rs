@@ -11,6 +11,7 @@ pub mod extract;
 pub mod hooks;
 pub mod keys;
 pub mod projects;
+pub mod push;
 pub mod system;
 pub mod users;
 pub mod ws;
@@ -80,6 +81,7 @@ fn routes() -> Vec<Route> {
     all.extend(projects::routes());
     all.extend(control::routes());
     all.extend(keys::routes());
+    all.extend(push::routes());
     all.extend(ws::routes());
     all.extend(system::routes());
     all

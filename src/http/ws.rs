@@ -171,6 +171,7 @@ where
         .ok_or(ApiError::TooManyRequests {
             retry_after_secs: 5,
         })?;
+    let watching = state.ws.watching.watch(user.id, project_id);
     Ok(ws
         .protocols([PROTOCOL])
         // Client messages are small; the 128 KiB default read buffer per socket would be
@@ -180,6 +181,7 @@ where
         .max_frame_size(file.ws_max_message_bytes)
         .on_upgrade(move |socket| async move {
             run(socket, project).await;
+            drop(watching);
             drop(permit);
         }))
 }
