@@ -17,6 +17,7 @@ fn body_for(method: &Method, path: &str) -> Value {
         ("POST", "/api/agents/{id}/projects") => json!({"name": "stolen"}),
         ("PUT", "/api/projects/{id}") => json!({"description": "stolen"}),
         ("POST", "/api/projects/{id}/messages") => json!({"text": "stolen"}),
+        ("POST", "/api/inbox/{id}/answer") => json!({"text": "stolen"}),
         ("PUT", "/api/users/{id}") => json!({"role": "user"}),
         _ => json!({}),
     }
@@ -67,6 +68,7 @@ async fn another_users_ids_are_not_found_on_every_route() {
             Some(agent_id)
         } else if path.starts_with("/api/projects/{id}")
             || path.starts_with("/api/ws/projects/{id}")
+            || path.starts_with("/api/inbox/{id}")
         {
             Some(project_id)
         } else if path.starts_with("/api/keys/{id}") {

@@ -9,6 +9,7 @@ pub mod control;
 pub mod error;
 pub mod extract;
 pub mod hooks;
+pub mod inbox;
 pub mod keys;
 pub mod projects;
 pub mod push;
@@ -82,6 +83,7 @@ fn routes() -> Vec<Route> {
     all.extend(control::routes());
     all.extend(keys::routes());
     all.extend(push::routes());
+    all.extend(inbox::routes());
     all.extend(ws::routes());
     all.extend(system::routes());
     all
