@@ -8,6 +8,8 @@ import type {
   ApiKey,
   CliInstallation,
   Health,
+  Inbox,
+  PushSubscriptionRow,
   LogEntry,
   NewProject,
   Project,
@@ -302,6 +304,17 @@ export class ApiClient {
   createKey = (body: { provider: string; label: string; key: string }) =>
     this.request<ApiKey>('POST', '/api/keys', body);
   deleteKey = (id: number) => this.request<void>('DELETE', `/api/keys/${id}`);
+
+  // ---- inbox and notifications ----
+
+  getInbox = () => this.request<Inbox>('GET', '/api/inbox');
+  answerInbox = (id: number, text: string) => this.request<void>('POST', `/api/inbox/${id}/answer`, { text });
+  vapidPublicKey = () => this.request<{ key: string }>('GET', '/api/push/vapid-public-key');
+  listPushSubscriptions = () => this.request<PushSubscriptionRow[]>('GET', '/api/push/subscriptions');
+  addPushSubscription = (subscription: PushSubscriptionJSON, device: string) =>
+    this.request<{ id: number }>('POST', '/api/push/subscriptions', { ...subscription, device });
+  deletePushSubscription = (id: number) => this.request<void>('DELETE', `/api/push/subscriptions/${id}`);
+  sendTestNotification = () => this.request<{ queued: number }>('POST', '/api/push/test');
 
   // ---- websockets ----
 

@@ -222,3 +222,28 @@ export type TerminalClientMessage =
 export type TerminalServerMessage =
   | { type: 'snapshot'; cols: number; rows: number; data: string }
   | { type: 'control'; human: boolean; by: string | null };
+
+/** One thing waiting for the member (`GET /api/inbox`); its id is its project's id. */
+export interface InboxItem {
+  id: number;
+  kind: 'needs_help' | 'failed';
+  project_id: number;
+  project_name: string;
+  question: string | null;
+  /** The end of the live terminal, when the project's CLI is running. */
+  screen: string | null;
+  since: string;
+  url: string;
+}
+
+export interface Inbox {
+  count: number;
+  items: InboxItem[];
+}
+
+export interface PushSubscriptionRow {
+  id: number;
+  endpoint: string;
+  device: string;
+  created_at: string;
+}
