@@ -82,6 +82,8 @@ pub struct FileConfig {
     pub push_cooldown_secs: u64,
     /// The VAPID `sub` claim: how push services can reach the admin (`mailto:` or https).
     pub push_contact: String,
+    /// The Telegram Bot API (tests point it at a local server).
+    pub telegram_api_base: String,
 }
 
 /// One coding-CLI program the admin installed.
@@ -165,6 +167,7 @@ impl Default for FileConfig {
             sandbox_max_data_mib: 16 * 1024,
             push_cooldown_secs: 300,
             push_contact: "mailto:admin@localhost".to_owned(),
+            telegram_api_base: "https://api.telegram.org".to_owned(),
         }
     }
 }

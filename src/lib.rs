@@ -90,7 +90,12 @@ pub async fn open_state(config: Config) -> Result<AppState, StartError> {
     )?;
     let cooldown = std::time::Duration::from_secs(config.file.push_cooldown_secs);
     let mut state = AppState::new(pool, config, layout, master);
-    state.push = Some(push::Push::new(vapid, cooldown));
+    let channels = push::ChannelSetup {
+        master: state.master.clone(),
+        telegram_api_base: state.config.file.telegram_api_base.clone(),
+        public_url: state.config.file.public_url.clone(),
+    };
+    state.push = Some(push::Push::new(vapid, cooldown, channels));
     Ok(state)
 }
 

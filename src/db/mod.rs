@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod api_keys;
+pub mod channels;
 pub mod instances;
 pub mod logs;
 pub mod projects;

@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod auth;
+pub mod channels;
 pub mod cli;
 pub mod control;
 pub mod error;
@@ -84,6 +85,7 @@ fn routes() -> Vec<Route> {
     all.extend(keys::routes());
     all.extend(push::routes());
     all.extend(inbox::routes());
+    all.extend(channels::routes());
     all.extend(ws::routes());
     all.extend(system::routes());
     all

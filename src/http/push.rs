@@ -99,7 +99,7 @@ pub struct Keys {
 
 /// Push services are reached over https; plain http only on loopback (a local test
 /// service), so a subscription cannot make the daemon post to the private network.
-fn check_endpoint(endpoint: &str) -> Result<(), ApiError> {
+pub(super) fn check_endpoint(endpoint: &str) -> Result<(), ApiError> {
     let bad = |reason: &str| ApiError::invalid("endpoint", reason);
     if endpoint.len() > 2048 {
         return Err(bad("longer than 2048 characters"));
@@ -169,9 +169,10 @@ async fn send_test(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let push = push(&state)?;
     let subs = store::list(&state.db, user.id).await?;
-    if subs.is_empty() {
+    let channels = crate::db::channels::list(&state.db, user.id).await?;
+    if subs.is_empty() && channels.is_empty() {
         return Err(ApiError::Conflict(
-            "no browser is subscribed yet: turn notifications on first".into(),
+            "no browser is subscribed yet and no ntfy or Telegram channel is set up: turn notifications on first".into(),
         ));
     }
     let msg = Message {
@@ -195,7 +196,12 @@ async fn send_test(
             queued += 1;
         }
     }
-    Ok((StatusCode::ACCEPTED, Json(json!({ "queued": queued }))))
+    crate::push::notify::send_to_channels(push, &state.db, user.id, &msg, &state.ws.shutdown)
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "queued": queued + channels.len() })),
+    ))
 }
 
 async fn get_settings(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Settings>> {

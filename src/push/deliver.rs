@@ -114,6 +114,50 @@ impl Delivery {
         true
     }
 
+    /// Queues a message for an ntfy topic or a Telegram chat; same bound, same retries.
+    pub fn enqueue_channel(
+        &self,
+        channel: super::channels::Channel,
+        msg: Message,
+        link_base: Option<String>,
+        cancel: &CancellationToken,
+    ) -> bool {
+        let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!("notification queue full; notification dropped");
+            return false;
+        };
+        let http = self.http.clone();
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            let run = async {
+                let mut backoff = BACKOFF;
+                for attempt in 1..=ATTEMPTS {
+                    match super::channels::send(&http, &channel, &msg, link_base.as_deref()).await {
+                        super::channels::Sent::Done => return,
+                        super::channels::Sent::Refused(why) => {
+                            tracing::warn!(%why, "notification channel refused the message");
+                            return;
+                        }
+                        super::channels::Sent::Retry if attempt < ATTEMPTS => {
+                            tokio::time::sleep(backoff).await;
+                            backoff = (backoff * 2).min(MAX_BACKOFF);
+                        }
+                        super::channels::Sent::Retry => {
+                            tracing::warn!("notification channel failed {ATTEMPTS} times; dropped");
+                        }
+                    }
+                }
+            };
+            tokio::select! {
+                _ = cancel.cancelled() => {}
+                _ = run => {}
+            }
+            drop(permit);
+        });
+        true
+    }
+
     async fn run(&self, db: &SqlitePool, sub: &Subscription, msg: &Message) {
         let mut backoff = BACKOFF;
         for attempt in 1..=ATTEMPTS {

@@ -5,6 +5,7 @@
 //! separate tasks, bounded in number, retried with backoff, dropped with a warning when
 //! the bound is reached.
 
+pub mod channels;
 pub mod deliver;
 pub mod ece;
 pub mod notify;
@@ -21,12 +22,23 @@ pub struct Push {
     pub vapid: Arc<Vapid>,
     pub delivery: Delivery,
     pub cooldowns: Arc<notify::Cooldowns>,
+    pub channels: Arc<ChannelSetup>,
+}
+
+/// What ntfy and Telegram deliveries need besides the queue.
+pub struct ChannelSetup {
+    /// Opens the members' sealed Telegram tokens.
+    pub master: Arc<crate::secrets::MasterKey>,
+    pub telegram_api_base: String,
+    /// The daemon's public URL: links in ntfy and Telegram messages start with it.
+    pub public_url: Option<String>,
 }
 
 impl Push {
-    pub fn new(vapid: Vapid, cooldown: std::time::Duration) -> Self {
+    pub fn new(vapid: Vapid, cooldown: std::time::Duration, channels: ChannelSetup) -> Self {
         let vapid = Arc::new(vapid);
         Self {
+            channels: Arc::new(channels),
             delivery: Delivery::new(vapid.clone()),
             vapid,
             cooldowns: Arc::new(notify::Cooldowns::new(cooldown)),

@@ -180,10 +180,7 @@ impl Context<'_> {
             return Ok(());
         };
         let settings = store::settings(self.db, user_id).await?;
-        if !settings.channels.web_push
-            || !event.wanted(&settings)
-            || settings.muted_projects.contains(&project_id)
-        {
+        if !event.wanted(&settings) || settings.muted_projects.contains(&project_id) {
             return Ok(());
         }
         if self.watching.is_watching(user_id, project_id) {
@@ -195,13 +192,46 @@ impl Context<'_> {
             return Ok(());
         }
         let msg = message(project_id, &name, event, question);
-        for sub in store::list(self.db, user_id).await? {
-            self.push
-                .delivery
-                .enqueue(self.db, sub, msg.clone(), self.cancel);
+        if settings.channels.web_push {
+            for sub in store::list(self.db, user_id).await? {
+                self.push
+                    .delivery
+                    .enqueue(self.db, sub, msg.clone(), self.cancel);
+            }
         }
-        Ok(())
+        send_to_channels(self.push, self.db, user_id, &msg, self.cancel).await
     }
+}
+
+/// The member's ntfy topic and Telegram chat, if they set them up.
+pub async fn send_to_channels(
+    push: &Push,
+    db: &SqlitePool,
+    user_id: i64,
+    msg: &Message,
+    cancel: &CancellationToken,
+) -> sqlx::Result<()> {
+    let setup = &push.channels;
+    for row in crate::db::channels::list(db, user_id).await? {
+        let channel = match row.kind.as_str() {
+            "ntfy" => super::channels::Channel::Ntfy { url: row.target },
+            "telegram" => {
+                let Some(token) = row.secret(&setup.master) else {
+                    tracing::warn!(user_id, "the Telegram token cannot be read; skipped");
+                    continue;
+                };
+                super::channels::Channel::Telegram {
+                    api_base: setup.telegram_api_base.clone(),
+                    token,
+                    chat_id: row.target,
+                }
+            }
+            _ => continue,
+        };
+        push.delivery
+            .enqueue_channel(channel, msg.clone(), setup.public_url.clone(), cancel);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
