@@ -4,6 +4,7 @@
 
 mod common;
 mod controller_support;
+mod ws_support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -330,4 +331,52 @@ async fn a_project_needing_help_buzzes_the_phone_once() {
         .collect();
     assert_eq!(events, vec![json!("needs_help"), json!("completed")]);
     w.stop().await;
+}
+
+/// A member reading a project's live log is not buzzed about that project; once the
+/// socket closes, they are again.
+#[tokio::test]
+async fn no_push_while_the_member_watches_the_project_live() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let alice = app.user(&admin, "alice").await;
+    let agent = app.agent(&alice, "helper").await;
+    let project = app
+        .project(&alice, agent["id"].as_i64().expect("id"), "Blog")
+        .await;
+    let pid = project["id"].as_i64().expect("id");
+    let push = MockPushService::start().await.expect("push service");
+    let (phone, _) = subscribe(&app, &alice, &push, 1).await;
+
+    let socket = ws_support::connect(
+        app.addr,
+        &ws_support::logs_path(pid),
+        &ws_support::Options::token(&alice.access),
+    )
+    .await
+    .expect("logs socket");
+    app.state
+        .journal
+        .publish(status(pid, ProjectStatus::NeedsHelp, Some("Which colour?")));
+    assert!(
+        !push.wait_for(1, Duration::from_millis(700)).await,
+        "no push while the log is open"
+    );
+    drop(socket);
+    eventually("the view to end", ARRIVAL, || async {
+        !app.state.ws.watching.is_watching(alice.user_id, pid)
+    })
+    .await;
+    app.state
+        .journal
+        .publish(status(pid, ProjectStatus::Completed, None));
+    assert!(
+        push.wait_for(1, ARRIVAL).await,
+        "pushed once nobody watches"
+    );
+    assert_eq!(
+        open(&push.received()[0], &phone, &push)["event"],
+        "completed"
+    );
+    app.stop().await;
 }
