@@ -9,6 +9,7 @@ import type {
   CliInstallation,
   Health,
   Inbox,
+  NotifyChannel,
   PushSubscriptionRow,
   LogEntry,
   NewProject,
@@ -314,6 +315,11 @@ export class ApiClient {
   addPushSubscription = (subscription: PushSubscriptionJSON, device: string) =>
     this.request<{ id: number }>('POST', '/api/push/subscriptions', { ...subscription, device });
   deletePushSubscription = (id: number) => this.request<void>('DELETE', `/api/push/subscriptions/${id}`);
+  listChannels = () => this.request<NotifyChannel[]>('GET', '/api/notifications/channels');
+  setNtfy = (url: string) => this.request<void>('PUT', '/api/notifications/channels/ntfy', { url });
+  setTelegram = (bot_token: string, chat_id: string) =>
+    this.request<void>('PUT', '/api/notifications/channels/telegram', { bot_token, chat_id });
+  deleteChannel = (kind: NotifyChannel['kind']) => this.request<void>('DELETE', `/api/notifications/channels/${kind}`);
   sendTestNotification = () => this.request<{ queued: number }>('POST', '/api/push/test');
 
   // ---- websockets ----

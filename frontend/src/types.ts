@@ -247,3 +247,11 @@ export interface PushSubscriptionRow {
   device: string;
   created_at: string;
 }
+
+/** An ntfy topic or a Telegram chat (`GET /api/notifications/channels`). */
+export interface NotifyChannel {
+  kind: 'ntfy' | 'telegram';
+  /** The ntfy topic URL, or the Telegram chat id. */
+  target: string;
+  token_last4: string | null;
+}

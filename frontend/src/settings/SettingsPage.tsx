@@ -2,6 +2,7 @@ import { useAuth } from '../auth/AuthContext';
 import { PageHeader } from '../ui/controls';
 import { ApiKeys } from './ApiKeys';
 import { ChangePassword } from './ChangePassword';
+import { Channels } from './Channels';
 import { Notifications } from './Notifications';
 
 export function SettingsPage() {
@@ -10,6 +11,7 @@ export function SettingsPage() {
     <div className="flex flex-col gap-4">
       <PageHeader title="Settings" subtitle={user ? `Signed in as ${user.username}` : undefined} />
       <Notifications />
+      <Channels />
       <ApiKeys />
       <ChangePassword />
     </div>
