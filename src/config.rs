@@ -85,6 +85,12 @@ pub struct FileConfig {
     pub default_agent: Option<DefaultAgent>,
     /// `[schedules]`: the timezone of project schedules and the maintenance jobs.
     pub schedules: crate::schedules::Settings,
+    /// Seconds during which a project does not push the same event twice.
+    pub push_cooldown_secs: u64,
+    /// The VAPID `sub` claim: how push services can reach the admin (`mailto:` or https).
+    pub push_contact: String,
+    /// The Telegram Bot API (tests point it at a local server).
+    pub telegram_api_base: String,
 }
 
 /// One coding-CLI program the admin installed.
@@ -198,6 +204,9 @@ impl Default for FileConfig {
             sandbox_max_data_mib: 16 * 1024,
             default_agent: None,
             schedules: crate::schedules::Settings::default(),
+            push_cooldown_secs: 300,
+            push_contact: "mailto:admin@localhost".to_owned(),
+            telegram_api_base: "https://api.telegram.org".to_owned(),
         }
     }
 }

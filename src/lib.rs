@@ -44,6 +44,9 @@ pub mod names;
 pub mod passwords;
 /// Coding-CLI profiles: how to launch, pre-seed and drive a CLI, and its screen rules.
 pub mod profile;
+/// Web Push to members' phones: VAPID, RFC 8291 encryption, the delivery queue, and the
+/// listener that turns status changes into notifications.
+pub mod push;
 /// The bubblewrap sandbox each member's coding CLI (and all it runs) lives in.
 pub mod sandbox;
 /// Project schedules and maintenance jobs on tokio-cron-scheduler.
@@ -84,6 +87,8 @@ pub enum StartError {
     Key(#[from] secrets::KeyError),
     #[error(transparent)]
     Db(#[from] db::OpenError),
+    #[error(transparent)]
+    Vapid(#[from] push::VapidError),
     #[error("creating the first admin failed: {0}")]
     Admin(#[from] accounts::AccountError),
 }
@@ -95,7 +100,19 @@ pub async fn open_state(config: Config) -> Result<AppState, StartError> {
         .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
     let master = secrets::MasterKey::load_or_create(&layout.master_key())?;
     let pool = db::open(&layout.database()).await?;
-    Ok(AppState::new(pool, config, layout, master))
+    let vapid = push::Vapid::load_or_create(
+        &layout.root().join("vapid.key"),
+        config.file.push_contact.clone(),
+    )?;
+    let cooldown = std::time::Duration::from_secs(config.file.push_cooldown_secs);
+    let mut state = AppState::new(pool, config, layout, master);
+    let channels = push::ChannelSetup {
+        master: state.master.clone(),
+        telegram_api_base: state.config.file.telegram_api_base.clone(),
+        public_url: state.config.file.public_url.clone(),
+    };
+    state.push = Some(push::Push::new(vapid, cooldown, channels));
+    Ok(state)
 }
 
 /// Creates the `admin` user on first start. A generated password is logged once.
@@ -164,6 +181,16 @@ pub async fn start_controllers(
         timing,
         decide,
     };
+    if let Some(push) = &state.push {
+        // Beside the controllers, on the broadcast the live sockets use: never in their way.
+        push::notify::spawn(
+            push.clone(),
+            state.db.clone(),
+            &state.journal,
+            state.ws.watching.clone(),
+            cancel.child_token(),
+        );
+    }
     let controllers = controller::Controllers::new(deps, cancel);
     state.controllers = Some(controllers.clone());
     let adopted = controllers.boot().await?;

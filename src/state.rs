@@ -35,6 +35,8 @@ pub struct AppState {
     /// Which projects a human is typing into; the controller stays silent on those.
     pub human: HumanControl,
     pub ws: WsState,
+    /// Web Push: the VAPID key and the delivery queue (set by `open_state`).
+    pub push: Option<crate::push::Push>,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             hooks: Arc::new(Hooks::default()),
             controllers: None,
             schedules: None,
+            push: None,
         }
     }
 }

@@ -81,6 +81,7 @@ async fn backup_while_running_then_restore_after_a_wipe() {
         .expect("users");
     let slug = p["slug"].as_str().expect("slug").to_owned();
     let old_dir = w.app.data_dir.clone();
+    let vapid_before = std::fs::read(old_dir.join("vapid.key")).expect("the push key");
     assert!(
         !archive.with_extension("tar.partial").exists(),
         "no partial file left"
@@ -135,6 +136,16 @@ async fn backup_while_running_then_restore_after_a_wipe() {
         .permissions()
         .mode();
     assert_eq!(key_mode & 0o077, 0, "master key readable by others");
+    // Members' phones stay subscribed: the push key is the same one, still private.
+    assert_eq!(
+        std::fs::read(restored.join("vapid.key")).expect("push key restored"),
+        vapid_before
+    );
+    let vapid_mode = std::fs::metadata(restored.join("vapid.key"))
+        .expect("push key")
+        .permissions()
+        .mode();
+    assert_eq!(vapid_mode & 0o077, 0, "push key readable by others");
     let config = autocode::config::Config::load(restored.clone(), "127.0.0.1:0".parse().unwrap())
         .expect("config");
     let state = autocode::open_state(config).await.expect("open restored");

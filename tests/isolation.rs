@@ -17,6 +17,7 @@ fn body_for(method: &Method, path: &str) -> Value {
         ("POST", "/api/agents/{id}/projects") => json!({"name": "stolen"}),
         ("PUT", "/api/projects/{id}") => json!({"description": "stolen"}),
         ("POST", "/api/projects/{id}/messages") => json!({"text": "stolen"}),
+        ("POST", "/api/inbox/{id}/answer") => json!({"text": "stolen"}),
         ("PUT", "/api/users/{id}") => json!({"role": "user"}),
         ("POST", "/api/projects/{id}/schedules")
         | ("PUT", "/api/projects/{id}/schedules/{sid}") => {
@@ -52,6 +53,16 @@ async fn another_users_ids_are_not_found_on_every_route() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+    let (_, sub) = app
+        .post(
+            "/api/push/subscriptions",
+            &alice.access,
+            json!({"endpoint": "https://push.example/alice", "keys": {
+                "p256dh": autocode::testkit::push_service::Subscriber::default().p256dh(),
+                "auth": "AAAAAAAAAAAAAAAAAAAAAA"}}),
+        )
+        .await;
+    let subscription_id = sub["id"].as_i64().expect("id");
     app.put(
         &format!("/api/agents/{agent_id}/rules"),
         &alice.access,
@@ -78,10 +89,13 @@ async fn another_users_ids_are_not_found_on_every_route() {
             Some(agent_id)
         } else if path.starts_with("/api/projects/{id}")
             || path.starts_with("/api/ws/projects/{id}")
+            || path.starts_with("/api/inbox/{id}")
         {
             Some(project_id)
         } else if path.starts_with("/api/keys/{id}") {
             Some(key_id)
+        } else if path.starts_with("/api/push/subscriptions/{id}") {
+            Some(subscription_id)
         } else if path.starts_with("/api/users/{id}") {
             Some(alice.user_id)
         } else {

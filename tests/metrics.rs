@@ -144,6 +144,7 @@ async fn metrics_parse_and_count_what_happened() {
         "autocode_websocket_clients",
         "autocode_tmux_control_restarts_total",
         "autocode_sandbox_start_failures_total",
+        "autocode_push_messages_total",
     ] {
         assert!(m.contains_key(family), "{family} missing:\n{text}");
     }

@@ -1,4 +1,5 @@
 // The routes. Everything but the login page needs a session; the admin panel needs an admin.
+import { InboxPage } from './inbox/InboxPage';
 import { Navigate, Route, Routes } from 'react-router';
 import { AdminPage } from './admin/AdminPage';
 import { AgentBuilderPage } from './agents/AgentBuilderPage';
@@ -39,6 +40,7 @@ export function App() {
           <Route path="agents/:id/edit" element={<AgentBuilderPage />} />
           <Route path="agents/:id/projects/new" element={<NewProjectPage />} />
           <Route path="projects/:id" element={<ProjectPage />} />
+          <Route path="inbox" element={<InboxPage />} />
           <Route path="settings" element={<SettingsPage />} />
           <Route
             path="admin"

@@ -12,6 +12,9 @@ import type {
   ClaudeAccount,
   ClaudeAccountKind,
   Health,
+  Inbox,
+  NotifyChannel,
+  PushSubscriptionRow,
   LogEntry,
   NewProject,
   Project,
@@ -331,6 +334,21 @@ export class ApiClient {
   /** Starts "Log in here": a CLI session of the member's own where they run /login. */
   startClaudeLogin = () => this.request<{ session: string }>('POST', '/api/account/claude/login');
   endClaudeLogin = () => this.request<void>('DELETE', '/api/account/claude/login');
+  // ---- inbox and notifications ----
+
+  getInbox = () => this.request<Inbox>('GET', '/api/inbox');
+  answerInbox = (id: number, text: string) => this.request<void>('POST', `/api/inbox/${id}/answer`, { text });
+  vapidPublicKey = () => this.request<{ key: string }>('GET', '/api/push/vapid-public-key');
+  listPushSubscriptions = () => this.request<PushSubscriptionRow[]>('GET', '/api/push/subscriptions');
+  addPushSubscription = (subscription: PushSubscriptionJSON, device: string) =>
+    this.request<{ id: number }>('POST', '/api/push/subscriptions', { ...subscription, device });
+  deletePushSubscription = (id: number) => this.request<void>('DELETE', `/api/push/subscriptions/${id}`);
+  listChannels = () => this.request<NotifyChannel[]>('GET', '/api/notifications/channels');
+  setNtfy = (url: string) => this.request<void>('PUT', '/api/notifications/channels/ntfy', { url });
+  setTelegram = (bot_token: string, chat_id: string) =>
+    this.request<void>('PUT', '/api/notifications/channels/telegram', { bot_token, chat_id });
+  deleteChannel = (kind: NotifyChannel['kind']) => this.request<void>('DELETE', `/api/notifications/channels/${kind}`);
+  sendTestNotification = () => this.request<{ queued: number }>('POST', '/api/push/test');
 
   // ---- websockets ----
 

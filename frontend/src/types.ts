@@ -303,4 +303,35 @@ export interface ScheduleInput {
   action: ScheduleAction;
   max_run_minutes: number | null;
   enabled: boolean;
+/** One thing waiting for the member (`GET /api/inbox`); its id is its project's id. */
+export interface InboxItem {
+  id: number;
+  kind: 'needs_help' | 'failed';
+  project_id: number;
+  project_name: string;
+  question: string | null;
+  /** The end of the live terminal, when the project's CLI is running. */
+  screen: string | null;
+  since: string;
+  url: string;
+}
+
+export interface Inbox {
+  count: number;
+  items: InboxItem[];
+}
+
+export interface PushSubscriptionRow {
+  id: number;
+  endpoint: string;
+  device: string;
+  created_at: string;
+}
+
+/** An ntfy topic or a Telegram chat (`GET /api/notifications/channels`). */
+export interface NotifyChannel {
+  kind: 'ntfy' | 'telegram';
+  /** The ntfy topic URL, or the Telegram chat id. */
+  target: string;
+  token_last4: string | null;
 }

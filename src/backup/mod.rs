@@ -23,7 +23,14 @@ pub use restore::{RestoreError, RestoreSummary, restore};
 /// The first entry of every archive; a tar without it is not an AutoCode backup.
 pub const MANIFEST: &str = "autocode-backup.json";
 /// The data dir's entries copied as they are (the database is copied by SQLite).
-const COPIED: &[&str] = &["master.key", "autocode.toml", "agents", "users"];
+/// `vapid.key` keeps members' push subscriptions working after a restore.
+const COPIED: &[&str] = &[
+    "master.key",
+    "vapid.key",
+    "autocode.toml",
+    "agents",
+    "users",
+];
 /// Where the snapshot of the database sits in the archive.
 const DATABASE: &str = "autocode.db";
 

@@ -109,12 +109,16 @@ fn unpack_checked(archive: &Path, staging: &Path) -> Result<Manifest, RestoreErr
         }
     }
     fs::remove_file(staging.join(MANIFEST)).map_err(write_err)?;
-    // The daemon refuses a master key others can read; keep it as it was made.
+    // The daemon refuses keys others can read; keep them as they were made.
     fs::set_permissions(
         staging.join("master.key"),
         fs::Permissions::from_mode(0o600),
     )
     .map_err(write_err)?;
+    let vapid = staging.join("vapid.key");
+    if vapid.exists() {
+        fs::set_permissions(&vapid, fs::Permissions::from_mode(0o600)).map_err(write_err)?;
+    }
     Ok(manifest)
 }
 

@@ -4,10 +4,12 @@
 
 pub mod agents;
 pub mod api_keys;
+pub mod channels;
 pub mod claude_accounts;
 pub mod instances;
 pub mod logs;
 pub mod projects;
+pub mod push;
 pub mod schedules;
 pub mod sessions;
 pub mod step_commits;

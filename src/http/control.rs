@@ -193,7 +193,19 @@ async fn message_project(
     ApiJson(req): ApiJson<MessageRequest>,
 ) -> ApiResult<StatusCode> {
     load(&state, user.id, id).await?;
-    let text = req.text.trim();
+    send_message(&state, &user, id, &req.text).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// A member's message to one of their projects (the caller checked it is theirs): the
+/// one path for the project page and the inbox alike, so both log the same line.
+pub(super) async fn send_message(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+    text: &str,
+) -> ApiResult<()> {
+    let text = text.trim();
     if text.is_empty() || text.chars().count() > 20_000 {
         return Err(ApiError::invalid("text", "must be 1 to 20000 characters"));
     }
@@ -201,7 +213,7 @@ async fn message_project(
         .await?
         .map(|u| u.username)
         .unwrap_or_default();
-    controllers(&state)?
+    controllers(state)?
         .send(
             id,
             Command::Message {
@@ -210,5 +222,5 @@ async fn message_project(
             },
         )
         .await?;
-    Ok(StatusCode::ACCEPTED)
+    Ok(())
 }

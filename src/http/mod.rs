@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod auth;
+pub mod channels;
 pub mod claude_account;
 pub mod cli;
 pub mod control;
@@ -11,9 +12,11 @@ pub mod error;
 pub mod extract;
 pub mod history;
 pub mod hooks;
+pub mod inbox;
 pub mod keys;
 pub mod metrics;
 pub mod projects;
+pub mod push;
 pub mod schedules;
 pub mod system;
 pub mod users;
@@ -90,6 +93,9 @@ fn routes() -> Vec<Route> {
     all.extend(schedules::routes());
     all.extend(keys::routes());
     all.extend(claude_account::routes());
+    all.extend(push::routes());
+    all.extend(inbox::routes());
+    all.extend(channels::routes());
     all.extend(ws::routes());
     all.extend(system::routes());
     all.extend(metrics::routes());

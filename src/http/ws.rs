@@ -168,7 +168,12 @@ where
     let project = db::projects::get(&state.db, user.id, project_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    upgrade_socket(state, user, ws, move |socket| run(socket, project))
+    // While this socket is open the member is watching the project: no push for it.
+    let watching = state.ws.watching.watch(user.id, project_id);
+    upgrade_socket(state, user, ws, move |socket| async move {
+        run(socket, project).await;
+        drop(watching);
+    })
 }
 
 /// Upgrades under the per-user socket cap with the shared limits.

@@ -16,6 +16,8 @@ use sqlx::SqlitePool;
 static TMUX_CONTROL_RESTARTS: AtomicU64 = AtomicU64::new(0);
 static SANDBOX_START_FAILURES: AtomicU64 = AtomicU64::new(0);
 static ORPHAN_TMUX_SESSIONS: AtomicU64 = AtomicU64::new(0);
+static PUSH_SENT: AtomicU64 = AtomicU64::new(0);
+static PUSH_FAILED: AtomicU64 = AtomicU64::new(0);
 
 static STARTED: OnceLock<Instant> = OnceLock::new();
 
@@ -42,6 +44,16 @@ pub fn set_orphan_tmux_sessions(n: usize) {
 /// A start was refused because no sandbox could be created.
 pub fn count_sandbox_start_failure() {
     SANDBOX_START_FAILURES.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A Web Push message was accepted by the member's push service.
+pub fn count_push_sent() {
+    PUSH_SENT.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A Web Push message was given up on (refused, gone, or out of retries).
+pub fn count_push_failed() {
+    PUSH_FAILED.fetch_add(1, Ordering::Relaxed);
 }
 
 /// Figures the caller knows and the database does not.
@@ -228,6 +240,22 @@ pub async fn render(db: &SqlitePool, live: Live) -> sqlx::Result<String> {
         "autocode_sandbox_start_failures_total",
         &[],
         SANDBOX_START_FAILURES.load(Ordering::Relaxed) as f64,
+    );
+    let mut f = Family::new(
+        &mut out,
+        "autocode_push_messages_total",
+        "counter",
+        "Web Push messages by outcome: sent (accepted by the push service) or failed.",
+    );
+    f.sample(
+        "autocode_push_messages_total",
+        &[("outcome", "sent")],
+        PUSH_SENT.load(Ordering::Relaxed) as f64,
+    );
+    f.sample(
+        "autocode_push_messages_total",
+        &[("outcome", "failed")],
+        PUSH_FAILED.load(Ordering::Relaxed) as f64,
     );
     let mut f = Family::new(
         &mut out,

@@ -18,6 +18,8 @@ mod mock_routes;
 pub mod mock_script;
 /// Messages API wire format: SSE events, message objects, error bodies.
 pub mod mock_wire;
+/// A local Web Push service and a subscriber that decrypts and verifies what it gets.
+pub mod push_service;
 
 pub use mock_anthropic::{MockAnthropic, MockError};
 pub use mock_record::{RecordedRequest, RequestKind, Served, ToolResult};

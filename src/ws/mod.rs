@@ -13,6 +13,7 @@ pub mod protocol;
 pub mod sockets;
 pub mod terminal;
 pub mod tickets;
+pub mod watching;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +28,8 @@ pub struct WsState {
     pub tickets: Arc<tickets::Tickets>,
     pub sockets: sockets::OpenSockets,
     pub terminals: hub::TerminalHub,
+    /// Open views per member and project: no push for what a member is watching.
+    pub watching: watching::Watching,
     /// Cancelling it closes every socket ("server shutting down") and stops the fan-out.
     pub shutdown: CancellationToken,
     next_connection: Arc<AtomicU64>,

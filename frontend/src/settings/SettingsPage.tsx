@@ -3,6 +3,8 @@ import { PageHeader } from '../ui/controls';
 import { ApiKeys } from './ApiKeys';
 import { ChangePassword } from './ChangePassword';
 import { ClaudeAccount } from './ClaudeAccount';
+import { Channels } from './Channels';
+import { Notifications } from './Notifications';
 
 export function SettingsPage() {
   const { user } = useAuth();
@@ -10,6 +12,8 @@ export function SettingsPage() {
     <div className="flex flex-col gap-4">
       <PageHeader title="Settings" subtitle={user ? `Signed in as ${user.username}` : undefined} />
       <ClaudeAccount />
+      <Notifications />
+      <Channels />
       <ApiKeys />
       <ChangePassword />
     </div>
