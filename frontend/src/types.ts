@@ -225,7 +225,7 @@ export type LogsServerMessage =
   | { type: 'plan'; implementation_plan: PlanStep[] }
   | { type: 'resubscribe' };
 
-export type TerminalKey = 'Enter' | 'Escape' | 'C-c' | 'Up' | 'Down' | 'Left' | 'Right' | 'Tab' | 'BSpace';
+export type TerminalKey = 'Enter' | 'Escape' | 'C-c' | 'Up' | 'Down' | 'Left' | 'Right' | 'Tab' | 'BSpace' | '1' | '2' | '3';
 
 export type TerminalClientMessage =
   | { type: 'take_over' }
@@ -279,6 +279,8 @@ export interface RevertResult {
   step: number;
   reverted: string;
   commit: string | null;
+}
+
 /** What a schedule does when it fires. */
 export type ScheduleAction = 'start' | 'resume';
 
@@ -303,6 +305,8 @@ export interface ScheduleInput {
   action: ScheduleAction;
   max_run_minutes: number | null;
   enabled: boolean;
+}
+
 /** One thing waiting for the member (`GET /api/inbox`); its id is its project's id. */
 export interface InboxItem {
   id: number;

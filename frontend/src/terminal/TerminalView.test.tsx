@@ -91,3 +91,22 @@ describe('TerminalView (login session)', () => {
     expect(screen.getByLabelText('Code from the sign-in page')).toHaveValue('');
   });
 });
+
+describe('TerminalView (take-over key bar)', () => {
+  it("sends the arrows and a menu's option numbers to the pane", async () => {
+    const { TerminalView } = await import('./TerminalView');
+    sent.length = 0;
+    render(<TerminalView target={{ kind: 'project', id: 7 }} />);
+    expect(await screen.findByText(/You are in control/)).toBeInTheDocument();
+    for (const name of ['Escape', 'Left arrow', 'Right arrow', 'Option 2', 'Control C']) {
+      await userEvent.click(screen.getByRole('button', { name }));
+    }
+    expect(sent).toEqual([
+      { type: 'key', key: 'Escape' },
+      { type: 'key', key: 'Left' },
+      { type: 'key', key: 'Right' },
+      { type: 'key', key: '2' },
+      { type: 'key', key: 'C-c' },
+    ]);
+  });
+});

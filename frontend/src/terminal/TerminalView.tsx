@@ -19,7 +19,13 @@ const KEYS: Array<{ key: TerminalKey; label: string; name: string }> = [
   { key: 'C-c', label: '^C', name: 'Control C' },
   { key: 'Up', label: '↑', name: 'Up arrow' },
   { key: 'Down', label: '↓', name: 'Down arrow' },
+  { key: 'Left', label: '←', name: 'Left arrow' },
+  { key: 'Right', label: '→', name: 'Right arrow' },
   { key: 'Tab', label: 'Tab', name: 'Tab' },
+  // Claude Code's menus take the option's number.
+  { key: '1', label: '1', name: 'Option 1' },
+  { key: '2', label: '2', name: 'Option 2' },
+  { key: '3', label: '3', name: 'Option 3' },
 ];
 
 const MAX_FONT = 14;
