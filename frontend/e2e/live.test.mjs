@@ -177,8 +177,8 @@ test('terminal, take-over and live logs on the project page', { timeout: 90_000 
   await screenshotBoth(page, '12-project-needs-help-logs');
 
   // Keyboard: arrows move between the tabs.
-  await page.getByRole('tab', { name: 'Logs' }).focus();
-  await page.keyboard.press('ArrowRight');
+  await page.getByRole('tab', { name: 'Architecture' }).focus();
+  await page.keyboard.press('ArrowLeft');
   await page.getByRole('tab', { name: 'Description', selected: true }).waitFor();
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Description');
   await page.getByText('A static page that says hello.').waitFor();
