@@ -102,11 +102,7 @@ impl Run {
 
     /// The owner's sandbox, which everything run for this project goes through.
     pub(super) fn sandbox(&self) -> Sandbox {
-        Sandbox::for_member(
-            &sandbox::Settings::from_config(&self.deps.config.file),
-            &self.user_dir,
-            &self.deps.autocode_bin,
-        )
+        self.deps.member_sandbox(&self.user_dir)
     }
 
     /// Asks the CLI for its version, inside the member's sandbox: the program is the

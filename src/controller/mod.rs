@@ -85,3 +85,15 @@ pub struct Deps {
     pub timing: Timing,
     pub decide: decide::DecideConfig,
 }
+
+impl Deps {
+    /// The sandbox of the member whose directory is `member_dir`: the one place it is built,
+    /// for their CLI, its version probe, "Log in here" and git alike.
+    pub fn member_sandbox(&self, member_dir: &std::path::Path) -> crate::sandbox::Sandbox {
+        crate::sandbox::Sandbox::for_member(
+            &crate::sandbox::Settings::from_config(&self.config.file),
+            member_dir,
+            &self.autocode_bin,
+        )
+    }
+}

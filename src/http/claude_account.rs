@@ -182,11 +182,7 @@ async fn start_login(
             .await
             .map_err(ApiError::Unavailable)?;
     }
-    let sandbox = crate::sandbox::Sandbox::for_member(
-        &settings,
-        &paths.user_dir,
-        &controllers.deps().autocode_bin,
-    );
+    let sandbox = controllers.deps().member_sandbox(&paths.user_dir);
     let name = login::session_name(user.id).map_err(ApiError::internal)?;
     let tmux = monitor.tmux();
     if tmux.has_session(&name).await.map_err(ApiError::internal)? {

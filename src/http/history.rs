@@ -15,7 +15,6 @@ use crate::db::projects::{Project, ProjectStatus, StepStatus};
 use crate::db::{self, step_commits::StepCommit};
 use crate::git::{self, FileStat, GitError, Repo, Revert};
 use crate::journal::ProjectEvent;
-use crate::sandbox::{self, Sandbox};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
@@ -93,11 +92,7 @@ pub fn repo_of(state: &AppState, username: &str, project: &Project) -> ApiResult
         .as_ref()
         .ok_or_else(|| ApiError::internal("controllers are not running"))?;
     let user_dir = state.layout.user_dir(username)?;
-    let sandbox = Sandbox::for_member(
-        &sandbox::Settings::from_config(&state.config.file),
-        &user_dir,
-        &controllers.deps().autocode_bin,
-    );
+    let sandbox = controllers.deps().member_sandbox(&user_dir);
     Ok(Repo::new(
         sandbox,
         std::path::Path::new(&project.workspace_path),
