@@ -62,14 +62,11 @@ impl Terminal {
         let connection = self.viewer.connection;
         let who = self.viewer.username.clone();
         match request {
-            // A login session is always the member's: nothing to take over or release.
-            TerminalRequest::TakeOver | TerminalRequest::Release
-                if self.target.project().is_none() =>
-            {
-                self.send_control(conn).await
-            }
             TerminalRequest::TakeOver => {
-                let project_id = self.target.project().unwrap_or_default();
+                // A login session is always the member's: nothing to take over.
+                let Some(project_id) = self.target.project() else {
+                    return self.send_control(conn).await;
+                };
                 self.state
                     .human
                     .take(project_id, self.viewer.user_id, &who, connection);
@@ -77,7 +74,9 @@ impl Terminal {
                 Ok(())
             }
             TerminalRequest::Release => {
-                let project_id = self.target.project().unwrap_or_default();
+                let Some(project_id) = self.target.project() else {
+                    return self.send_control(conn).await;
+                };
                 self.journal_typing().await;
                 if self.state.human.release(project_id, connection) {
                     self.journal(format!("{who} released the terminal")).await;
