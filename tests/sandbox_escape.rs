@@ -133,6 +133,18 @@ async fn bob_project(w: &World, name: &str, step: &str) -> (common::Session, Val
     (bob, b)
 }
 
+/// Starts B's project as B.
+async fn start_as(w: &World, bob: &common::Session, id: i64) {
+    let (status, body) = post(
+        w,
+        &bob.access,
+        format!("/api/projects/{id}/start"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+}
+
 async fn bob_status(w: &World, bob: &common::Session, id: i64) -> String {
     let project = w
         .app
@@ -183,14 +195,7 @@ async fn nothing_of_another_member_is_reachable_from_inside_a_session() {
     );
     w.anthropic
         .push_turn(Turn::text("Probed.").when_user_contains("BOB-TOOL-42"));
-    let (status, body) = post(
-        &w,
-        &bob.access,
-        format!("/api/projects/{b_id}/start"),
-        json!({}),
-    )
-    .await;
-    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    start_as(&w, &bob, b_id).await;
     let seen = w
         .anthropic
         .wait_for(RUN, |reqs| {
@@ -271,14 +276,7 @@ async fn a_bang_line_sent_as_a_message_and_take_over_typing_stay_inside() {
             .delay(Duration::from_secs(8))
             .when_user_contains("Bob talks"),
     );
-    let (status, body) = post(
-        &w,
-        &bob.access,
-        format!("/api/projects/{b_id}/start"),
-        json!({}),
-    )
-    .await;
-    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    start_as(&w, &bob, b_id).await;
     w.wait_prompt("Bob talks").await;
 
     // (2) A `!` line sent as a message.
