@@ -21,7 +21,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::tokens::{hash_token, random_token};
 
@@ -57,6 +57,40 @@ pub struct HookEvent {
     pub session_id: Option<String>,
     /// The CLI's whole payload (tool name and input for PreToolUse, message for Notification).
     pub payload: Value,
+}
+
+/// A hook event on its way to the project's controller. A permission request carries the
+/// way back: the answer the controller gives in time is what `autocode hook` prints for
+/// the CLI, and it goes back only over the request that brought the event, that is to the
+/// session holding the secret.
+#[derive(Debug)]
+pub struct Posted {
+    pub event: HookEvent,
+    pub answer: Option<oneshot::Sender<Value>>,
+}
+
+/// How long the daemon holds a permission request open for the controller's answer;
+/// without one in time the CLI shows its permission menu, which the controller answers
+/// from the screen. Well inside the hook's own timeout (see [`settings_block`]).
+pub const ANSWER_WAIT: std::time::Duration = std::time::Duration::from_millis(2500);
+
+/// What the policy said about a permission request, for the CLI's hook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PermissionAnswer {
+    Allow,
+    /// Refused; the message is what the model is told.
+    Deny(String),
+}
+
+/// The hook output with which Claude Code takes a permission decision instead of showing
+/// its menu (`hookSpecificOutput` of a `PermissionRequest` hook; the same schema in 2.1.197
+/// and 2.1.330).
+pub fn permission_output(answer: &PermissionAnswer) -> Value {
+    let decision = match answer {
+        PermissionAnswer::Allow => json!({"behavior": "allow"}),
+        PermissionAnswer::Deny(message) => json!({"behavior": "deny", "message": message}),
+    };
+    json!({"hookSpecificOutput": {"hookEventName": "PermissionRequest", "decision": decision}})
 }
 
 /// Why a hook request was refused.
@@ -96,6 +130,12 @@ impl HookEvent {
             payload,
         })
     }
+
+    /// Whether the CLI waits for an answer to this event (a permission it would otherwise
+    /// ask on screen).
+    pub fn wants_answer(&self) -> bool {
+        self.name == "PermissionRequest"
+    }
 }
 
 /// `8-4-4-4-12` hex digits, as the CLI's session ids are; nothing else can reach
@@ -113,7 +153,7 @@ struct Entry {
     project: i64,
     /// The CLI session the project is on, once known; other sessions' events are refused.
     session: Option<String>,
-    tx: mpsc::Sender<HookEvent>,
+    tx: mpsc::Sender<Posted>,
 }
 
 #[derive(Default)]
@@ -123,7 +163,7 @@ pub struct Hooks {
 
 impl Hooks {
     /// Registers a new session for `project_id`; returns its secret and the event stream.
-    pub fn register(&self, project_id: i64) -> (String, mpsc::Receiver<HookEvent>) {
+    pub fn register(&self, project_id: i64) -> (String, mpsc::Receiver<Posted>) {
         self.register_secret(project_id, random_token())
     }
 
@@ -135,7 +175,7 @@ impl Hooks {
         &self,
         project_id: i64,
         secret: String,
-    ) -> (String, mpsc::Receiver<HookEvent>) {
+    ) -> (String, mpsc::Receiver<Posted>) {
         let (tx, rx) = mpsc::channel(256);
         let mut map = self.by_secret.lock().unwrap_or_else(|e| e.into_inner());
         let taken = map
@@ -187,6 +227,23 @@ impl Hooks {
     /// `/clear`, a resume) moves the project to its session; any other event must name
     /// the session the project is on.
     pub fn deliver(&self, secret: &str, event: HookEvent) -> Result<i64, Refusal> {
+        self.post(secret, event, None)
+    }
+
+    /// Delivers an event the CLI waits on, as [`Hooks::deliver`] does; the receiver gets
+    /// the controller's answer (dropped unanswered when it has none).
+    pub fn ask(&self, secret: &str, event: HookEvent) -> Result<oneshot::Receiver<Value>, Refusal> {
+        let (tx, rx) = oneshot::channel();
+        self.post(secret, event, Some(tx))?;
+        Ok(rx)
+    }
+
+    fn post(
+        &self,
+        secret: &str,
+        event: HookEvent,
+        answer: Option<oneshot::Sender<Value>>,
+    ) -> Result<i64, Refusal> {
         let mut map = self.by_secret.lock().unwrap_or_else(|e| e.into_inner());
         let entry = map
             .get_mut(&hash_token(secret))
@@ -197,22 +254,28 @@ impl Hooks {
             return Err(Refusal::OtherSession);
         }
         let project = entry.project;
-        if entry.tx.try_send(event).is_err() {
+        if entry.tx.try_send(Posted { event, answer }).is_err() {
             tracing::debug!(project, "hook event dropped: controller busy or gone");
         }
         Ok(project)
     }
 }
 
-/// The `hooks` settings block that makes the CLI run `autocode hook` on every event.
+/// The `hooks` settings block that makes the CLI run `autocode hook` on every event. A
+/// permission request waits for the daemon's answer (at most [`ANSWER_WAIT`]), so its hook
+/// has the longer timeout.
 pub fn settings_block(autocode_bin: &Path) -> Value {
     let command = format!("{} hook", shell_quote(&autocode_bin.to_string_lossy()));
     let mut hooks = serde_json::Map::new();
     for event in EVENTS {
-        let entry = if matches!(*event, "PreToolUse") {
-            json!([{ "matcher": "*", "hooks": [{ "type": "command", "command": command, "timeout": 5 }] }])
-        } else {
-            json!([{ "hooks": [{ "type": "command", "command": command, "timeout": 5 }] }])
+        let entry = match *event {
+            "PreToolUse" => {
+                json!([{ "matcher": "*", "hooks": [{ "type": "command", "command": command, "timeout": 5 }] }])
+            }
+            "PermissionRequest" => {
+                json!([{ "matcher": "*", "hooks": [{ "type": "command", "command": command, "timeout": 10 }] }])
+            }
+            _ => json!([{ "hooks": [{ "type": "command", "command": command, "timeout": 5 }] }]),
         };
         hooks.insert((*event).to_owned(), entry);
     }
@@ -225,7 +288,9 @@ fn shell_quote(word: &str) -> String {
 }
 
 /// Body of `autocode hook`: forwards one event read from stdin, never failing the CLI.
-pub async fn forward_from_stdin(stdin: &[u8]) -> Result<(), String> {
+/// Returns what the daemon answered for the CLI (a permission decision), to be printed on
+/// stdout, or `None`.
+pub async fn forward_from_stdin(stdin: &[u8]) -> Result<Option<String>, String> {
     let url = std::env::var(ENV_URL).map_err(|_| format!("{ENV_URL} is not set"))?;
     let secret = std::env::var(ENV_SECRET).map_err(|_| format!("{ENV_SECRET} is not set"))?;
     if stdin.len() > MAX_BODY_BYTES {
@@ -236,7 +301,8 @@ pub async fn forward_from_stdin(stdin: &[u8]) -> Result<(), String> {
     let payload: Value =
         serde_json::from_slice(stdin).map_err(|e| format!("bad hook input: {e}"))?;
     let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(3))
+        // The daemon holds a permission request open for at most ANSWER_WAIT.
+        .timeout(ANSWER_WAIT + std::time::Duration::from_secs(2))
         .build()
         .map_err(|e| e.to_string())?;
     let resp = client
@@ -246,110 +312,16 @@ pub async fn forward_from_stdin(stdin: &[u8]) -> Result<(), String> {
         .send()
         .await
         .map_err(|e| e.to_string())?;
-    if resp.status().is_success() {
-        Ok(())
-    } else {
-        Err(format!("daemon answered {}", resp.status()))
+    if !resp.status().is_success() {
+        return Err(format!("daemon answered {}", resp.status()));
     }
+    let body = resp.text().await.map_err(|e| e.to_string())?;
+    // Only a JSON object is ever printed: the CLI reads stdout as the hook's decision.
+    Ok(serde_json::from_str::<Value>(&body)
+        .ok()
+        .filter(Value::is_object)
+        .map(|v| v.to_string()))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const S1: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
-    const S2: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
-
-    fn event(name: &str, session: &str) -> HookEvent {
-        HookEvent::parse(json!({"hook_event_name": name, "session_id": session})).expect("valid")
-    }
-
-    #[test]
-    fn secrets_route_events_and_unknown_ones_are_refused() {
-        let hooks = Hooks::default();
-        let (secret, mut rx) = hooks.register(7);
-        let ev = event("Stop", S1);
-        assert_eq!(hooks.deliver(&secret, ev.clone()), Ok(7));
-        assert_eq!(rx.try_recv().ok(), Some(ev.clone()));
-        assert_eq!(
-            hooks.deliver("wrong", ev.clone()),
-            Err(Refusal::UnknownSecret)
-        );
-        // Re-registering the project invalidates the old secret.
-        let (_new, _rx2) = hooks.register(7);
-        assert_eq!(
-            hooks.deliver(&secret, ev.clone()),
-            Err(Refusal::UnknownSecret)
-        );
-        // A re-adopted session keeps its secret.
-        let (kept, mut rx3) = hooks.register_secret(7, "kept-secret".into());
-        assert_eq!(hooks.deliver(&kept, ev.clone()), Ok(7));
-        assert_eq!(rx3.try_recv().ok(), Some(ev.clone()));
-        // Another project can never take that secret over.
-        let (other, _rx4) = hooks.register_secret(8, "kept-secret".into());
-        assert_ne!(other, "kept-secret");
-        assert_eq!(hooks.deliver(&kept, ev), Ok(7));
-    }
-
-    #[test]
-    fn events_of_another_session_are_refused_until_a_session_start() {
-        let hooks = Hooks::default();
-        let (secret, _rx) = hooks.register(3);
-        assert_eq!(hooks.project_of(&secret), Some((3, false)));
-        hooks.bind_session(3, S1);
-        assert_eq!(hooks.project_of(&secret), Some((3, true)));
-        assert_eq!(
-            hooks.deliver(&secret, event("Stop", S2)),
-            Err(Refusal::OtherSession)
-        );
-        assert_eq!(hooks.deliver(&secret, event("Stop", S1)), Ok(3));
-        assert_eq!(hooks.deliver(&secret, event("SessionStart", S2)), Ok(3));
-        assert_eq!(
-            hooks.deliver(&secret, event("Stop", S1)),
-            Err(Refusal::OtherSession)
-        );
-        hooks.bind_session(3, S1);
-        assert_eq!(hooks.deliver(&secret, event("Stop", S2)), Ok(3), "kept");
-    }
-
-    #[test]
-    fn every_field_is_checked() {
-        let parse = |v: Value| HookEvent::parse(v).map(|e| e.name);
-        assert_eq!(parse(json!([1])), Err(Refusal::NotAnObject));
-        assert_eq!(
-            parse(json!({"hook_event_name": "Bogus", "session_id": S1})),
-            Err(Refusal::UnknownEvent)
-        );
-        for bad in [
-            "abc",
-            "--resume",
-            "0f8fad5b-d9cb-469f-a165-70867728950",
-            "0f8fad5b_d9cb-469f-a165-70867728950e",
-            "0f8fad5b-d9cb-469f-a165-70867728950g",
-        ] {
-            assert_eq!(
-                parse(json!({"hook_event_name": "Stop", "session_id": bad})),
-                Err(Refusal::BadSessionId),
-                "{bad}"
-            );
-        }
-        assert_eq!(
-            parse(json!({"hook_event_name": "Stop"})),
-            Err(Refusal::BadSessionId)
-        );
-        assert_eq!(
-            parse(json!({"hook_event_name": "PreToolUse", "session_id": S1.to_uppercase()})),
-            Ok("PreToolUse".into())
-        );
-    }
-
-    #[test]
-    fn hook_command_is_shell_safe() {
-        let block = settings_block(Path::new("/opt/it's here/autocode"));
-        let cmd = block["Stop"][0]["hooks"][0]["command"]
-            .as_str()
-            .expect("cmd");
-        assert_eq!(cmd, r"'/opt/it'\''s here/autocode' hook");
-        assert_eq!(block["PreToolUse"][0]["matcher"], "*");
-    }
-}
+mod tests;

@@ -239,8 +239,11 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
                 &mut std::io::Read::take(std::io::stdin().lock(), limit),
                 &mut input,
             )?;
-            if let Err(e) = autocode::hooks::forward_from_stdin(&input).await {
-                eprintln!("autocode hook: {e}");
+            match autocode::hooks::forward_from_stdin(&input).await {
+                // The CLI reads a decision (a permission answer) from stdout.
+                Ok(Some(answer)) => println!("{answer}"),
+                Ok(None) => {}
+                Err(e) => eprintln!("autocode hook: {e}"),
             }
             Ok(())
         }

@@ -13,20 +13,27 @@ use serde_json::json;
 
 const RUN: Duration = Duration::from_secs(120);
 
-async fn long_command_judged_on_its_tail(version: &'static str) {
-    let Some(w) = World::new(version, Script::new(vec![]), Arc::new(agreeable)).await else {
-        return;
-    };
-    // Everything is allowed but a command that mentions the tail's marker.
+/// A world whose agent has this permission policy (`None`: the release is not installed).
+async fn world_with_policy(version: &'static str, policy: serde_json::Value) -> Option<World> {
+    let w = World::new(version, Script::new(vec![]), Arc::new(agreeable)).await?;
     let (status, _) = w
         .app
         .put(
             &format!("/api/agents/{}", w.agent_id),
             &w.user.access,
-            json!({"permission_policy": {"allow": ["Bash"], "deny": ["Bash(*tail-marker*)"], "default": "approve"}}),
+            json!({ "permission_policy": policy }),
         )
         .await;
     assert_eq!(status, reqwest::StatusCode::OK);
+    Some(w)
+}
+
+async fn long_command_judged_on_its_tail(version: &'static str) {
+    // Everything is allowed but a command that mentions the tail's marker.
+    let policy = json!({"allow": ["Bash"], "deny": ["Bash(*tail-marker*)"], "default": "approve"});
+    let Some(w) = world_with_policy(version, policy).await else {
+        return;
+    };
     let p = w.project("Long", &[("Long command", "")]).await;
     let id = p["id"].as_i64().expect("id");
     let ws = std::path::PathBuf::from(p["workspace_path"].as_str().expect("ws"));
@@ -59,4 +66,65 @@ async fn long_command_judged_on_its_tail_2_1_197() {
 #[tokio::test]
 async fn long_command_judged_on_its_tail_2_1_330() {
     long_command_judged_on_its_tail(VERSIONS[1]).await;
+}
+
+/// Claude Code asks permission through its PermissionRequest hook before it draws a menu:
+/// what the policy settles is answered there (no menu), what it leaves to the owner still
+/// shows the menu and asks them.
+async fn permissions_answered_through_the_hook(version: &'static str) {
+    let policy = json!({"allow": ["Bash(touch allowed-marker*)"], "deny": ["Bash(*denied-marker*)"], "default": "ask"});
+    let Some(w) = world_with_policy(version, policy).await else {
+        return;
+    };
+    let p = w.project("Hooked", &[("Three commands", "")]).await;
+    let id = p["id"].as_i64().expect("id");
+    let ws = std::path::PathBuf::from(p["workspace_path"].as_str().expect("ws"));
+    w.anthropic
+        .push_turn(Turn::bash("touch allowed-marker.txt").when_user_contains("step 1 only"));
+    // The turns after a tool result have no user text: they are played in order.
+    w.anthropic.push_turn(Turn::bash("touch denied-marker.txt"));
+    w.anthropic.push_turn(Turn::bash("touch owner-marker.txt"));
+    w.anthropic.push_turn(Turn::text("All three tried."));
+    w.start(id).await;
+    let asking = w.wait_status(id, "needs_help", RUN).await;
+    let logs = w.logs(id).await.join("\n");
+    let question = asking["question"].as_str().unwrap_or_default();
+    assert!(question.contains("owner-marker.txt"), "{question}\n{logs}");
+    assert!(ws.join("allowed-marker.txt").exists(), "{logs}");
+    assert!(!ws.join("denied-marker.txt").exists(), "{logs}");
+    assert!(
+        logs.contains("Approved Bash `touch allowed-marker.txt` before Claude Code asked"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("Denied Bash `touch denied-marker.txt`: ")
+            && logs.contains("(Claude was told before it asked)"),
+        "{logs}"
+    );
+    // Claude was told why, in the tool's result.
+    let told = w.anthropic.requests().iter().any(|r| {
+        r.tool_results
+            .iter()
+            .any(|t| t.content.contains("policy denied"))
+    });
+    assert!(told, "{logs}");
+    w.message(id, "yes").await;
+    w.wait_status(id, "completed", RUN).await;
+    let logs = w.logs(id).await.join("\n");
+    assert!(ws.join("owner-marker.txt").exists(), "{logs}");
+    assert!(
+        logs.contains("Approved Bash `touch owner-marker.txt` (you allowed it)"),
+        "{logs}"
+    );
+    w.stop().await;
+}
+
+#[tokio::test]
+async fn permissions_answered_through_the_hook_2_1_197() {
+    permissions_answered_through_the_hook(VERSIONS[0]).await;
+}
+
+#[tokio::test]
+async fn permissions_answered_through_the_hook_2_1_330() {
+    permissions_answered_through_the_hook(VERSIONS[1]).await;
 }

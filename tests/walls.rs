@@ -120,9 +120,9 @@ async fn hooks_are_served_on_loopback_only_and_every_field_is_checked() {
     let second = events.try_recv().expect("delivered");
     assert_eq!(
         (
-            first.name.as_str(),
-            second.name.as_str(),
-            second.session_id.as_deref()
+            first.event.name.as_str(),
+            second.event.name.as_str(),
+            second.event.session_id.as_deref()
         ),
         ("PreToolUse", "Stop", Some(S1))
     );
@@ -177,7 +177,7 @@ async fn one_projects_secret_moves_no_other_project() {
         StatusCode::NO_CONTENT
     );
     let names: Vec<String> = std::iter::from_fn(|| a_events.try_recv().ok())
-        .map(|e| e.name)
+        .map(|e| e.event.name)
         .collect();
     assert_eq!(names, ["Stop", "SessionStart", "Stop"]);
     app.stop().await;

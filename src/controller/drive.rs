@@ -77,9 +77,18 @@ impl Run {
                     Some(Command::Resume) => Input::Owner(Owner::Resume),
                     None => return Err(Halt::Cancelled),
                 },
-                Some(ev) = recv_opt(&mut self.hook_events) => {
-                    tracing::debug!(event = %ev.name, "hook");
-                    Input::Hook(hook_input(&ev))
+                Some(posted) = recv_opt(&mut self.hook_events) => {
+                    tracing::debug!(event = %posted.event.name, "hook");
+                    let mut hook = hook_input(&posted.event);
+                    // A permission the CLI no longer waits on (the answer's time ran out)
+                    // is only the exact input for the menu it shows instead.
+                    match posted.answer.filter(|a| !a.is_closed()) {
+                        Some(answer) => self.hook_answer = Some(answer),
+                        None => if let Hook::PermissionAsked(r) = hook {
+                            hook = Hook::ToolRequest(r);
+                        },
+                    }
+                    Input::Hook(hook)
                 }
                 // Take-over changes are announced; the holder's idle timeout ends control
                 // without an announcement, so a held terminal is also looked at each second.
@@ -88,6 +97,9 @@ impl Run {
             };
             self.feed(&mut m, input, index, &mut wake, &mut changes)
                 .await?;
+            // A permission the machine left unanswered: the CLI shows its menu at once
+            // instead of waiting out the answer's time.
+            self.hook_answer = None;
         }
     }
 
@@ -146,6 +158,14 @@ impl Run {
             Effect::Interrupt => self.session()?.interrupt().await?,
             Effect::Choose(option) => self.session()?.choose(option).await?,
             Effect::AnswerMenu(action) => self.answer_menu(action).await?,
+            Effect::AnswerHook(answer) => {
+                let output = crate::hooks::permission_output(&answer);
+                let taken = self
+                    .hook_answer
+                    .take()
+                    .is_some_and(|tx| tx.send(output).is_ok());
+                return Ok(Some(Input::HookAnswered { taken }));
+            }
             Effect::AnswerDialog { action, default } => self.choose(action, default).await?,
             Effect::Consult {
                 event,
@@ -245,12 +265,26 @@ fn hook_input(ev: &HookEvent) -> Hook {
             let subject = ["command", "file_path", "notebook_path", "url"]
                 .iter()
                 .find_map(|k| input[*k].as_str());
+            let asked = ev.name == "PermissionRequest";
             match subject {
-                Some(s) if !tool.is_empty() => Hook::ToolRequest(ToolRequest {
+                _ if tool.is_empty() => Hook::Other,
+                // A tool without a subject is judged on its name, as its menu would be.
+                None if asked => Hook::PermissionAsked(ToolRequest {
                     tool: tool.to_owned(),
-                    subject: s.to_owned(),
+                    subject: String::new(),
                 }),
-                _ => Hook::Other,
+                None => Hook::Other,
+                Some(s) => {
+                    let request = ToolRequest {
+                        tool: tool.to_owned(),
+                        subject: s.to_owned(),
+                    };
+                    if asked {
+                        Hook::PermissionAsked(request)
+                    } else {
+                        Hook::ToolRequest(request)
+                    }
+                }
             }
         }
         _ => Hook::Other,

@@ -263,7 +263,7 @@ impl Run {
                 () = self.cancel.cancelled() => return Err(Halt::Cancelled),
                 () = tokio::time::sleep_until(deadline) => break None,
                 ev = rx.recv() => match ev {
-                    Some(ev) if ev.name == "SessionStart" => break ev.session_id,
+                    Some(p) if p.event.name == "SessionStart" => break p.event.session_id,
                     Some(_) => {}
                     None => break None,
                 },

@@ -13,7 +13,7 @@ use super::{Command, Deps, StartMode, prompt};
 use crate::db::instances::InstanceStatus;
 use crate::db::projects::{Project, ProjectStatus, StepStatus};
 use crate::db::{self, agents::Agent, logs::Level};
-use crate::hooks::HookEvent;
+use crate::hooks::Posted;
 use crate::journal::ProjectEvent;
 use crate::llm::{LlmClient, LlmConfig};
 
@@ -70,7 +70,9 @@ pub struct Run {
     pub(super) user_id: i64,
     pub(super) instance_id: i64,
     pub(super) inbox: mpsc::Receiver<Command>,
-    pub(super) hook_events: Option<mpsc::Receiver<HookEvent>>,
+    pub(super) hook_events: Option<mpsc::Receiver<Posted>>,
+    /// The way back to a permission hook the CLI waits on, while the machine judges it.
+    pub(super) hook_answer: Option<tokio::sync::oneshot::Sender<serde_json::Value>>,
     pub(super) cancel: CancellationToken,
     pub(super) session: Option<CliSession>,
     pub(super) llm: Option<LlmClient>,
@@ -98,6 +100,7 @@ impl Run {
             instance_id,
             inbox,
             hook_events: None,
+            hook_answer: None,
             cancel,
             session: None,
             llm: None,

@@ -16,7 +16,7 @@ mod transcript;
 use transcript::echoes;
 pub use transcript::turn_has_output;
 
-use crate::hooks::HookEvent;
+use crate::hooks::Posted;
 use crate::profile::{MenuAction, Profile, Resume, SessionContext};
 use crate::screen::{Classification, ScreenRules, State, classify};
 use crate::tmux::{
@@ -388,4 +388,4 @@ pub fn user_cli_paths(user_dir: &std::path::Path, slug: &str) -> (PathBuf, PathB
 }
 
 /// Hook events the controller reacts to, beside the screen.
-pub type HookStream = mpsc::Receiver<HookEvent>;
+pub type HookStream = mpsc::Receiver<Posted>;

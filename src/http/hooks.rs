@@ -5,10 +5,11 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use axum::{Json, Router};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
@@ -88,12 +89,14 @@ pub async fn bind(
     Ok(listener)
 }
 
-/// Hook events from a CLI session; the secret identifies the session (no user token).
+/// Hook events from a CLI session; the secret identifies the session (no user token). A
+/// permission request is held open (at most [`hooks::ANSWER_WAIT`]) for the controller's
+/// decision, which is the response body; everything else is answered at once, empty.
 async fn receive_hook(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiJson(payload): ApiJson<Value>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Response> {
     let secret = headers
         .get(SECRET_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -112,11 +115,19 @@ async fn receive_hook(
             state.hooks.bind_session(project, &id);
         }
     }
-    state
-        .hooks
-        .deliver(secret, event)
-        .map(|_| StatusCode::NO_CONTENT)
-        .map_err(refused)
+    if !event.wants_answer() {
+        state.hooks.deliver(secret, event).map_err(refused)?;
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let answer = state.hooks.ask(secret, event).map_err(refused)?;
+    Ok(
+        match tokio::time::timeout(hooks::ANSWER_WAIT, answer).await {
+            Ok(Ok(decision)) => Json(decision).into_response(),
+            // No answer (left to the owner or the supervising LLM, or none in time): the CLI
+            // shows its menu.
+            _ => StatusCode::NO_CONTENT.into_response(),
+        },
+    )
 }
 
 fn refused(r: Refusal) -> ApiError {

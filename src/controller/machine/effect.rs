@@ -8,6 +8,7 @@ use tokio::time::Instant;
 use crate::controller::decide::{Action, Event, Key};
 use crate::db::logs::Level;
 use crate::db::projects::ProjectStatus;
+use crate::hooks::PermissionAnswer;
 use crate::profile::MenuAction;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +23,8 @@ pub enum Effect {
     Choose(u32),
     /// Answer the permission menu on screen the way the profile says.
     AnswerMenu(MenuAction),
+    /// Answer the CLI's waiting permission hook (answered with [`super::Input::HookAnswered`]).
+    AnswerHook(PermissionAnswer),
     /// Answer a start-up dialog the way the profile says, or with this option.
     AnswerDialog { action: MenuAction, default: u32 },
     /// Ask the supervising LLM (the rules when it cannot answer).

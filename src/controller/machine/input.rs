@@ -20,6 +20,10 @@ pub enum Input {
     Decided(Decision),
     /// The result of the last [`super::Effect::Deliver`].
     Delivered(Delivery),
+    /// Whether the last [`super::Effect::AnswerHook`] reached the CLI in time.
+    HookAnswered {
+        taken: bool,
+    },
     /// The CLI was restarted: its screen is unknown until the next [`Input::Screen`].
     Restarted,
 }
@@ -62,9 +66,12 @@ pub enum Hook {
     PromptSubmitted,
     /// The turn ended (Stop, or StopFailure for a turn ended by an API error).
     Stop,
-    /// The CLI is about to use a tool or asks permission for it: the exact tool input,
-    /// which the screen may show cut short.
+    /// The CLI is about to use a tool: the exact tool input, which a permission menu may
+    /// show cut short.
     ToolRequest(ToolRequest),
+    /// The CLI asks permission for a tool and waits for an answer through its hook before
+    /// it shows its menu.
+    PermissionAsked(ToolRequest),
     /// Anything else (notifications, compaction, session end).
     Other,
 }

@@ -43,6 +43,12 @@ impl Machine {
                 }
                 true
             }
+            State::Permission if self.menu_answered_by_hook(now).is_some() => {
+                // Most likely the request just answered through the hook, still drawn:
+                // looked at again once the grace is over, if it is still there.
+                self.wake_at = self.menu_answered_by_hook(now);
+                false
+            }
             State::Permission => {
                 let shown = screen.permission.clone();
                 self.permission(shown, &screen.options, out);

@@ -7,6 +7,7 @@
 
 mod actions;
 mod effect;
+mod hook;
 mod input;
 mod look;
 mod owner;
@@ -102,6 +103,11 @@ pub struct Machine {
     last_tool: Option<ToolRequest>,
     /// The `last_output` of the stall already dealt with: one stall, one interrupt.
     stall_handled: Option<Instant>,
+    /// A permission answered through the CLI's hook, waiting to hear that the answer went.
+    hook_answer: Option<(ToolRequest, Verdict)>,
+    /// When a permission was last answered through the hook: a menu the CLI still draws
+    /// for it is not answered again from the screen.
+    hook_answered_at: Option<Instant>,
     finished: bool,
 }
 
@@ -127,6 +133,8 @@ impl Machine {
             inbox: VecDeque::new(),
             last_tool: None,
             stall_handled: None,
+            hook_answer: None,
+            hook_answered_at: None,
             finished: false,
         }
     }
@@ -149,6 +157,7 @@ impl Machine {
         match input {
             Input::Screen(screen) => self.on_screen(screen),
             Input::Hook(hook) => self.on_hook(hook, &mut out),
+            Input::HookAnswered { taken } => self.on_hook_answered(taken, now, &mut out),
             Input::Owner(cmd) => self.on_owner(cmd, now, &mut out),
             Input::Tick => self.on_tick(now, &mut out),
             Input::Decided(decision) => self.on_decided(decision, now),
@@ -206,26 +215,6 @@ impl Machine {
             self.compacted |= screen.state == State::Compacting;
         }
         self.screen = Some(screen);
-    }
-
-    fn on_hook(&mut self, hook: Hook, out: &mut Vec<Effect>) {
-        match hook {
-            // The CLI's own word that the turn ended backs up the screen: a turn too quick
-            // for any working frame to be seen still counts.
-            Hook::Stop if self.turn.prompt_seen => {
-                self.turn.saw_work = true;
-                self.turn.stop_seen = true;
-                self.handled_seq = None;
-                out.push(Effect::TrustIdle);
-            }
-            Hook::Stop | Hook::Other => {}
-            Hook::PromptSubmitted => {
-                self.turn.prompt_seen = true;
-                self.turn.stop_seen = false;
-            }
-            Hook::ToolRequest(request) => self.last_tool = Some(request),
-            Hook::SessionStart { id } => out.push(Effect::RecordSession(id)),
-        }
     }
 
     /// The next time the machine wants to look even if nothing happens.
@@ -295,7 +284,7 @@ impl Machine {
     }
 
     /// Neither paused nor held by a person: the machine may act on the CLI.
-    fn free(&self) -> bool {
+    pub(super) fn free(&self) -> bool {
         !self.paused && !self.human_in_control
     }
 

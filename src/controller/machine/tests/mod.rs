@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+mod hook_rows;
 mod owner_rows;
 mod rows;
 

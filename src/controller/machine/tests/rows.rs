@@ -311,5 +311,6 @@ pub(super) fn rows() -> Vec<Row> {
     ]
     .into_iter()
     .chain(super::owner_rows::rows())
+    .chain(super::hook_rows::rows())
     .collect()
 }
