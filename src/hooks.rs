@@ -25,6 +25,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::tokens::{hash_token, random_token};
 
+mod client;
+
 /// The events we ask the CLI to report.
 pub const EVENTS: &[&str] = &[
     "SessionStart",
@@ -261,21 +263,26 @@ impl Hooks {
     }
 }
 
-/// The `hooks` settings block that makes the CLI run `autocode hook` on every event. A
-/// permission request waits for the daemon's answer (at most [`ANSWER_WAIT`]), so its hook
-/// has the longer timeout.
+/// The `hooks` settings block that makes the CLI run `autocode hook` on every event.
+///
+/// The CLI waits for a hook before it goes on (draws the end of a turn, sends a prompt),
+/// so only the events whose hook must finish first are waited for: `SessionStart` (text
+/// typed while it runs loses its Enter) and `PermissionRequest`, which waits for the
+/// daemon's answer (at most [`ANSWER_WAIT`], hence its longer timeout). The others only
+/// report, and run in the background (`async`, in 2.1.197 and 2.1.330 alike).
 pub fn settings_block(autocode_bin: &Path) -> Value {
     let command = format!("{} hook", shell_quote(&autocode_bin.to_string_lossy()));
     let mut hooks = serde_json::Map::new();
     for event in EVENTS {
-        let entry = match *event {
-            "PreToolUse" => {
-                json!([{ "matcher": "*", "hooks": [{ "type": "command", "command": command, "timeout": 5 }] }])
-            }
-            "PermissionRequest" => {
-                json!([{ "matcher": "*", "hooks": [{ "type": "command", "command": command, "timeout": 10 }] }])
-            }
-            _ => json!([{ "hooks": [{ "type": "command", "command": command, "timeout": 5 }] }]),
+        let hook = match *event {
+            "SessionStart" => json!({ "type": "command", "command": command, "timeout": 5 }),
+            "PermissionRequest" => json!({ "type": "command", "command": command, "timeout": 10 }),
+            _ => json!({ "type": "command", "command": command, "timeout": 5, "async": true }),
+        };
+        let entry = if matches!(*event, "PreToolUse" | "PermissionRequest") {
+            json!([{ "matcher": "*", "hooks": [hook] }])
+        } else {
+            json!([{ "hooks": [hook] }])
         };
         hooks.insert((*event).to_owned(), entry);
     }
@@ -290,7 +297,7 @@ fn shell_quote(word: &str) -> String {
 /// Body of `autocode hook`: forwards one event read from stdin, never failing the CLI.
 /// Returns what the daemon answered for the CLI (a permission decision), to be printed on
 /// stdout, or `None`.
-pub async fn forward_from_stdin(stdin: &[u8]) -> Result<Option<String>, String> {
+pub fn forward_from_stdin(stdin: &[u8]) -> Result<Option<String>, String> {
     let url = std::env::var(ENV_URL).map_err(|_| format!("{ENV_URL} is not set"))?;
     let secret = std::env::var(ENV_SECRET).map_err(|_| format!("{ENV_SECRET} is not set"))?;
     if stdin.len() > MAX_BODY_BYTES {
@@ -298,26 +305,15 @@ pub async fn forward_from_stdin(stdin: &[u8]) -> Result<Option<String>, String> 
             "hook input is larger than {MAX_BODY_BYTES} bytes; not forwarded"
         ));
     }
-    let payload: Value =
-        serde_json::from_slice(stdin).map_err(|e| format!("bad hook input: {e}"))?;
-    let client = reqwest::Client::builder()
-        // The daemon holds a permission request open for at most ANSWER_WAIT.
-        .timeout(ANSWER_WAIT + std::time::Duration::from_secs(2))
-        .build()
-        .map_err(|e| e.to_string())?;
-    let resp = client
-        .post(url)
-        .header(SECRET_HEADER, secret)
-        .json(&payload)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !resp.status().is_success() {
-        return Err(format!("daemon answered {}", resp.status()));
+    serde_json::from_slice::<Value>(stdin).map_err(|e| format!("bad hook input: {e}"))?;
+    // The daemon holds a permission request open for at most ANSWER_WAIT.
+    let timeout = ANSWER_WAIT + std::time::Duration::from_secs(2);
+    let (status, body) = client::post(&url, &secret, stdin, timeout)?;
+    if !(200..300).contains(&status) {
+        return Err(format!("daemon answered {status}"));
     }
-    let body = resp.text().await.map_err(|e| e.to_string())?;
     // Only a JSON object is ever printed: the CLI reads stdout as the hook's decision.
-    Ok(serde_json::from_str::<Value>(&body)
+    Ok(serde_json::from_slice::<Value>(&body)
         .ok()
         .filter(Value::is_object)
         .map(|v| v.to_string()))

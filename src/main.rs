@@ -109,6 +109,27 @@ enum UserCommand {
     Delete { name: String },
 }
 
+/// `autocode hook`: forwards the CLI's hook event on stdin to the daemon. A hook must never
+/// fail or block the CLI: problems are reported on stderr and it exits 0.
+fn hook() {
+    let mut input = Vec::new();
+    // One byte over the limit is enough to know the event is too large to send.
+    let limit = autocode::hooks::MAX_BODY_BYTES as u64 + 1;
+    let read = std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::io::stdin().lock(), limit),
+        &mut input,
+    );
+    let forwarded = read
+        .map_err(|e| format!("reading the event: {e}"))
+        .and_then(|_| autocode::hooks::forward_from_stdin(&input));
+    match forwarded {
+        // The CLI reads a decision (a permission answer) from stdout.
+        Ok(Some(answer)) => println!("{answer}"),
+        Ok(None) => {}
+        Err(e) => eprintln!("autocode hook: {e}"),
+    }
+}
+
 fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "autocode=info,tower_http=info".into());
@@ -123,7 +144,12 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     // The launchers replace this process; they need no runtime (and only return on failure).
+    // Nor does a hook, whose every millisecond the CLI waits for.
     match &cli.command {
+        Command::Hook => {
+            hook();
+            return ExitCode::SUCCESS;
+        }
         Command::SandboxExec { spec } => {
             let e = autocode::sandbox::exec::exec_spec_file(spec);
             eprintln!("error: cannot start the session: {e}");
@@ -230,24 +256,7 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
             println!("{value}");
             Ok(())
         }
-        Command::Hook => {
-            // A hook must never fail or block the CLI: report problems and exit 0.
-            let mut input = Vec::new();
-            // One byte over the limit is enough to know the event is too large to send.
-            let limit = autocode::hooks::MAX_BODY_BYTES as u64 + 1;
-            std::io::Read::read_to_end(
-                &mut std::io::Read::take(std::io::stdin().lock(), limit),
-                &mut input,
-            )?;
-            match autocode::hooks::forward_from_stdin(&input).await {
-                // The CLI reads a decision (a permission answer) from stdout.
-                Ok(Some(answer)) => println!("{answer}"),
-                Ok(None) => {}
-                Err(e) => eprintln!("autocode hook: {e}"),
-            }
-            Ok(())
-        }
-        Command::SandboxExec { .. } | Command::SandboxLimits { .. } => {
+        Command::SandboxExec { .. } | Command::SandboxLimits { .. } | Command::Hook => {
             unreachable!("handled before the runtime starts")
         }
     }

@@ -97,6 +97,10 @@ fn hook_command_is_shell_safe() {
     assert_eq!(cmd, r"'/opt/it'\''s here/autocode' hook");
     assert_eq!(block["PreToolUse"][0]["matcher"], "*");
     assert_eq!(block["PermissionRequest"][0]["matcher"], "*");
+    // Only what must finish first is waited for.
+    let waited = |e: &str| block[e][0]["hooks"][0]["async"] != true;
+    assert!(waited("PermissionRequest") && waited("SessionStart"));
+    assert!(!waited("Stop") && !waited("UserPromptSubmit") && !waited("PreToolUse"));
 }
 
 #[tokio::test]
