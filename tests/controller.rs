@@ -292,7 +292,7 @@ async fn deny_listed_command(version: &'static str) {
     assert!(logs.contains("Denied Bash `rm -rf ../victim`"), "{logs}");
     assert!(!logs.contains("Approved Bash `rm"), "{logs}");
     assert!(
-        w.prompts_containing("denied by the project's policy") >= 1,
+        w.model_was_told("denied by the project's policy"),
         "Claude was told why"
     );
     for r in w.llm.requests() {

@@ -10,11 +10,12 @@ use tokio::time::Instant;
 use super::Command;
 use super::prompt;
 use super::run::{Halt, Pending, Run};
+use super::session::SessionError;
 use crate::db::projects::{ProjectStatus, StepStatus};
 use crate::db::{self, logs::Level};
 use crate::profile::{MenuAction, Resume};
 use crate::screen::State;
-use crate::tmux::SessionName;
+use crate::tmux::{SessionName, TmuxError};
 
 impl Run {
     pub(super) fn session(&self) -> Result<&super::session::CliSession, Halt> {
@@ -110,7 +111,21 @@ impl Run {
         db::projects::set_pending_action(&self.deps.db, self.project_id, Some(&pending)).await?;
         self.set_status(ProjectStatus::Running, None).await?;
         self.wait_for_human_release().await?;
-        self.session()?.submit(&text).await?;
+        if let Err(e) = self.session()?.submit(&text).await {
+            // The prompt can reach the model before the screen shows it was taken, so the
+            // CLI may die, or the loop be stopped, while the submit is being confirmed.
+            // Neither is the submit's failure: the step is recorded as sent, and the
+            // supervisor restarts a dead CLI and sends it again.
+            self.check_cancel()?;
+            if !matches!(e, SessionError::Tmux(TmuxError::NotFound(_))) {
+                return Err(e.into());
+            }
+            tracing::warn!(
+                project = self.project_id,
+                "the CLI exited while its step was submitted"
+            );
+            return Ok(());
+        }
         let title = &project.implementation_plan.0[index].title;
         self.log(Level::Action, &format!("Sent step {}: {title}", index + 1))
             .await;

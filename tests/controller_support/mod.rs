@@ -229,6 +229,17 @@ impl World {
             .count()
     }
 
+    /// Whether the model API heard `needle`: in a prompt (a message typed to Claude) or in a
+    /// tool's result (a permission refused through the hook).
+    pub fn model_was_told(&self, needle: &str) -> bool {
+        self.prompts_containing(needle) >= 1
+            || self
+                .anthropic
+                .requests()
+                .iter()
+                .any(|r| r.tool_results.iter().any(|t| t.content.contains(needle)))
+    }
+
     /// Stops the daemon, first checking that every project's log reads as plain language.
     pub async fn stop(self) {
         let (_, projects) = self.app.get("/api/projects", &self.user.access).await;

@@ -49,7 +49,7 @@ impl Machine {
         let answer = match &verdict {
             Verdict::Approve => PermissionAnswer::Allow,
             Verdict::Deny(reason) => PermissionAnswer::Deny(format!(
-                "The project's policy denied this: {reason}. Do not try it again; find another way to finish the step."
+                "This was denied by the project's policy: {reason}. Do not try it again; find another way to finish the step."
             )),
             Verdict::AskHuman | Verdict::AskLlm => return,
         };
