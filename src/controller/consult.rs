@@ -92,9 +92,6 @@ fn event_name(event: &Event) -> &'static str {
         Event::TurnFinished => "Turn finished",
         Event::Permission { .. } => "Permission",
         Event::Question { .. } => "Question",
-        Event::ApiError { .. } => "API error",
         Event::Stall { .. } => "Stall",
-        Event::Compacted => "Compacted",
-        Event::UserMessage { .. } => "Message",
     }
 }

@@ -19,7 +19,7 @@ use crate::llm::{ChatModel, ChatReply, LlmError, Message, ToolSpec, Usage};
 use validate::{Problems, correction, validate};
 
 pub use action::{Action, Key, MAX_WAIT_SECS};
-pub use fallback::{ESCALATE_AFTER, state_summary};
+pub use fallback::ESCALATE_AFTER;
 pub use plan::{PlanDraft, PlanError, draft_plan};
 pub use prompt::{SCREEN_LINES, SYSTEM_PROMPT, fence};
 
@@ -36,14 +36,8 @@ pub enum Event {
     },
     /// A question (an AskUserQuestion menu when `options` is not empty).
     Question { text: String, options: Vec<String> },
-    /// An error from Claude's own model API.
-    ApiError { kind: ApiErrorKind, message: String },
     /// Working without new output for this long.
     Stall { secs: u64 },
-    /// Claude compacted its context.
-    Compacted,
-    /// The project's owner wrote a message.
-    UserMessage { text: String },
 }
 
 impl Event {
@@ -53,21 +47,9 @@ impl Event {
             Event::TurnFinished => "turn_finished",
             Event::Permission { .. } => "permission",
             Event::Question { .. } => "question",
-            Event::ApiError { .. } => "api_error",
             Event::Stall { .. } => "stall",
-            Event::Compacted => "compacted",
-            Event::UserMessage { .. } => "user_message",
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApiErrorKind {
-    Auth,
-    RateLimit,
-    Overloaded,
-    PromptTooLong,
-    Other,
 }
 
 /// Everything the agent may consider. Screen text is untrusted and is fenced.

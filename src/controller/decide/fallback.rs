@@ -5,7 +5,7 @@
 //! limits the model) does not limit it.
 
 use super::action::{Action, Key};
-use super::{ApiErrorKind, DecisionContext, Event};
+use super::{DecisionContext, Event};
 
 /// Consecutive fallbacks for one step after which waiting more is pointless.
 pub const ESCALATE_AFTER: u32 = 3;
@@ -57,29 +57,6 @@ pub fn decide_with_wait(
             question.push_str(&format!("\n(The supervising LLM is unavailable: {why}.)"));
             (ask(question), "question: ask the owner")
         }
-        Event::ApiError {
-            kind: ApiErrorKind::Auth,
-            message,
-        } => (
-            ask(format!(
-                "Claude Code's model API rejected its credentials: {message}\nPlease check the \
-                 API key or login configured for this agent, then resume the project."
-            )),
-            "model API auth error: the owner must fix credentials",
-        ),
-        Event::ApiError {
-            kind: ApiErrorKind::PromptTooLong,
-            ..
-        } => (
-            vec![Action::SendMessage {
-                text: "/compact".into(),
-            }],
-            "prompt too long: compact",
-        ),
-        Event::ApiError { .. } => (
-            vec![Action::Wait { seconds: backoff }],
-            "model API error: wait with backoff",
-        ),
         Event::Stall { secs } => (
             vec![
                 Action::PressKey { key: Key::Escape },
@@ -92,41 +69,6 @@ pub fn decide_with_wait(
             ],
             "stall: interrupt and ask",
         ),
-        Event::Compacted => (
-            vec![Action::SendMessage {
-                text: state_summary(ctx),
-            }],
-            "compacted: restate the plan",
-        ),
-        Event::UserMessage { text } => (
-            vec![Action::SendMessage { text: text.clone() }],
-            "owner's message: pass it on",
-        ),
     };
     (actions, format!("fallback ({rule}); LLM: {why}"))
-}
-
-/// Where the project stands, for Claude after it lost its context.
-pub fn state_summary(ctx: &DecisionContext) -> String {
-    let mut text = String::from("Context was compacted. Where we are:\n");
-    for (i, step) in ctx.plan.iter().enumerate() {
-        let status = serde_json::to_value(step.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let here = if Some(i) == ctx.current_step {
-            "  <- current"
-        } else {
-            ""
-        };
-        text.push_str(&format!("{}. [{status}] {}{here}\n", i + 1, step.title));
-    }
-    if let Some(step) = ctx.current_step.and_then(|i| ctx.plan.get(i)) {
-        text.push_str(&format!(
-            "\nCurrent step: {}\n{}\n",
-            step.title, step.details
-        ));
-    }
-    text.push_str("\nContinue with the current step.");
-    text
 }

@@ -3,7 +3,7 @@
 //! (screen, permission subjects, questions, error texts) is fenced as untrusted data, and
 //! fence lookalikes inside it are neutralised so it cannot close its own fence.
 
-use super::{ApiErrorKind, DecisionContext, Event};
+use super::{DecisionContext, Event};
 
 /// How much of the screen the model sees.
 pub const SCREEN_LINES: usize = 120;
@@ -121,8 +121,14 @@ fn numbered(options: &[String]) -> String {
 
 fn describe(event: &Event) -> String {
     match event {
-        Event::TurnFinished => "Claude Code finished its turn and waits for input. Is the current step done?".into(),
-        Event::Permission { tool, subject, options } => format!(
+        Event::TurnFinished => {
+            "Claude Code finished its turn and waits for input. Is the current step done?".into()
+        }
+        Event::Permission {
+            tool,
+            subject,
+            options,
+        } => format!(
             "Claude Code asks permission to use a tool (name, then command or path):\n{}\nMenu options (answer with answer_prompt):\n{}",
             fence("REQUEST", &format!("{tool}\n{subject}")),
             fence("REQUEST", &numbered(options)),
@@ -135,22 +141,8 @@ fn describe(event: &Event) -> String {
             }
             s
         }
-        Event::ApiError { kind, message } => {
-            let kind = match kind {
-                ApiErrorKind::Auth => "an authentication error",
-                ApiErrorKind::RateLimit => "a rate limit",
-                ApiErrorKind::Overloaded => "an overloaded API",
-                ApiErrorKind::PromptTooLong => "a context that is too long",
-                ApiErrorKind::Other => "an API error",
-            };
-            format!("Claude Code's model reported {kind}:\n{}", fence("ERROR", message))
-        }
         Event::Stall { secs } => format!(
             "Claude Code has been working for {secs} s without any new output. It may be stuck."
-        ),
-        Event::Compacted => "Claude Code compacted its context and may have lost track of the plan. Remind it where it is.".into(),
-        Event::UserMessage { text } => format!(
-            "The project's owner wrote (this is trusted; act on it, usually by passing it on with send_message):\n{text}"
         ),
     }
 }
