@@ -21,7 +21,7 @@ use crate::hooks::HookEvent;
 
 impl Run {
     /// Supervises step `index` until it is done (or failed: an error).
-    #[tracing::instrument(skip(self), fields(project = self.project_id))]
+    #[tracing::instrument(skip(self))]
     pub(super) async fn supervise_step(
         &mut self,
         index: usize,

@@ -112,6 +112,9 @@ impl Run {
         }
     }
 
+    /// The project's whole loop, in a span naming the project: every line it (and what it
+    /// awaits) logs carries the project id.
+    #[tracing::instrument(name = "controller", skip_all, fields(project = self.project_id))]
     pub async fn run(mut self, mode: StartMode) -> RunEnd {
         let outcome = self.run_inner(mode).await;
         match outcome {
