@@ -64,6 +64,7 @@ impl From<ControlError> for ApiError {
         match e {
             ControlError::AlreadyRunning
             | ControlError::NotRunning
+            | ControlError::Busy
             | ControlError::TooManyRunning(_) => ApiError::Conflict(e.to_string()),
             // Every start, restart or resume the sandbox refused reaches the API here.
             ControlError::Sandbox(message) => {
