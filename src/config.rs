@@ -84,7 +84,7 @@ pub struct FileConfig {
     /// agent without a supervising LLM the admin chose could not work.
     pub default_agent: Option<DefaultAgent>,
     /// `[schedules]`: the timezone of project schedules and the maintenance jobs.
-    pub schedules: crate::schedules::Settings,
+    pub schedules: crate::schedules::settings::Settings,
     /// Seconds during which a project does not push the same event twice.
     pub push_cooldown_secs: u64,
     /// The VAPID `sub` claim: how push services can reach the admin (`mailto:` or https).
@@ -203,7 +203,7 @@ impl Default for FileConfig {
             sandbox_max_processes: 1024,
             sandbox_max_data_mib: 16 * 1024,
             default_agent: None,
-            schedules: crate::schedules::Settings::default(),
+            schedules: crate::schedules::settings::Settings::default(),
             push_cooldown_secs: 300,
             push_contact: "mailto:admin@localhost".to_owned(),
             telegram_api_base: "https://api.telegram.org".to_owned(),

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use sqlx::SqlitePool;
 
-pub use registry::{Command, ControlError, Controllers, StartMode};
+pub use registry::{Command, ControlError, Controllers, Held, StartMode};
 
 use crate::config::Config;
 use crate::hooks::Hooks;
@@ -76,7 +76,7 @@ pub struct Deps {
     pub config: Arc<Config>,
     pub monitor: Monitor,
     /// Projects a human has taken over from the web terminal: send nothing to their panes.
-    pub human: crate::ws::HumanControl,
+    pub human: crate::lifecycle::human::HumanControl,
     pub hooks: Arc<Hooks>,
     /// Where `autocode hook` posts events (the daemon's own loopback address).
     pub hook_url: String,

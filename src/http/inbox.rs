@@ -86,7 +86,7 @@ async fn list_inbox(State(state): State<AppState>, user: AuthUser) -> ApiResult<
 }
 
 async fn screen_excerpt(state: &AppState, session: &str) -> Option<String> {
-    let monitor = state.monitor.as_ref()?;
+    let monitor = &state.monitor;
     let session = crate::tmux::SessionName::new(session).ok()?;
     let panes = monitor.tmux().session_panes(&session).await.ok()?;
     let pane = panes.iter().find(|p| !p.dead)?.id;
@@ -122,6 +122,6 @@ async fn answer_item(
             ));
         }
     }
-    send_message(&state, &user, id, &req.text).await?;
+    send_message(&state, &user, &project, &req.text).await?;
     Ok(StatusCode::ACCEPTED)
 }
