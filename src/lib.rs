@@ -241,9 +241,7 @@ pub async fn serve_hooks(
 
 /// The whole application: the API under `/api`, the web app everywhere else.
 pub fn app(state: AppState) -> Router {
-    http::api_router(&state)
-        .fallback(http::fallback)
-        .with_state(state)
+    http::trace::traced(http::api_router(&state).fallback(http::fallback)).with_state(state)
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.

@@ -19,6 +19,7 @@ pub mod projects;
 pub mod push;
 pub mod schedules;
 pub mod system;
+pub mod trace;
 pub mod users;
 pub mod ws;
 
