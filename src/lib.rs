@@ -60,8 +60,10 @@ pub mod screen;
 pub mod secrets;
 /// What handlers and tasks share.
 pub mod state;
-/// Test support: mock model APIs and the offline environment of the Claude Code CLI. Part
-/// of the library so the integration tests, benchmarks and the mock binaries share it.
+/// Test support: mock model APIs and the offline environment of the Claude Code CLI, for
+/// the integration tests, benchmarks and the mock binaries (the `testkit` feature); never
+/// compiled into the daemon.
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 /// The tmux driver and live screens: the only module that runs the tmux binary.
 pub mod tmux;
