@@ -12,6 +12,7 @@ mod planning;
 pub mod policy;
 pub mod prompt;
 mod registry;
+mod remote;
 mod run;
 pub mod session;
 mod supervise;

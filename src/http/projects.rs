@@ -11,12 +11,13 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use super::{Access, Route};
 use crate::db::logs::{Level, LogEntry};
+use crate::db::project_remotes::{ProjectRemote, PushMode};
 use crate::db::projects::{NewProject, Project, Step};
 use crate::db::{self};
 use crate::journal::ProjectEvent;
 use crate::names;
 use crate::state::AppState;
-use crate::workspace::{MemberDir, ProjectVars, create_project_workspace};
+use crate::workspace::{MemberDir, ProjectVars};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -73,6 +74,13 @@ pub struct CreateProject {
     architecture: String,
     #[serde(default)]
     implementation_plan: Vec<Step>,
+    /// Clone this repository instead of starting empty (see `remote.rs`).
+    #[serde(default)]
+    repo_url: Option<String>,
+    #[serde(default)]
+    push: Option<PushMode>,
+    #[serde(default)]
+    pull_request: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -141,6 +149,8 @@ pub struct ProjectView {
     pub project: Project,
     pub cost: db::usage::Cost,
     pub controller_running: bool,
+    /// The remote it was cloned from, its push setting and pull request; none if made empty.
+    pub remote: Option<ProjectRemote>,
 }
 
 pub async fn view(state: &AppState, project: Project) -> ApiResult<ProjectView> {
@@ -149,10 +159,12 @@ pub async fn view(state: &AppState, project: Project) -> ApiResult<ProjectView> 
         .controllers
         .as_ref()
         .is_some_and(|c| c.is_running(project.id));
+    let remote = db::project_remotes::get(&state.db, project.id).await?;
     Ok(ProjectView {
         project,
         cost,
         controller_running,
+        remote,
     })
 }
 
@@ -211,6 +223,7 @@ async fn create_project(
     check_text("description", &req.description)?;
     check_text("architecture", &req.architecture)?;
     check_plan(&req.implementation_plan)?;
+    let remote = super::remote::check(req.repo_url.as_deref(), req.push, req.pull_request)?;
     let owner = db::users::get(&state.db, user.id)
         .await?
         .ok_or(ApiError::Unauthorized)?;
@@ -222,6 +235,9 @@ async fn create_project(
     // Checked before the row exists: a link planted on the way refuses the create.
     let member = MemberDir::of(&state.layout, &owner.username)?;
     member.check(&dir)?;
+    if remote.is_some() {
+        super::remote::check_folder(&dir)?;
+    }
     let project = db::projects::insert(
         &state.db,
         user.id,
@@ -243,25 +259,16 @@ async fn create_project(
         description: &req.description,
         architecture: &req.architecture,
     };
-    if let Err(e) = create_project_workspace(&member, &dir, &vars) {
+    let made = super::remote::make_workspace(
+        &state,
+        (&owner.username, &member),
+        &project,
+        &vars,
+        remote.as_ref(),
+    );
+    if let Err(e) = made.await {
         db::projects::delete(&state.db, user.id, project.id).await?;
-        return Err(e.into());
-    }
-    // The history starts with the project; were git unavailable, the controller tries
-    // again before the first step.
-    if state.controllers.is_some() {
-        let repo = super::history::repo_of(&state, &owner.username, &project)?;
-        let started = async {
-            repo.ensure(&slug).await?;
-            repo.commit_all(
-                "Project created\n\nThe files AutoCode starts every project with.",
-                false,
-            )
-            .await
-        };
-        if let Err(e) = started.await {
-            tracing::warn!(project = project.id, "git init: {e}");
-        }
+        return Err(e);
     }
     let steps = project.implementation_plan.0.len();
     state
