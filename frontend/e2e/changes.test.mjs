@@ -26,6 +26,15 @@ const PROJECT = {
   tmux_session: 'autocode-p7',
   workspace_path: '/data/users/alice/projects/hello-site',
   cost: { prompt_tokens: 100, completion_tokens: 10, usd: 0.0001 },
+  remote: {
+    url: 'https://github.com/alice/hello-site.git',
+    push: 'at_completion',
+    pull_request: true,
+    base_branch: 'main',
+    pull_request_url: 'https://github.com/alice/hello-site/pull/12',
+    pushed_sha: '2'.repeat(40),
+    updated_at: '2026-11-01T10:05:00Z',
+  },
   created_at: '2026-11-01T10:00:00Z',
   updated_at: '2026-11-01T10:05:00Z',
 };
@@ -63,6 +72,13 @@ const DIFF = {
       patch: `@@ -1,2 +1,4 @@\n-body { color: black; }\n+${LONG}\n+h1 { font-size: 2rem; }\n+p { margin: 0; }\n html { margin: 0; }\n`,
     },
     { path: 'logo.png', old_path: null, binary: true, truncated: false, patch: '' },
+    {
+      path: 'src/main.rs',
+      old_path: null,
+      binary: false,
+      truncated: false,
+      patch: `@@ -0,0 +1,3 @@\n+// Says hello to ${'every single member of the family, '.repeat(3)}and nobody else.\n+fn main() { let n = 42; println!("hello {n}"); }\n+\n`,
+    },
   ],
 };
 
@@ -99,6 +115,12 @@ test('the Changes tab shows a step diff at 390 px and undo asks first', { timeou
   await page.routeWebSocket(/\/api\/ws\//, () => {});
 
   await page.goto(`${app.url}/projects/7?tab=changes`);
+  // The pull request opened at completion is linked from the project's page.
+  const pr = page.getByRole('link', { name: 'Pull request' });
+  await pr.waitFor();
+  assert.equal(await pr.getAttribute('href'), PROJECT.remote.pull_request_url);
+  assert.match(await page.getByTestId('remote').innerText(), /autocode\/hello-site pushed at completion/);
+  await screenshotBoth(page, 'changes-00-pull-request-link');
   const card = page.locator('li', { has: page.getByRole('heading', { name: 'Step 2: Add a stylesheet with a very long selector list' }) });
   await card.getByRole('button', { name: 'Show changes' }).click();
   await page.getByText('+h1 { font-size: 2rem; }').waitFor();
@@ -109,6 +131,14 @@ test('the Changes tab shows a step diff at 390 px and undo asks first', { timeou
     [...document.querySelectorAll('[data-testid="patch"]')].some((el) => el.scrollWidth > el.clientWidth),
   );
   assert.equal(wide, false, 'a diff scrolls sideways at 390 px');
+  // Code has its colours: Rust's keywords, strings, numbers and comments, each once here.
+  const rust = page.locator('details', { hasText: 'src/main.rs' });
+  const tokens = await rust.locator('[data-token]').evaluateAll((els) => els.map((e) => `${e.dataset.token}:${e.textContent}`));
+  assert.deepEqual(tokens.slice(1), ['keyword:fn', 'keyword:let', 'number:42', 'string:"hello {n}"']);
+  assert.match(tokens[0], /^comment:\/\/ Says hello/);
+  const colours = await rust.locator('[data-token="keyword"]').first().evaluate((e) => getComputedStyle(e).color);
+  assert.notEqual(colours, await rust.locator('[data-testid="patch"] > div').nth(2).evaluate((e) => getComputedStyle(e).color));
+  await screenshotBoth(page, 'changes-03-syntax-colours');
 
   await card.getByRole('button', { name: 'Undo this step' }).click();
   const dialog = page.getByRole('alertdialog');

@@ -154,7 +154,21 @@ export interface Project {
   tmux_session: string | null;
   workspace_path: string | null;
   cost: Cost;
+  /** The repository it was cloned from, when to push there and the pull request opened. */
+  remote?: ProjectRemote | null;
   created_at: string;
+  updated_at: string;
+}
+
+export type PushMode = 'off' | 'each_step' | 'at_completion';
+
+export interface ProjectRemote {
+  url: string;
+  push: PushMode;
+  pull_request: boolean;
+  base_branch: string | null;
+  pull_request_url: string | null;
+  pushed_sha: string | null;
   updated_at: string;
 }
 

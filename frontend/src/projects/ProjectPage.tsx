@@ -14,6 +14,7 @@ import { MessageBox } from './MessageBox';
 import { PlanPanel } from './PlanPanel';
 import { ProjectControls } from './ProjectControls';
 import { SchedulesPanel } from './SchedulesPanel';
+import { RemoteLine } from './RemoteLine';
 import { StatusBadge } from './StatusBadge';
 import { activeStep } from './status';
 import { TextTab } from './TextTab';
@@ -82,6 +83,7 @@ export function ProjectPage() {
           </>
         }
       />
+      {p.remote && <RemoteLine remote={p.remote} branch={`autocode/${p.slug}`} />}
       <ProjectControls project={p} onChange={setData} />
       <MessageBox project={p} />
       <div className="grid gap-4 lg:grid-cols-[1fr_18rem]">
