@@ -82,7 +82,8 @@ const DIFF = {
   ],
 };
 
-test('the Changes tab shows a step diff at 390 px and undo asks first', { timeout: 90_000 }, async (t) => {
+/** The built app in the browser, signed in as USER, with the API played by `answer` (404 otherwise). */
+async function mockedPage(t, answer) {
   const app = await startPreview(null);
   t.after(() => app.stop());
   const browser = await launchBrowser();
@@ -95,13 +96,21 @@ test('the Changes tab shows a step diff at 390 px and undo asks first', { timeou
     const session = { access_token: 'acc', refresh_token: 'ref', expires_at: Date.now() + 3_600_000, user };
     localStorage.setItem('autocode.session', JSON.stringify(session));
   }, USER);
-
-  const reverts = [];
   await page.route('**/api/**', async (route) => {
     const url = new URL(route.request().url());
-    const method = route.request().method();
     const reply = (status, body) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
     if (url.pathname === '/api/auth/me') return reply(200, USER);
+    // `answer` hands back the reply it made, or undefined for a path it does not play.
+    return answer(url, route.request(), reply) ?? reply(404, { error: 'not found' });
+  });
+  await page.routeWebSocket(/\/api\/ws\//, () => {});
+  return { page, pageErrors, url: app.url };
+}
+
+test('the Changes tab shows a step diff at 390 px and undo asks first', { timeout: 90_000 }, async (t) => {
+  const reverts = [];
+  const { page, pageErrors, url: appUrl } = await mockedPage(t, (url, request, reply) => {
+    const method = request.method();
     if (url.pathname === '/api/agents') return reply(200, []);
     if (url.pathname === '/api/projects/7' && method === 'GET') return reply(200, PROJECT);
     if (url.pathname === '/api/projects/7/commits') return reply(200, COMMITS);
@@ -110,11 +119,10 @@ test('the Changes tab shows a step diff at 390 px and undo asks first', { timeou
       reverts.push(2);
       return reply(200, { step: 2, reverted: SHA2, commit: '3'.repeat(40) });
     }
-    return reply(404, { error: 'not found' });
+    return undefined;
   });
-  await page.routeWebSocket(/\/api\/ws\//, () => {});
 
-  await page.goto(`${app.url}/projects/7?tab=changes`);
+  await page.goto(`${appUrl}/projects/7?tab=changes`);
   // The pull request opened at completion is linked from the project's page.
   const pr = page.getByRole('link', { name: 'Pull request' });
   await pr.waitFor();
@@ -150,5 +158,41 @@ test('the Changes tab shows a step diff at 390 px and undo asks first', { timeou
   assert.deepEqual(reverts, [], 'nothing is undone before the confirmation');
   await dialog.getByRole('button', { name: 'Yes, undo step 2' }).click();
   await until('the revert call', () => reverts.length === 1);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a new project can be cloned from a repository and pushed back', { timeout: 90_000 }, async (t) => {
+  const created = [];
+  const made = { ...PROJECT, id: 8, remote: { ...PROJECT.remote, pull_request_url: null } };
+  const { page, pageErrors, url: appUrl } = await mockedPage(t, (url, request, reply) => {
+    if (url.pathname === '/api/agents') return reply(200, [{ id: 1, name: 'Builder' }]);
+    if (url.pathname === '/api/agents/1/projects' && request.method() === 'POST') {
+      created.push(request.postDataJSON());
+      // The daemon's answer to a repository it cannot clone: a 422 naming the field.
+      if (created.length === 1) {
+        const reason = 'git could not clone it: repository not found';
+        return reply(422, { error: `invalid repo_url: ${reason}`, detail: { field: 'repo_url', reason } });
+      }
+      return reply(201, made);
+    }
+    if (url.pathname === '/api/projects/8') return reply(200, made);
+    return undefined;
+  });
+
+  await page.goto(`${appUrl}/agents/1/projects/new`);
+  await page.getByLabel('Name').fill('Hello site');
+  await page.getByLabel('Goal').fill('A static page that says hello.');
+  await page.getByLabel('Clone from').fill('https://github.com/alice/hello-site.git');
+  await page.getByLabel('Push the branch back').selectOption('at_completion');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.getByText('Git could not clone it: repository not found').first().waitFor();
+  await screenshotBoth(page, 'changes-04-clone-refused');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.waitForURL('**/projects/8');
+  assert.equal(created.length, 2);
+  assert.equal(created[1].repo_url, 'https://github.com/alice/hello-site.git');
+  assert.equal(created[1].push, 'at_completion');
+  assert.match(await page.getByTestId('remote').innerText(), /pushed at completion/);
+  assert.equal(await page.getByRole('link', { name: 'Pull request' }).count(), 0, 'no link before a pull request exists');
   assert.deepEqual(pageErrors, []);
 });

@@ -10,6 +10,7 @@ import type {
   Commit,
   CommitDiff,
   ClaudeAccount,
+  GitToken,
   ClaudeAccountKind,
   Health,
   Inbox,
@@ -332,6 +333,12 @@ export class ApiClient {
     this.request<ClaudeAccount>('PUT', '/api/account/claude', body);
   deleteClaudeAccount = () => this.request<void>('DELETE', '/api/account/claude');
   /** Starts "Log in here": a CLI session of the member's own where they run /login. */
+  // ---- the member's git token (private remotes, pushes, pull requests) ----
+
+  getGitToken = () => this.request<GitToken>('GET', '/api/account/git');
+  setGitToken = (token: string) => this.request<GitToken>('PUT', '/api/account/git', { token });
+  deleteGitToken = () => this.request<void>('DELETE', '/api/account/git');
+
   startClaudeLogin = () => this.request<{ session: string }>('POST', '/api/account/claude/login');
   endClaudeLogin = () => this.request<void>('DELETE', '/api/account/claude/login');
   // ---- inbox and notifications ----

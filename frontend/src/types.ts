@@ -177,6 +177,18 @@ export interface NewProject {
   description: string;
   architecture?: string;
   implementation_plan?: PlanStepInput[];
+  /** Clone this repository (https) instead of starting empty. */
+  repo_url?: string;
+  push?: PushMode;
+  pull_request?: boolean;
+}
+
+/** The member's git token for private remotes and pull requests: never the token itself. */
+export interface GitToken {
+  set: boolean;
+  last4?: string | null;
+  readable?: boolean;
+  updated_at?: string;
 }
 
 export type ProjectUpdate = Partial<{
