@@ -131,6 +131,32 @@ async fn clone_with_the_token_and_push_back_through_the_sandbox() {
     );
     assert!(workspace.join("README.md").is_file());
 
+    // Config the agent could write in the workspace (a URL rewrite to elsewhere, a proxy)
+    // plays no part in a push: were it read, the push would go to a closed port and fail.
+    let elsewhere = "http://127.0.0.1:9/";
+    let prefix = format!("http://{}/", server.addr);
+    git(
+        &workspace,
+        &["config", &format!("url.{elsewhere}.insteadOf"), &prefix],
+    );
+    git(&workspace, &["config", "http.proxy", elsewhere]);
+    let control = Command::new("git")
+        .args([
+            "push",
+            "--quiet",
+            &server.url("alice/app.git"),
+            "HEAD:refs/heads/x",
+        ])
+        .current_dir(&workspace)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .expect("git");
+    let said = String::from_utf8_lossy(&control.stderr);
+    assert!(
+        said.contains("port 9"),
+        "the plant is live for plain git: {said}"
+    );
     std::fs::write(workspace.join("hello.txt"), "hello\n").expect("write");
     let sha = repo
         .commit_all("Step 1: hello", false)
