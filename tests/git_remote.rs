@@ -115,7 +115,10 @@ async fn clone_with_the_token_and_push_back_through_the_sandbox() {
         .clone_from(&url, None, "app")
         .await
         .expect_err("needs the token");
-    assert!(err.to_string().contains("clone failed"), "{err}");
+    assert!(
+        err.to_string().contains("add a git token in Settings"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&workspace).expect("clean");
     std::fs::create_dir_all(&workspace).expect("mkdir");
 
@@ -284,14 +287,22 @@ async fn bad_repo_urls_and_failed_clones_leave_no_project() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
         assert_eq!(answer["detail"]["field"], field, "{body}: {answer}");
     }
-    // Not cloned without the token (401), nor from a repository that does not exist.
-    for url in [server.url("alice/app.git"), server.url("alice/missing.git")] {
-        let (status, answer) = create(json!({"name": "Cloned", "repo_url": url})).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
-        let reason = answer["detail"]["reason"].as_str().expect("reason");
-        assert!(reason.starts_with("git could not clone it: "), "{reason}");
-        assert!(!reason.contains(TOKEN));
-    }
+    // Not cloned without the token (401), with a wrong one, nor from nowhere.
+    let refused = |url: String, why: &'static str| {
+        let create = &create;
+        async move {
+            let (status, answer) = create(json!({"name": "Cloned", "repo_url": url})).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+            let reason = answer["detail"]["reason"].as_str().expect("reason");
+            assert!(reason.starts_with("git could not clone it: "), "{reason}");
+            assert!(
+                reason.contains(why) && !reason.contains("fatal:"),
+                "{reason}"
+            );
+        }
+    };
+    let login = "the remote asks for a login: add a git token in Settings";
+    refused(server.url("alice/app.git"), login).await;
     let (_, projects) = app.get("/api/projects", &user.access).await;
     assert_eq!(projects, json!([]), "a failed clone left a project");
     let folder = app.data_dir.join("users/alice/projects/cloned");
@@ -302,14 +313,31 @@ async fn bad_repo_urls_and_failed_clones_leave_no_project() {
         .put("/api/account/git", &user.access, json!({"token": "a b"}))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A token the remote refuses is said to be refused.
+    let (status, _) = app
+        .put(
+            "/api/account/git",
+            &user.access,
+            json!({"token": "ghp_not_the_token"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let url = server.url("alice/app.git");
+    refused(
+        url.clone(),
+        "the remote refused the git token from Settings",
+    )
+    .await;
     let (status, view) = app
         .put("/api/account/git", &user.access, json!({"token": TOKEN}))
         .await;
     assert_eq!(status, StatusCode::OK, "{view}");
     assert_eq!(view["last4"], "cret");
     assert!(!view.to_string().contains(TOKEN));
+    refused(server.url("alice/missing.git"), "not found").await;
+    let (_, projects) = app.get("/api/projects", &user.access).await;
+    assert_eq!(projects, json!([]), "a failed clone left a project");
 
-    let url = server.url("alice/app.git");
     let (status, project) =
         create(json!({"name": "Cloned", "repo_url": url, "push": "at_completion"})).await;
     assert_eq!(status, StatusCode::CREATED, "{project}");

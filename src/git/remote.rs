@@ -111,14 +111,29 @@ pub fn is_loopback(url: &reqwest::Url) -> bool {
         .is_some_and(|ip| ip.is_loopback())
 }
 
-/// Git's own words when a remote command fails, without the token should it ever echo it.
+/// Git's own words when a remote command fails, without the token should it ever echo it;
+/// a refused login is said plainly, since git's words for it name a terminal prompt.
 fn failure(command: &str, out: &Output, token: Option<&str>) -> GitError {
-    let mut text: String = out
-        .stderr
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with("hint:"))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let stderr = &out.stderr;
+    let auth = stderr.contains("could not read Username")
+        || stderr.contains("could not read Password")
+        || stderr.contains("Authentication failed");
+    let mut text = if auth && token.is_some() {
+        "the remote refused the git token from Settings".to_owned()
+    } else if auth {
+        "the remote asks for a login: add a git token in Settings".to_owned()
+    } else {
+        stderr
+            .lines()
+            .map(|l| {
+                l.trim()
+                    .trim_start_matches("fatal: ")
+                    .trim_start_matches("error: ")
+            })
+            .filter(|l| !l.is_empty() && !l.starts_with("hint:"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     if let Some(token) = token.filter(|t| !t.is_empty()) {
         text = text.replace(token, "***");
     }

@@ -132,6 +132,8 @@ async fn serve_git(
         .env("GIT_PROTOCOL", header("git-protocol").unwrap_or_default())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
+        // Its complaints (a missing repository) are in its answer already.
+        .stderr(std::process::Stdio::null())
         .kill_on_drop(true);
     let Ok(mut child) = command.spawn() else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
