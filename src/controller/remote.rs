@@ -34,7 +34,13 @@ impl Run {
             return Ok(());
         }
         let project = self.project().await?;
-        if !self.push(&project, &url, "at completion").await? || !remote.pull_request {
+        // The last step's push already sent this commit: nothing new to push.
+        let head = Repo::new(self.sandbox(), &self.workspace).head().await.ok();
+        let pushed = head.is_some() && head == remote.pushed_sha;
+        if !pushed && !self.push(&project, &url, "at completion").await? {
+            return Ok(());
+        }
+        if !remote.pull_request {
             return Ok(());
         }
         let github = &self.deps.config.file;
