@@ -100,7 +100,10 @@ async fn each_step_is_pushed_and_a_pull_request_is_opened_at_completion() {
         .iter()
         .filter(|l| l.contains("Pushed autocode/pushed-app"))
         .count();
-    assert_eq!(pushes, 2, "after each step, and not again at completion: {logs:#?}");
+    assert_eq!(
+        pushes, 2,
+        "after each step, and not again at completion: {logs:#?}"
+    );
 
     // One pull request, with the token, from the branch into main, the plan as its body.
     let seen = hub.seen();
