@@ -56,8 +56,6 @@ pub struct Page {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error(transparent)]
-    BadCursor(#[from] super::BadCursor),
     #[error("the cursor names a session this project does not have")]
     UnknownSession,
     #[error("reading the transcript: {0}")]

@@ -151,7 +151,7 @@ fn links_and_fifos_planted_in_the_member_tree_are_never_read() {
     symlink(&secret, s.folder.join(format!("{S1}.jsonl"))).expect("symlink");
     rustix::fs::mknodat(
         rustix::fs::CWD,
-        &s.folder.join(format!("{S2}.jsonl")),
+        s.folder.join(format!("{S2}.jsonl")),
         rustix::fs::FileType::Fifo,
         rustix::fs::Mode::from_raw_mode(0o600),
         0,
