@@ -3,7 +3,8 @@
 //! and runs a Bash command comes back from `GET /api/projects/{id}/conversation` and the
 //! `/conversation` WebSocket as typed entries; pages read while it runs, and a live stream
 //! that reconnects from its cursor, add up to exactly the whole conversation (no gap, no
-//! duplicate); another member gets 404; a link planted where the transcript is, pointing
+//! duplicate); the supervising LLM reads Claude's last reply from the transcript; another
+//! member gets 404; a link planted where the transcript is, pointing
 //! at another member's file, is not read.
 
 mod common;
@@ -177,6 +178,22 @@ async fn conversation_of_a_step(version: &str) {
                 .is_some_and(|t| t.contains("Step 1 is done"))
     });
     assert!(prompt < write && write < written && written < bash && bash < ran && ran < reply);
+
+    // The supervisor judged the finished turn with Claude's reply as the transcript has it.
+    let asked: Vec<String> = w
+        .llm
+        .requests()
+        .iter()
+        .map(|r| controller_support::last_user_text(&r.body))
+        .filter(|t| t.contains("Event: turn_finished"))
+        .collect();
+    assert!(
+        asked
+            .iter()
+            .any(|t| t
+                .contains("<<<REPLY\nWrote **hello.txt** and ran echo. Step 1 is done.\nREPLY>>>")),
+        "{asked:#?}"
+    );
 
     // Nothing new: the same cursor back, no entries.
     let (_, again) = w
