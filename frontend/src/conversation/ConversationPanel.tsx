@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../api';
 import { DiffView } from '../projects/DiffView';
 import { ConnectionNote } from '../projects/LogsPanel';
-import type { ConnectionState } from '../projects/logStream';
+import type { ConnectionState } from '../reconnect';
 import type { SocketLike } from '../reconnect';
 import type { ConversationEntry } from '../types';
 import { Empty } from '../ui/controls';

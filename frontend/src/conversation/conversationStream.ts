@@ -2,9 +2,8 @@
 // reconnects with backoff, and resumes exactly there, so an entry is never shown twice or
 // skipped (the server's cursor never passes half a line). `reset` means the cursor's session is
 // gone: what is shown is dropped and the stream starts over.
-import { exponentialBackoff, type Backoff, type SocketFactory, type SocketLike } from '../reconnect';
+import { ReconnectingStream, type Backoff, type ConnectionState, type SocketFactory } from '../reconnect';
 import type { ConversationEntry, ConversationServerMessage } from '../types';
-import type { ConnectionState } from '../projects/logStream';
 
 export interface ConversationHandlers {
   /** New entries, in order; `replace`: drop what is shown first. */
@@ -12,90 +11,37 @@ export interface ConversationHandlers {
   onConnection?(state: ConnectionState): void;
 }
 
-export class ConversationStream {
+export class ConversationStream extends ReconnectingStream {
   private cursor = '';
   private loaded = false;
   private replaceNext = false;
-  private socket: SocketLike | null = null;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private stopped = false;
 
   constructor(
-    private readonly connect: SocketFactory,
+    connect: SocketFactory,
     private readonly handlers: ConversationHandlers,
-    private readonly backoff: Backoff = exponentialBackoff(),
-  ) {}
+    backoff?: Backoff,
+  ) {
+    super(connect, { backoff });
+  }
 
   /** Where the stream resumes from (the last cursor the server sent). */
   get position(): string {
     return this.cursor;
   }
 
-  start(): void {
-    this.stopped = false;
-    void this.open();
+  protected subscription() {
+    return { type: 'subscribe', after: this.cursor };
   }
 
-  stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const socket = this.socket;
-    this.socket = null;
-    if (socket) {
-      socket.onclose = null;
-      socket.close(1000, 'page closed');
-    }
-    this.handlers.onConnection?.('closed');
+  protected fresh(): boolean {
+    return !this.loaded;
   }
 
-  /** Reconnect at once (the network came back, the tab woke up). */
-  reconnectNow(): void {
-    if (this.stopped || this.socket) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.backoff.reset();
-    void this.open();
+  protected connection(state: ConnectionState): void {
+    this.handlers.onConnection?.(state);
   }
 
-  private async open(): Promise<void> {
-    this.handlers.onConnection?.(this.loaded ? 'reconnecting' : 'connecting');
-    let socket: SocketLike;
-    try {
-      socket = await this.connect();
-    } catch {
-      this.retry();
-      return;
-    }
-    if (this.stopped) {
-      socket.close(1000, 'page closed');
-      return;
-    }
-    this.socket = socket;
-    socket.onopen = () => {
-      socket.send(JSON.stringify({ type: 'subscribe', after: this.cursor }));
-      this.handlers.onConnection?.('live');
-    };
-    socket.onmessage = (event) => this.receive(event.data);
-    socket.onerror = () => undefined; // onclose follows
-    socket.onclose = () => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      this.retry();
-    };
-  }
-
-  private retry(): void {
-    if (this.stopped) return;
-    this.handlers.onConnection?.('reconnecting');
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.open();
-    }, this.backoff.next());
-  }
-
-  private receive(data: unknown): void {
-    if (typeof data !== 'string') return;
+  protected receive(data: string): void {
     let message: ConversationServerMessage;
     try {
       message = JSON.parse(data) as ConversationServerMessage;
