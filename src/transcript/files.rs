@@ -72,6 +72,11 @@ impl Source {
     /// member's directory; `None` when there is none (yet) or it leads out.
     fn folder(&self) -> io::Result<Option<PathBuf>> {
         let projects = self.config_dir().join("projects");
+        let member = MemberDir::at(&self.member_dir).map_err(io::Error::other)?;
+        if let Err(e) = member.check(&projects) {
+            tracing::warn!(dir = %projects.display(), "transcript folder refused: {e}");
+            return Ok(None);
+        }
         let name = folder_name(&self.workspace);
         let dir = if name.len() <= 200 {
             projects.join(&name)
@@ -90,7 +95,6 @@ impl Source {
                 Err(e) => return Err(e),
             }
         };
-        let member = MemberDir::at(&self.member_dir).map_err(io::Error::other)?;
         if let Err(e) = member.check(&dir) {
             tracing::warn!(dir = %dir.display(), "transcript folder refused: {e}");
             return Ok(None);
@@ -123,7 +127,12 @@ impl Source {
             if self.not_before.is_some_and(|t| modified < t) {
                 continue;
             }
-            found.push((meta.created().unwrap_or(modified), id.to_owned()));
+            // Birth time keeps the order stable while old files are still appended to;
+            // where the filesystem has none, the name does (stable, if arbitrary).
+            found.push((
+                meta.created().unwrap_or(SystemTime::UNIX_EPOCH),
+                id.to_owned(),
+            ));
         }
         found.sort();
         Ok(found.into_iter().map(|(_, id)| id).collect())
