@@ -360,7 +360,7 @@ export class ApiClient {
   // ---- websockets ----
 
   /** The URL of a project socket with a fresh single-use ticket (tokens never go in URLs). */
-  async socketUrl(projectId: number, stream: 'logs' | 'terminal'): Promise<string> {
+  async socketUrl(projectId: number, stream: 'logs' | 'terminal' | 'conversation'): Promise<string> {
     return this.socketUrlFor(`/api/ws/projects/${projectId}/${stream}`);
   }
 

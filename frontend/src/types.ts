@@ -365,3 +365,24 @@ export interface NotifyChannel {
   target: string;
   token_last4: string | null;
 }
+
+/** One entry of a project's conversation (Claude Code's transcript; `/api/ws/projects/{id}/conversation`). */
+export type ConversationEntry = { id: string; timestamp: string | null } & (
+  | { kind: 'prompt'; text: string }
+  | { kind: 'text'; text: string }
+  | { kind: 'tool_use'; tool_use_id: string; name: string; input: Record<string, unknown> | null }
+  | {
+      kind: 'tool_result';
+      tool_use_id: string;
+      output: string;
+      is_error: boolean;
+      file_path?: string;
+      /** Unified-diff hunks of a file tool's change. */
+      patch?: string;
+    }
+);
+
+export type ConversationServerMessage =
+  | { type: 'entries'; entries: ConversationEntry[]; cursor: string }
+  | { type: 'reset' }
+  | { type: 'error'; message: string };

@@ -8,6 +8,7 @@ pub mod channels;
 pub mod claude_account;
 pub mod cli;
 pub mod control;
+pub mod conversation;
 pub mod error;
 pub mod extract;
 pub mod git_account;
@@ -92,6 +93,7 @@ fn routes() -> Vec<Route> {
     all.extend(projects::routes());
     all.extend(control::routes());
     all.extend(history::routes());
+    all.extend(conversation::routes());
     all.extend(schedules::routes());
     all.extend(keys::routes());
     all.extend(claude_account::routes());

@@ -151,10 +151,10 @@ fn origin_allowed(parts: &Parts, public_url: Option<&str>) -> bool {
     }
 }
 
-type Upgrade = Result<WebSocketUpgrade, WebSocketUpgradeRejection>;
+pub(super) type Upgrade = Result<WebSocketUpgrade, WebSocketUpgradeRejection>;
 
 /// Checks ownership and the socket cap, then upgrades with the shared limits.
-async fn upgrade<F, Fut>(
+pub(super) async fn upgrade<F, Fut>(
     state: &AppState,
     user: &AuthUser,
     project_id: i64,

@@ -6,6 +6,7 @@
 //! registry of humans in control, which the controller must consult before typing.
 
 pub mod conn;
+pub mod conversation;
 pub mod hub;
 pub mod human;
 pub mod logs;

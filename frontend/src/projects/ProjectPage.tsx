@@ -1,4 +1,4 @@
-// One project: status, controls, the reply box, the plan, its schedules, and the Terminal / Logs / Changes / Description /
+// One project: status, controls, the reply box, the plan, its schedules, and the Terminal / Conversation / Logs / Changes / Description /
 // Architecture tabs. Status and plan follow the live stream; the rest comes from the REST API.
 import { lazy, Suspense, useCallback } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
@@ -8,6 +8,7 @@ import type { Project } from '../types';
 import { Card, Empty, ErrorMessage, Loading, PageHeader } from '../ui/controls';
 import { ConfirmButton } from '../ui/ConfirmButton';
 import { useResource } from '../ui/useResource';
+import { ConversationPanel } from '../conversation/ConversationPanel';
 import { ChangesPanel } from './ChangesPanel';
 import { LogsPanel } from './LogsPanel';
 import { MessageBox } from './MessageBox';
@@ -25,6 +26,7 @@ const TerminalView = lazy(() => import('../terminal/TerminalView').then((m) => (
 
 const TABS = [
   { id: 'terminal', label: 'Terminal' },
+  { id: 'conversation', label: 'Conversation' },
   { id: 'logs', label: 'Logs' },
   { id: 'changes', label: 'Changes' },
   { id: 'description', label: 'Description' },
@@ -143,6 +145,7 @@ export function ProjectPage() {
                 <TerminalView target={{ kind: 'project', id: p.id }} />
               </Suspense>
             ))}
+          {tab === 'conversation' && <ConversationPanel projectId={p.id} />}
           {tab === 'logs' && <LogsPanel entries={live.entries} connection={live.connection} />}
           {tab === 'changes' && <ChangesPanel project={p} onUndone={project.reload} />}
           {tab === 'description' && <TextTab label="Goal" value={p.description} required onSave={(description) => save({ description })} />}
