@@ -13,6 +13,7 @@ import type {
   ClaudeAccountKind,
   Health,
   Inbox,
+  InboxAnswer,
   NotifyChannel,
   PushSubscriptionRow,
   LogEntry,
@@ -337,7 +338,7 @@ export class ApiClient {
   // ---- inbox and notifications ----
 
   getInbox = () => this.request<Inbox>('GET', '/api/inbox');
-  answerInbox = (id: number, text: string) => this.request<void>('POST', `/api/inbox/${id}/answer`, { text });
+  answerInbox = (id: number, answer: InboxAnswer) => this.request<void>('POST', `/api/inbox/${id}/answer`, answer);
   vapidPublicKey = () => this.request<{ key: string }>('GET', '/api/push/vapid-public-key');
   listPushSubscriptions = () => this.request<PushSubscriptionRow[]>('GET', '/api/push/subscriptions');
   addPushSubscription = (subscription: PushSubscriptionJSON, device: string) =>
@@ -355,6 +356,11 @@ export class ApiClient {
   /** The URL of a project socket with a fresh single-use ticket (tokens never go in URLs). */
   async socketUrl(projectId: number, stream: 'logs' | 'terminal'): Promise<string> {
     return this.socketUrlFor(`/api/ws/projects/${projectId}/${stream}`);
+  }
+
+  /** The member's live inbox. */
+  async inboxSocketUrl(): Promise<string> {
+    return this.socketUrlFor('/api/ws/inbox');
   }
 
   /** The terminal of the member's own "Log in here" session. */

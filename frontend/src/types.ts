@@ -314,16 +314,28 @@ export interface InboxItem {
   project_id: number;
   project_name: string;
   question: string | null;
+  /** For a permission: the tool and the exact command or path it is about. */
+  permission: string | null;
+  /** What `{"option"}` accepts for this item (empty: answer with text). */
+  options: InboxOption[];
   /** The end of the live terminal, when the project's CLI is running. */
   screen: string | null;
   since: string;
   url: string;
 }
 
+export type InboxOption = 'allow' | 'deny';
+
 export interface Inbox {
   count: number;
   items: InboxItem[];
 }
+
+/** `/api/ws/inbox`: the whole inbox on connect and after every change of the member's projects. */
+export type InboxServerMessage = ({ type: 'inbox' } & Inbox) | { type: 'error'; message: string };
+
+/** How an inbox item is answered: words, or one of its options. */
+export type InboxAnswer = { text: string } | { option: InboxOption };
 
 export interface PushSubscriptionRow {
   id: number;

@@ -15,6 +15,7 @@ mod registry;
 mod run;
 pub mod session;
 mod supervise;
+pub mod wording;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod history;
 pub mod hooks;
 pub mod inbox;
+mod inbox_answer;
 pub mod keys;
 pub mod metrics;
 pub mod projects;
