@@ -348,6 +348,7 @@ export class ApiClient {
   setNtfy = (url: string) => this.request<void>('PUT', '/api/notifications/channels/ntfy', { url });
   setTelegram = (bot_token: string, chat_id: string) =>
     this.request<void>('PUT', '/api/notifications/channels/telegram', { bot_token, chat_id });
+  setEmail = (address: string) => this.request<void>('PUT', '/api/notifications/channels/email', { address });
   deleteChannel = (kind: NotifyChannel['kind']) => this.request<void>('DELETE', `/api/notifications/channels/${kind}`);
   sendTestNotification = () => this.request<{ queued: number }>('POST', '/api/push/test');
 

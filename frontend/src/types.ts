@@ -346,8 +346,8 @@ export interface PushSubscriptionRow {
 
 /** An ntfy topic or a Telegram chat (`GET /api/notifications/channels`). */
 export interface NotifyChannel {
-  kind: 'ntfy' | 'telegram';
-  /** The ntfy topic URL, or the Telegram chat id. */
+  kind: 'ntfy' | 'telegram' | 'email';
+  /** The ntfy topic URL, the Telegram chat id, or the e-mail address. */
   target: string;
   token_last4: string | null;
 }

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod projects;
 pub mod push;
 pub mod schedules;
+pub mod smtp;
 pub mod system;
 pub mod users;
 pub mod ws;
@@ -97,6 +98,7 @@ fn routes() -> Vec<Route> {
     all.extend(push::routes());
     all.extend(inbox::routes());
     all.extend(channels::routes());
+    all.extend(smtp::routes());
     all.extend(ws::routes());
     all.extend(system::routes());
     all.extend(metrics::routes());

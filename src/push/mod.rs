@@ -9,6 +9,7 @@ pub mod answer;
 pub mod channels;
 pub mod deliver;
 pub mod ece;
+pub mod email;
 pub mod message;
 pub mod notify;
 pub mod vapid;

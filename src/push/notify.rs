@@ -243,12 +243,46 @@ pub async fn send_to_channels(
                     chat_id: row.target,
                 }
             }
+            "email" => {
+                let Some(smtp) = smtp_server(db, &setup.master).await? else {
+                    tracing::debug!(user_id, "no SMTP server is set up; e-mail skipped");
+                    continue;
+                };
+                super::channels::Channel::Email {
+                    smtp,
+                    to: row.target,
+                }
+            }
             _ => continue,
         };
         push.delivery
             .enqueue_channel(channel, msg.clone(), setup.public_url.clone(), cancel);
     }
     Ok(())
+}
+
+/// The admin's SMTP server, password opened; None when none is set up.
+async fn smtp_server(
+    db: &SqlitePool,
+    master: &crate::secrets::MasterKey,
+) -> sqlx::Result<Option<super::email::Smtp>> {
+    let Some(row) = crate::db::smtp::get(db).await? else {
+        return Ok(None);
+    };
+    let (Some(security), Ok(port)) = (
+        super::email::Security::parse(&row.security),
+        u16::try_from(row.port),
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(super::email::Smtp {
+        password: row.password(master),
+        host: row.host,
+        port,
+        security,
+        username: row.username,
+        sender: row.sender,
+    }))
 }
 
 #[cfg(test)]
