@@ -14,6 +14,8 @@ import type {
   Health,
   Inbox,
   InboxAnswer,
+  SmtpInput,
+  SmtpView,
   NotifyChannel,
   PushSubscriptionRow,
   LogEntry,
@@ -348,6 +350,8 @@ export class ApiClient {
   setNtfy = (url: string) => this.request<void>('PUT', '/api/notifications/channels/ntfy', { url });
   setTelegram = (bot_token: string, chat_id: string) =>
     this.request<void>('PUT', '/api/notifications/channels/telegram', { bot_token, chat_id });
+  getSmtp = () => this.request<SmtpView | null>('GET', '/api/admin/smtp');
+  setSmtp = (body: SmtpInput) => this.request<void>('PUT', '/api/admin/smtp', body);
   setEmail = (address: string) => this.request<void>('PUT', '/api/notifications/channels/email', { address });
   deleteChannel = (kind: NotifyChannel['kind']) => this.request<void>('DELETE', `/api/notifications/channels/${kind}`);
   sendTestNotification = () => this.request<{ queued: number }>('POST', '/api/push/test');

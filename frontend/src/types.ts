@@ -345,6 +345,29 @@ export interface PushSubscriptionRow {
 }
 
 /** An ntfy topic or a Telegram chat (`GET /api/notifications/channels`). */
+export type SmtpSecurity = 'tls' | 'starttls' | 'none';
+
+/** `GET /api/admin/smtp` (null when no server is set up); the password is never sent back. */
+export interface SmtpView {
+  host: string;
+  port: number;
+  security: SmtpSecurity;
+  username: string;
+  sender: string;
+  password_set: boolean;
+  updated_at: string;
+}
+
+export interface SmtpInput {
+  host: string;
+  port: number;
+  security: SmtpSecurity;
+  username: string;
+  sender: string;
+  /** Omitted: keep the stored password. */
+  password?: string;
+}
+
 export interface NotifyChannel {
   kind: 'ntfy' | 'telegram' | 'email';
   /** The ntfy topic URL, the Telegram chat id, or the e-mail address. */
