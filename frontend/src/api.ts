@@ -14,6 +14,9 @@ import type {
   ClaudeAccountKind,
   Health,
   Inbox,
+  InboxAnswer,
+  SmtpInput,
+  SmtpView,
   NotifyChannel,
   PushSubscriptionRow,
   LogEntry,
@@ -344,7 +347,7 @@ export class ApiClient {
   // ---- inbox and notifications ----
 
   getInbox = () => this.request<Inbox>('GET', '/api/inbox');
-  answerInbox = (id: number, text: string) => this.request<void>('POST', `/api/inbox/${id}/answer`, { text });
+  answerInbox = (id: number, answer: InboxAnswer) => this.request<void>('POST', `/api/inbox/${id}/answer`, answer);
   vapidPublicKey = () => this.request<{ key: string }>('GET', '/api/push/vapid-public-key');
   listPushSubscriptions = () => this.request<PushSubscriptionRow[]>('GET', '/api/push/subscriptions');
   addPushSubscription = (subscription: PushSubscriptionJSON, device: string) =>
@@ -354,6 +357,9 @@ export class ApiClient {
   setNtfy = (url: string) => this.request<void>('PUT', '/api/notifications/channels/ntfy', { url });
   setTelegram = (bot_token: string, chat_id: string) =>
     this.request<void>('PUT', '/api/notifications/channels/telegram', { bot_token, chat_id });
+  getSmtp = () => this.request<SmtpView | null>('GET', '/api/admin/smtp');
+  setSmtp = (body: SmtpInput) => this.request<void>('PUT', '/api/admin/smtp', body);
+  setEmail = (address: string) => this.request<void>('PUT', '/api/notifications/channels/email', { address });
   deleteChannel = (kind: NotifyChannel['kind']) => this.request<void>('DELETE', `/api/notifications/channels/${kind}`);
   sendTestNotification = () => this.request<{ queued: number }>('POST', '/api/push/test');
 
@@ -362,6 +368,11 @@ export class ApiClient {
   /** The URL of a project socket with a fresh single-use ticket (tokens never go in URLs). */
   async socketUrl(projectId: number, stream: 'logs' | 'terminal' | 'conversation'): Promise<string> {
     return this.socketUrlFor(`/api/ws/projects/${projectId}/${stream}`);
+  }
+
+  /** The member's live inbox. */
+  async inboxSocketUrl(): Promise<string> {
+    return this.socketUrlFor('/api/ws/inbox');
   }
 
   /** The terminal of the member's own "Log in here" session. */

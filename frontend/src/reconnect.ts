@@ -146,3 +146,18 @@ export abstract class ReconnectingStream {
     }, delay);
   }
 }
+
+/**
+ * Reconnects `stream` at once when the network comes back or the tab is shown again (phones
+ * sleep their sockets); returns the cleanup.
+ */
+export function reconnectOnReturn(stream: { reconnectNow(): void }): () => void {
+  const wake = () => stream.reconnectNow();
+  const visible = () => document.visibilityState === 'visible' && stream.reconnectNow();
+  window.addEventListener('online', wake);
+  document.addEventListener('visibilitychange', visible);
+  return () => {
+    window.removeEventListener('online', wake);
+    document.removeEventListener('visibilitychange', visible);
+  };
+}

@@ -340,16 +340,28 @@ export interface InboxItem {
   project_id: number;
   project_name: string;
   question: string | null;
+  /** For a permission: the tool and the exact command or path it is about. */
+  permission: string | null;
+  /** What `{"option"}` accepts for this item (empty: answer with text). */
+  options: InboxOption[];
   /** The end of the live terminal, when the project's CLI is running. */
   screen: string | null;
   since: string;
   url: string;
 }
 
+export type InboxOption = 'allow' | 'deny';
+
 export interface Inbox {
   count: number;
   items: InboxItem[];
 }
+
+/** `/api/ws/inbox`: the whole inbox on connect and after every change of the member's projects. */
+export type InboxServerMessage = ({ type: 'inbox' } & Inbox) | { type: 'error'; message: string };
+
+/** How an inbox item is answered: words, or one of its options. */
+export type InboxAnswer = { text: string } | { option: InboxOption };
 
 export interface PushSubscriptionRow {
   id: number;
@@ -359,9 +371,32 @@ export interface PushSubscriptionRow {
 }
 
 /** An ntfy topic or a Telegram chat (`GET /api/notifications/channels`). */
+export type SmtpSecurity = 'tls' | 'starttls' | 'none';
+
+/** `GET /api/admin/smtp` (null when no server is set up); the password is never sent back. */
+export interface SmtpView {
+  host: string;
+  port: number;
+  security: SmtpSecurity;
+  username: string;
+  sender: string;
+  password_set: boolean;
+  updated_at: string;
+}
+
+export interface SmtpInput {
+  host: string;
+  port: number;
+  security: SmtpSecurity;
+  username: string;
+  sender: string;
+  /** Omitted: keep the stored password. */
+  password?: string;
+}
+
 export interface NotifyChannel {
-  kind: 'ntfy' | 'telegram';
-  /** The ntfy topic URL, or the Telegram chat id. */
+  kind: 'ntfy' | 'telegram' | 'email';
+  /** The ntfy topic URL, the Telegram chat id, or the e-mail address. */
   target: string;
   token_last4: string | null;
 }

@@ -16,6 +16,7 @@ mod remote;
 mod run;
 pub mod session;
 mod supervise;
+pub mod wording;
 
 use std::path::PathBuf;
 use std::sync::Arc;

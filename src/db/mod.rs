@@ -14,6 +14,7 @@ pub mod projects;
 pub mod push;
 pub mod schedules;
 pub mod sessions;
+pub mod smtp;
 pub mod step_commits;
 pub mod usage;
 pub mod users;

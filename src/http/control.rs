@@ -193,7 +193,7 @@ async fn message_project(
     ApiJson(req): ApiJson<MessageRequest>,
 ) -> ApiResult<StatusCode> {
     load(&state, user.id, id).await?;
-    send_message(&state, &user, id, &req.text).await?;
+    send_message(&state, user.id, id, &req.text).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -201,7 +201,7 @@ async fn message_project(
 /// one path for the project page and the inbox alike, so both log the same line.
 pub(super) async fn send_message(
     state: &AppState,
-    user: &AuthUser,
+    user_id: i64,
     id: i64,
     text: &str,
 ) -> ApiResult<()> {
@@ -209,7 +209,7 @@ pub(super) async fn send_message(
     if text.is_empty() || text.chars().count() > 20_000 {
         return Err(ApiError::invalid("text", "must be 1 to 20000 characters"));
     }
-    let from = db::users::get(&state.db, user.id)
+    let from = db::users::get(&state.db, user_id)
         .await?
         .map(|u| u.username)
         .unwrap_or_default();
