@@ -91,6 +91,11 @@ pub struct FileConfig {
     pub push_contact: String,
     /// The Telegram Bot API (tests point it at a local server).
     pub telegram_api_base: String,
+    /// GitHub's REST API, where pull requests are opened (tests point it at a mock).
+    pub github_api_base: String,
+    /// Hosts (`host` or `host:port`) whose repositories are GitHub's: a project cloned from
+    /// one of them opens a pull request at completion.
+    pub github_hosts: Vec<String>,
 }
 
 /// One coding-CLI program the admin installed.
@@ -207,6 +212,8 @@ impl Default for FileConfig {
             push_cooldown_secs: 300,
             push_contact: "mailto:admin@localhost".to_owned(),
             telegram_api_base: "https://api.telegram.org".to_owned(),
+            github_api_base: "https://api.github.com".to_owned(),
+            github_hosts: vec!["github.com".to_owned()],
         }
     }
 }

@@ -69,6 +69,9 @@ pub mod testkit;
 pub mod tmux;
 /// JWT access tokens and hashed refresh tokens.
 pub mod tokens;
+/// A project's conversation from Claude Code's JSONL transcript: typed entries, a cursor
+/// that resumes without gap or duplicate, files read only beneath the member's directory.
+pub mod transcript;
 /// The embedded web app.
 pub mod webapp;
 /// The data-dir layout, workspaces from `data-template/`, path confinement.

@@ -12,9 +12,11 @@ mod planning;
 pub mod policy;
 pub mod prompt;
 mod registry;
+mod remote;
 mod run;
 pub mod session;
 mod supervise;
+pub mod wording;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -89,6 +89,8 @@ impl From<LifecycleError> for ApiError {
                 format!("{reason} (edit agent \"{agent}\" to start its projects)"),
             ),
             LifecycleError::Invalid { field, reason } => ApiError::invalid(field, reason),
+            LifecycleError::Conflict(reason) => ApiError::Conflict(reason),
+            LifecycleError::Git(e) => e.into(),
             LifecycleError::Control(e) => e.into(),
             LifecycleError::Path(e) => e.into(),
             LifecycleError::Db(e) => e.into(),
@@ -165,7 +167,7 @@ async fn message_project(
     ApiJson(req): ApiJson<MessageRequest>,
 ) -> ApiResult<StatusCode> {
     let project = load(&state, user.id, id).await?;
-    send_message(&state, &user, &project, &req.text).await?;
+    send_message(&state, user.id, &project, &req.text).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -173,11 +175,11 @@ async fn message_project(
 /// the inbox alike, so both log the same line.
 pub(super) async fn send_message(
     state: &AppState,
-    user: &AuthUser,
+    user_id: i64,
     project: &crate::db::projects::Project,
     text: &str,
 ) -> ApiResult<()> {
-    let from = db::users::get(&state.db, user.id)
+    let from = db::users::get(&state.db, user_id)
         .await?
         .map(|u| u.username)
         .unwrap_or_default();

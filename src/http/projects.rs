@@ -11,6 +11,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use super::{Access, Route};
 use crate::db::logs::{Level, LogEntry};
+use crate::db::project_remotes::{ProjectRemote, PushMode};
 use crate::db::projects::{Project, Step};
 use crate::db::{self};
 use crate::journal::ProjectEvent;
@@ -69,6 +70,13 @@ pub struct CreateProject {
     architecture: String,
     #[serde(default)]
     implementation_plan: Vec<Step>,
+    /// Clone this repository instead of starting empty (see `remote.rs`).
+    #[serde(default)]
+    repo_url: Option<String>,
+    #[serde(default)]
+    push: Option<PushMode>,
+    #[serde(default)]
+    pull_request: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -88,15 +96,19 @@ pub struct ProjectView {
     pub project: Project,
     pub cost: db::usage::Cost,
     pub controller_running: bool,
+    /// The remote it was cloned from, its push setting and pull request; none if made empty.
+    pub remote: Option<ProjectRemote>,
 }
 
 pub async fn view(state: &AppState, project: Project) -> ApiResult<ProjectView> {
     let cost = db::usage::for_project(&state.db, project.id).await?;
     let controller_running = state.lifecycle.is_running(project.id);
+    let remote = db::project_remotes::get(&state.db, project.id).await?;
     Ok(ProjectView {
         project,
         cost,
         controller_running,
+        remote,
     })
 }
 
@@ -146,6 +158,9 @@ async fn create_project(
         description: &req.description,
         architecture: &req.architecture,
         plan: &req.implementation_plan,
+        repo_url: req.repo_url.as_deref(),
+        push: req.push,
+        pull_request: req.pull_request,
     };
     let project = state.lifecycle.create(user.id, &new).await?;
     Ok((StatusCode::CREATED, Json(view(&state, project).await?)))

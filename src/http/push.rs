@@ -98,14 +98,9 @@ pub(super) fn check_endpoint(endpoint: &str) -> Result<(), ApiError> {
         return Err(bad("longer than 2048 characters"));
     }
     let url = reqwest::Url::parse(endpoint).map_err(|_| bad("not a URL"))?;
-    let loopback = url
-        .host_str()
-        .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
-        .and_then(|h| h.parse::<std::net::IpAddr>().ok())
-        .is_some_and(|ip| ip.is_loopback());
     match url.scheme() {
         "https" if url.host().is_some() => Ok(()),
-        "http" if loopback => Ok(()),
+        "http" if crate::git::remote::is_loopback(&url) => Ok(()),
         _ => Err(bad("must be an https:// URL")),
     }
 }

@@ -3,7 +3,9 @@
 //! the first line of its log. A workspace that cannot be made takes the row back with it.
 
 use super::fields::{check_name, check_plan, check_text, name_taken};
+use super::remote;
 use super::{Lifecycle, LifecycleError, Result};
+use crate::db::project_remotes::PushMode;
 use crate::db::{self, logs::Level, projects::Project, projects::Step};
 use crate::names;
 use crate::workspace::{MemberDir, ProjectVars, create_project_workspace};
@@ -15,6 +17,10 @@ pub struct NewProject<'a> {
     pub description: &'a str,
     pub architecture: &'a str,
     pub plan: &'a [Step],
+    /// Clone this repository instead of starting empty, and what to send back to it.
+    pub repo_url: Option<&'a str>,
+    pub push: Option<PushMode>,
+    pub pull_request: Option<bool>,
 }
 
 impl Lifecycle {
@@ -28,6 +34,7 @@ impl Lifecycle {
         check_text("description", new.description)?;
         check_text("architecture", new.architecture)?;
         check_plan(new.plan)?;
+        let remote = remote::check(new.repo_url, new.push, new.pull_request)?;
         let owner = db::users::get(&deps.db, user_id)
             .await?
             .ok_or(LifecycleError::NotFound)?;
@@ -39,6 +46,9 @@ impl Lifecycle {
         // Checked before the row exists: a link planted on the way refuses the create.
         let member = MemberDir::of(&deps.layout, &owner.username)?;
         member.check(&dir)?;
+        if remote.is_some() {
+            remote::check_folder(&dir)?;
+        }
         let project = db::projects::insert(
             &deps.db,
             user_id,
@@ -60,16 +70,24 @@ impl Lifecycle {
             description: new.description,
             architecture: new.architecture,
         };
-        if let Err(e) = create_project_workspace(&member, &dir, &vars) {
-            db::projects::delete(&deps.db, user_id, project.id).await?;
-            return Err(e.into());
-        }
-        // The history starts with the project; were git unavailable, the controller tries
-        // again before the first step.
+        // The repository runs git in the owner's sandbox: clone and first commit alike.
         let repo = crate::git::Repo::new(
             self.member_sandbox(&deps.layout.user_dir(&owner.username)?),
             &dir,
         );
+        let made = async {
+            if let Some(choice) = &remote {
+                self.clone_project(&repo, &member, &project, choice).await?;
+            }
+            create_project_workspace(&member, &dir, &vars)?;
+            Ok::<_, LifecycleError>(())
+        };
+        if let Err(e) = made.await {
+            db::projects::delete(&deps.db, user_id, project.id).await?;
+            return Err(e);
+        }
+        // The history starts with the project; were git unavailable, the controller tries
+        // again before the first step.
         let started = async {
             repo.ensure(&slug).await?;
             repo.commit_all(

@@ -8,6 +8,7 @@
 mod create;
 pub mod fields;
 pub mod human;
+mod remote;
 
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ pub use human::{Holder, HumanControl};
 
 use crate::controller::{Command, ControlError, Controllers, Deps, StartMode};
 use crate::db::{self, projects::Project, projects::ProjectStatus};
+use crate::git::GitError;
 use crate::workspace::PathError;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +37,10 @@ pub enum LifecycleError {
     Invalid { field: String, reason: String },
     #[error("you already have a project with that name")]
     NameTaken,
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Git(#[from] GitError),
     #[error(transparent)]
     Control(#[from] ControlError),
     #[error(transparent)]

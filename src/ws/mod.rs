@@ -1,12 +1,14 @@
-//! Live project streams over WebSockets: `/logs` (the journal, resumable by id) and
-//! `/terminal` (the pane's screen and output, with take-over). The protocol is in
+//! Live project streams over WebSockets: `/logs` (the journal, resumable by id),
+//! `/terminal` (the pane's screen and output, with take-over) and the member's `/inbox`. The protocol is in
 //! [`protocol`] and `docs/websocket-protocol.md`; the HTTP side (authentication before
 //! the upgrade, origin check, routes) is `crate::http::ws`. This module owns what the
 //! connections share: tickets, the per-user socket cap and the terminal fan-out. Who is
 //! in control of a terminal is the lifecycle's (`crate::lifecycle::HumanControl`).
 
 pub mod conn;
+pub mod conversation;
 pub mod hub;
+pub mod inbox;
 pub mod logs;
 pub mod protocol;
 pub mod sockets;
