@@ -67,7 +67,7 @@ export abstract class ReconnectingStream {
     this.clearTimer = timing.clearTimer ?? ((handle) => clearTimeout(handle as ReturnType<typeof setTimeout>));
   }
 
-  /** The request sent on every (re)connection. */
+  /** The request sent on every (re)connection; null for a stream the server starts by itself. */
   protected abstract subscription(): unknown;
   /** A text message from the server. */
   protected abstract receive(data: string): void;
@@ -104,7 +104,8 @@ export abstract class ReconnectingStream {
 
   /** Sends the subscription again on the open socket (the server asked for it). */
   protected resubscribe(): void {
-    this.socket?.send(JSON.stringify(this.subscription()));
+    const request = this.subscription();
+    if (request !== null) this.socket?.send(JSON.stringify(request));
   }
 
   private async open(): Promise<void> {

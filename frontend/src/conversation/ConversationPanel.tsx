@@ -5,8 +5,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../api';
 import { DiffView } from '../projects/DiffView';
 import { ConnectionNote } from '../projects/LogsPanel';
-import type { ConnectionState } from '../reconnect';
-import type { SocketLike } from '../reconnect';
+import { reconnectOnReturn, type ConnectionState, type SocketLike } from '../reconnect';
 import type { ConversationEntry } from '../types';
 import { Empty } from '../ui/controls';
 import { ConversationStream } from './conversationStream';
@@ -35,12 +34,9 @@ export function useConversation(projectId: number) {
       },
     );
     stream.start();
-    const wake = () => stream.reconnectNow();
-    window.addEventListener('online', wake);
-    document.addEventListener('visibilitychange', wake);
+    const forget = reconnectOnReturn(stream);
     return () => {
-      window.removeEventListener('online', wake);
-      document.removeEventListener('visibilitychange', wake);
+      forget();
       stream.stop();
     };
   }, [projectId]);

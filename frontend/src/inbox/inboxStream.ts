@@ -1,7 +1,7 @@
 // The member's inbox, live: the server sends the whole inbox on connect and again whenever one
 // of their projects changes status. Reconnects with backoff; each connection starts with the
 // full inbox, so nothing missed while offline lingers.
-import { exponentialBackoff, type Backoff, type SocketFactory, type SocketLike } from '../reconnect';
+import { ReconnectingStream, type Backoff, type ConnectionState, type SocketFactory } from '../reconnect';
 import type { Inbox, InboxServerMessage } from '../types';
 
 export interface InboxStreamOptions {
@@ -13,87 +13,36 @@ export interface InboxStreamOptions {
   clearTimer?: (handle: unknown) => void;
 }
 
-export class InboxStream {
-  private socket: SocketLike | null = null;
-  private stopped = false;
-  private timer: unknown = null;
-  private readonly backoff: Backoff;
-  private readonly setTimer: (fn: () => void, ms: number) => unknown;
-  private readonly clearTimer: (handle: unknown) => void;
+export class InboxStream extends ReconnectingStream {
+  private received = false;
 
   constructor(private readonly options: InboxStreamOptions) {
-    this.backoff = options.backoff ?? exponentialBackoff();
-    this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-    this.clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as ReturnType<typeof setTimeout>));
+    super(options.connect, options);
   }
 
-  start(): void {
-    this.stopped = false;
-    void this.connect();
+  // The server sends the inbox unasked (and answers any text with an error).
+  protected subscription(): null {
+    return null;
   }
 
-  stop(): void {
-    this.stopped = true;
-    if (this.timer !== null) this.clearTimer(this.timer);
-    this.timer = null;
-    const socket = this.socket;
-    this.socket = null;
-    if (socket) {
-      socket.onclose = null;
-      socket.close(1000, 'page closed');
-    }
+  protected fresh(): boolean {
+    return !this.received;
   }
 
-  /** Reconnect now instead of waiting out the backoff (the network came back, the tab woke up). */
-  reconnectNow(): void {
-    if (this.stopped || this.socket) return;
-    if (this.timer !== null) this.clearTimer(this.timer);
-    this.timer = null;
-    this.backoff.reset();
-    void this.connect();
+  // Live only once the inbox itself arrived: an open socket alone shows nothing yet.
+  protected connection(state: ConnectionState): void {
+    if (state !== 'live' && state !== 'connecting') this.options.onConnection?.(false);
   }
 
-  private async connect(): Promise<void> {
-    let socket: SocketLike;
-    try {
-      socket = await this.options.connect();
-    } catch {
-      this.scheduleReconnect();
-      return;
-    }
-    if (this.stopped) {
-      socket.close(1000, 'page closed');
-      return;
-    }
-    this.socket = socket;
-    socket.onmessage = (event) => this.handle(event);
-    socket.onerror = () => undefined; // onclose follows and does the work
-    socket.onclose = () => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      this.options.onConnection?.(false);
-      this.scheduleReconnect();
-    };
-  }
-
-  private scheduleReconnect(): void {
-    if (this.stopped) return;
-    const delay = this.backoff.next();
-    this.timer = this.setTimer(() => {
-      this.timer = null;
-      void this.connect();
-    }, delay);
-  }
-
-  private handle(event: MessageEvent): void {
-    if (typeof event.data !== 'string') return;
+  protected receive(data: string): void {
     let message: InboxServerMessage;
     try {
-      message = JSON.parse(event.data) as InboxServerMessage;
+      message = JSON.parse(data) as InboxServerMessage;
     } catch {
       return;
     }
     if (message.type === 'inbox') {
+      this.received = true;
       this.backoff.reset();
       this.options.onConnection?.(true);
       this.options.onInbox({ count: message.count, items: message.items });
