@@ -46,6 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         rules: "Write tests first.".repeat(20),
         memory: "- tests run with cargo test\n".repeat(20),
         screen: "● Wrote src/lib.rs (120 lines)\n".repeat(200),
+        last_reply: None,
         recent_decisions: vec!["- 1700000000 | idle | Llm | send_message | step 3".into(); 8],
         allowed_tools: TOOL_NAMES.iter().map(|t| (*t).to_owned()).collect(),
         prior_fallbacks: 0,

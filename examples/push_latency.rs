@@ -19,8 +19,6 @@ const ROUNDS: usize = 300;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
     let file = FileConfig {
-        // Every round is the same project asking again: no cooldown here.
-        push_cooldown_secs: 0,
         ..FileConfig::default()
     };
     let config = Config {
@@ -28,8 +26,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         listen: "127.0.0.1:0".parse()?,
         file,
     };
-    let state = autocode::open_state(config).await?;
+    let state = autocode::open(config).await?;
     autocode::ensure_admin(&state, Some("benchmark-password".into())).await?;
+    // The daemon's push parts alone: no tmux server or controllers are needed here.
+    let journal = autocode::journal::Journal::new(state.db.clone());
+    let vapid = autocode::push::Vapid::load_or_create(
+        &state.layout.root().join("vapid.key"),
+        state.config.file.push_contact.clone(),
+    )?;
+    let channels = autocode::push::ChannelSetup {
+        master: state.master.clone(),
+        telegram_api_base: state.config.file.telegram_api_base.clone(),
+        public_url: state.config.file.public_url.clone(),
+    };
+    // Every round is the same project asking again: no cooldown here.
+    let push = autocode::push::Push::new(vapid, Duration::ZERO, channels);
     let user = autocode::db::users::by_name(&state.db, "admin")
         .await?
         .ok_or("no admin")?;
@@ -59,19 +70,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )
     .await?;
     let cancel = CancellationToken::new();
-    let push = state.push.clone().ok_or("no push")?;
     autocode::push::notify::spawn(
         push,
         state.db.clone(),
-        &state.journal,
-        state.ws.watching.clone(),
+        &journal,
+        autocode::ws::watching::Watching::default(),
         cancel.clone(),
     );
 
     let mut samples = Vec::with_capacity(ROUNDS);
     for round in 0..ROUNDS {
         let start = Instant::now();
-        state.journal.publish(ProjectEvent::Status {
+        journal.publish(ProjectEvent::Status {
             project_id: project,
             status: ProjectStatus::NeedsHelp,
             current_step: None,

@@ -2,7 +2,7 @@
 # Source it from bash, then drive the CLI step by step; this is how the 2.1.330 fixtures were taken:
 #
 #   source scripts/claude-capture.sh
-#   cap_mock '{}'                        # mock API on 127.0.0.1:8765 (autocode-mock must be built)
+#   cap_mock '{}'                        # mock API on 127.0.0.1:8765 (build it: cargo build --features testkit --bin autocode-mock)
 #   cap_home; cap_preseed 2.1.330; cap_manual_mode
 #   cap_start 2.1.330                    # CLI in a private tmux server, 200x50, remain-on-exit
 #   cap_wait 'for shortcuts'

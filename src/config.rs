@@ -84,13 +84,18 @@ pub struct FileConfig {
     /// agent without a supervising LLM the admin chose could not work.
     pub default_agent: Option<DefaultAgent>,
     /// `[schedules]`: the timezone of project schedules and the maintenance jobs.
-    pub schedules: crate::schedules::Settings,
+    pub schedules: crate::schedules::settings::Settings,
     /// Seconds during which a project does not push the same event twice.
     pub push_cooldown_secs: u64,
     /// The VAPID `sub` claim: how push services can reach the admin (`mailto:` or https).
     pub push_contact: String,
     /// The Telegram Bot API (tests point it at a local server).
     pub telegram_api_base: String,
+    /// GitHub's REST API, where pull requests are opened (tests point it at a mock).
+    pub github_api_base: String,
+    /// Hosts (`host` or `host:port`) whose repositories are GitHub's: a project cloned from
+    /// one of them opens a pull request at completion.
+    pub github_hosts: Vec<String>,
 }
 
 /// One coding-CLI program the admin installed.
@@ -203,10 +208,12 @@ impl Default for FileConfig {
             sandbox_max_processes: 1024,
             sandbox_max_data_mib: 16 * 1024,
             default_agent: None,
-            schedules: crate::schedules::Settings::default(),
+            schedules: crate::schedules::settings::Settings::default(),
             push_cooldown_secs: 300,
             push_contact: "mailto:admin@localhost".to_owned(),
             telegram_api_base: "https://api.telegram.org".to_owned(),
+            github_api_base: "https://api.github.com".to_owned(),
+            github_hosts: vec!["github.com".to_owned()],
         }
     }
 }

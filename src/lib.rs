@@ -32,6 +32,9 @@ pub mod journal;
 /// What an agent's launch settings may not ask for: unregistered programs, reserved
 /// environment names, arguments that switch off the permission policy.
 pub mod launch_rules;
+/// A project's life: create, start, stop, pause, resume, restart, message, delete, and
+/// who is typing into which project; what the API and the scheduler call.
+pub mod lifecycle;
 /// The supervising LLM: an OpenAI-compatible chat-completions client.
 pub mod llm;
 /// Brute-force protection for logins.
@@ -57,18 +60,23 @@ pub mod screen;
 pub mod secrets;
 /// What handlers and tasks share.
 pub mod state;
-/// Test support: mock model APIs and the offline environment of the Claude Code CLI. Part
-/// of the library so the integration tests, benchmarks and the mock binaries share it.
+/// Test support: mock model APIs and the offline environment of the Claude Code CLI, for
+/// the integration tests, benchmarks and the mock binaries (the `testkit` feature); never
+/// compiled into the daemon.
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 /// The tmux driver and live screens: the only module that runs the tmux binary.
 pub mod tmux;
 /// JWT access tokens and hashed refresh tokens.
 pub mod tokens;
+/// A project's conversation from Claude Code's JSONL transcript: typed entries, a cursor
+/// that resumes without gap or duplicate, files read only beneath the member's directory.
+pub mod transcript;
 /// The embedded web app.
 pub mod webapp;
 /// The data-dir layout, workspaces from `data-template/`, path confinement.
 pub mod workspace;
-/// Live logs and live terminals over WebSockets, and who is typing into which terminal.
+/// Live logs and live terminals over WebSockets.
 pub mod ws;
 
 use std::future::Future;
@@ -77,7 +85,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use config::Config;
-use state::AppState;
+use state::{AppState, Base};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -87,37 +95,28 @@ pub enum StartError {
     Key(#[from] secrets::KeyError),
     #[error(transparent)]
     Db(#[from] db::OpenError),
-    #[error(transparent)]
-    Vapid(#[from] push::VapidError),
     #[error("creating the first admin failed: {0}")]
     Admin(#[from] accounts::AccountError),
 }
 
-/// Opens the data dir (creating it, the database and the master key as needed) and
-/// returns the shared state. Used by `serve`, the user CLI and the tests alike.
-pub async fn open_state(config: Config) -> Result<AppState, StartError> {
+/// Opens the data dir (creating it, the database and the master key as needed). Used by
+/// `serve`, the user CLI and the tests alike.
+pub async fn open(config: Config) -> Result<Base, StartError> {
     let layout = workspace::Layout::new(&config.data_dir)
         .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
     let master = secrets::MasterKey::load_or_create(&layout.master_key())?;
-    let pool = db::open(&layout.database()).await?;
-    let vapid = push::Vapid::load_or_create(
-        &layout.root().join("vapid.key"),
-        config.file.push_contact.clone(),
-    )?;
-    let cooldown = std::time::Duration::from_secs(config.file.push_cooldown_secs);
-    let mut state = AppState::new(pool, config, layout, master);
-    let channels = push::ChannelSetup {
-        master: state.master.clone(),
-        telegram_api_base: state.config.file.telegram_api_base.clone(),
-        public_url: state.config.file.public_url.clone(),
-    };
-    state.push = Some(push::Push::new(vapid, cooldown, channels));
-    Ok(state)
+    let db = db::open(&layout.database()).await?;
+    Ok(Base {
+        db,
+        config: std::sync::Arc::new(config),
+        layout: std::sync::Arc::new(layout),
+        master: std::sync::Arc::new(master),
+    })
 }
 
 /// Creates the `admin` user on first start. A generated password is logged once.
-pub async fn ensure_admin(state: &AppState, password: Option<String>) -> Result<(), StartError> {
-    if let Some(generated) = accounts::bootstrap_admin(&state.db, &state.layout, password).await? {
+pub async fn ensure_admin(base: &Base, password: Option<String>) -> Result<(), StartError> {
+    if let Some(generated) = accounts::bootstrap_admin(&base.db, &base.layout, password).await? {
         tracing::warn!(
             "FIRST START: created user 'admin' with password {generated} (shown only this once; change it after logging in)"
         );
@@ -131,20 +130,26 @@ pub enum RuntimeError {
     Tmux(#[from] tmux::TmuxError),
     #[error(transparent)]
     Control(#[from] controller::ControlError),
+    #[error(transparent)]
+    Vapid(#[from] push::VapidError),
+    #[error(transparent)]
+    Schedule(#[from] schedules::ScheduleError),
     #[error("cannot find this binary: {0}")]
     Exe(std::io::Error),
 }
 
-/// Starts what drives projects: the daemon's own tmux server (socket in the data dir),
-/// the live-screen monitor and the controller registry, then re-adopts the projects that
-/// were running. `hook_addr` is the loopback hook listener's address (from
-/// `bind_hook_listener`; CLIs post their hooks there, never to the public listener).
-pub async fn start_controllers(
-    state: &mut AppState,
+/// Starts what drives projects and builds the daemon's whole state: the daemon's own tmux
+/// server (socket in the data dir), the live-screen monitor, the controllers (re-adopting
+/// the projects that were running), Web Push and the scheduler (which first reports runs
+/// missed while the daemon was down). `hook_addr` is the loopback hook listener's address
+/// (from `bind_hook_listener`; CLIs post their hooks there, never to the public listener).
+/// Everything stops when `cancel` is cancelled.
+pub async fn start(
+    base: Base,
     hook_addr: std::net::SocketAddr,
     options: controller::Options,
     cancel: tokio_util::sync::CancellationToken,
-) -> Result<std::sync::Arc<controller::Controllers>, RuntimeError> {
+) -> Result<AppState, RuntimeError> {
     let controller::Options {
         timing,
         decide,
@@ -154,25 +159,39 @@ pub async fn start_controllers(
         Some(path) => path,
         None => std::env::current_exe().map_err(RuntimeError::Exe)?,
     };
-    let tmux = tmux::Tmux::new(state.layout.root().join("tmux.sock"));
+    let parts = state::Parts::new(base);
+    let (base, file) = (&parts.base, &parts.base.config.file);
+    let vapid = push::Vapid::load_or_create(
+        &base.layout.root().join("vapid.key"),
+        file.push_contact.clone(),
+    )?;
+    let channels = push::ChannelSetup {
+        master: base.master.clone(),
+        telegram_api_base: file.telegram_api_base.clone(),
+        public_url: file.public_url.clone(),
+    };
+    let cooldown = std::time::Duration::from_secs(file.push_cooldown_secs);
+    let push = push::Push::new(vapid, cooldown, channels);
+    let tmux = tmux::Tmux::new(base.layout.root().join("tmux.sock"));
     let (monitor, _task) =
         tmux::Monitor::start(tmux, tmux::MonitorConfig::default(), cancel.child_token()).await?;
-    // Terminal WebSockets read the same live screens the controllers act on.
-    state.monitor = Some(monitor.clone());
     let ip = if hook_addr.ip().is_unspecified() {
         std::net::IpAddr::from([127, 0, 0, 1])
     } else {
         hook_addr.ip()
     };
     let deps = controller::Deps {
-        db: state.db.clone(),
-        journal: state.journal.clone(),
-        layout: state.layout.clone(),
-        master: state.master.clone(),
-        config: state.config.clone(),
-        monitor,
-        human: state.human.clone(),
-        hooks: state.hooks.clone(),
+        db: base.db.clone(),
+        journal: parts.journal.clone(),
+        layout: base.layout.clone(),
+        master: base.master.clone(),
+        config: base.config.clone(),
+        // Terminal WebSockets read the same live screens the controllers act on.
+        monitor: monitor.clone(),
+        human: lifecycle::HumanControl::new(std::time::Duration::from_secs(
+            file.human_idle_timeout_secs,
+        )),
+        hooks: parts.hooks.clone(),
         hook_url: format!(
             "http://{}/api/hooks",
             std::net::SocketAddr::new(ip, hook_addr.port())
@@ -181,42 +200,38 @@ pub async fn start_controllers(
         timing,
         decide,
     };
-    if let Some(push) = &state.push {
-        // Beside the controllers, on the broadcast the live sockets use: never in their way.
-        push::notify::spawn(
-            push.clone(),
-            state.db.clone(),
-            &state.journal,
-            state.ws.watching.clone(),
-            cancel.child_token(),
-        );
-    }
-    let controllers = controller::Controllers::new(deps, cancel);
-    state.controllers = Some(controllers.clone());
-    let adopted = controllers.boot().await?;
+    // Beside the controllers, on the broadcast the live sockets use: never in their way.
+    push::notify::spawn(
+        push.clone(),
+        base.db.clone(),
+        &parts.journal,
+        parts.ws.watching.clone(),
+        cancel.child_token(),
+    );
+    let lifecycle = lifecycle::Lifecycle::new(controller::Controllers::new(deps, cancel.clone()));
+    let adopted = lifecycle.controllers().boot().await?;
     if adopted > 0 {
         tracing::info!(adopted, "re-adopted running projects");
     }
-    Ok(controllers)
-}
-
-/// Starts the scheduler (after `start_controllers`): reports runs missed while the daemon
-/// was down, then runs project schedules and the maintenance jobs until `cancel`.
-pub async fn start_schedules(
-    state: &mut AppState,
-    cancel: tokio_util::sync::CancellationToken,
-) -> Result<std::sync::Arc<schedules::Scheduler>, schedules::ScheduleError> {
-    let scheduler = schedules::Scheduler::start(state, cancel).await?;
-    state.schedules = Some(scheduler.clone());
-    Ok(scheduler)
+    let schedules = schedules::Scheduler::start(
+        schedules::Deps {
+            base: base.clone(),
+            journal: parts.journal.clone(),
+            lifecycle: lifecycle.clone(),
+            tickets: parts.ws.tickets.clone(),
+        },
+        cancel.child_token(),
+    )
+    .await?;
+    Ok(parts.finish(lifecycle, schedules, monitor, push))
 }
 
 /// Binds the loopback-only hook listener: `requested`, or the port the previous run used.
 pub async fn bind_hook_listener(
-    state: &AppState,
+    base: &Base,
     requested: Option<std::net::SocketAddr>,
 ) -> Result<TcpListener, http::hooks::BindError> {
-    http::hooks::bind(&state.layout, requested).await
+    http::hooks::bind(&base.layout, requested).await
 }
 
 /// Serves hook posts until `shutdown` resolves. Keep it up until the controllers have
@@ -231,9 +246,7 @@ pub async fn serve_hooks(
 
 /// The whole application: the API under `/api`, the web app everywhere else.
 pub fn app(state: AppState) -> Router {
-    http::api_router(&state)
-        .fallback(http::fallback)
-        .with_state(state)
+    http::trace::traced(http::api_router(&state).fallback(http::fallback)).with_state(state)
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.

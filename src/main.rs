@@ -268,11 +268,11 @@ async fn serve(
     hook_listen: Option<SocketAddr>,
 ) -> Result<(), AnyError> {
     let config = Config::load(data_dir, listen)?;
-    let mut state = autocode::open_state(config).await?;
+    let base = autocode::open(config).await?;
     // Handed over on stdin by the start that took it out of the environment (admin_password).
     let password = autocode::admin_password::take_handed_over()?;
-    autocode::ensure_admin(&state, password).await?;
-    let sandbox = autocode::sandbox::Settings::from_config(&state.config.file);
+    autocode::ensure_admin(&base, password).await?;
+    let sandbox = autocode::sandbox::Settings::from_config(&base.config.file);
     if !sandbox.enabled {
         tracing::warn!(
             "sandbox = false: members' coding CLIs run without a sandbox and can read each other's files"
@@ -281,16 +281,16 @@ async fn serve(
         tracing::warn!("{problem} Projects cannot start until this is fixed.");
     }
     let listener = tokio::net::TcpListener::bind(listen).await?;
-    let hook_listener = autocode::bind_hook_listener(&state, hook_listen).await?;
+    let hook_listener = autocode::bind_hook_listener(&base, hook_listen).await?;
     let cancel = tokio_util::sync::CancellationToken::new();
-    let controllers = autocode::start_controllers(
-        &mut state,
+    let state = autocode::start(
+        base,
         hook_listener.local_addr()?,
         Default::default(),
         cancel.clone(),
     )
     .await?;
-    autocode::start_schedules(&mut state, cancel.child_token()).await?;
+    let lifecycle = state.lifecycle.clone();
     let hooks = tokio::spawn(autocode::serve_hooks(
         hook_listener,
         state.clone(),
@@ -303,7 +303,7 @@ async fn serve(
     );
     autocode::serve(listener, state, shutdown_signal()).await?;
     // Loops stop; the coding CLIs keep running in tmux for the next start to re-adopt.
-    controllers.shutdown().await;
+    lifecycle.shutdown().await;
     cancel.cancel();
     hooks.await??;
     tracing::info!("shut down cleanly");
@@ -336,15 +336,15 @@ fn read_password() -> Result<String, AnyError> {
 async fn user(data_dir: PathBuf, cmd: UserCommand) -> Result<(), AnyError> {
     // The listen address is irrelevant to account commands.
     let config = Config::load(data_dir, SocketAddr::from(([127, 0, 0, 1], 0)))?;
-    let state = autocode::open_state(config).await?;
-    let (db, layout) = (&state.db, &state.layout);
+    let base = autocode::open(config).await?;
+    let (db, layout) = (&base.db, &base.layout);
     match cmd {
         UserCommand::Add { name, admin } => {
             let role = if admin { "admin" } else { "user" };
             let user =
                 autocode::accounts::create(db, layout, &name, &read_password()?, role).await?;
             println!("created {} ({})", user.username, user.role);
-            let config = state.config.file.default_agent.as_ref();
+            let config = base.config.file.default_agent.as_ref();
             if autocode::default_agent::create_for(db, layout, user.id, config)
                 .await?
                 .is_some()

@@ -148,7 +148,7 @@ async fn backup_while_running_then_restore_after_a_wipe() {
     assert_eq!(vapid_mode & 0o077, 0, "push key readable by others");
     let config = autocode::config::Config::load(restored.clone(), "127.0.0.1:0".parse().unwrap())
         .expect("config");
-    let state = autocode::open_state(config).await.expect("open restored");
+    let state = autocode::open(config).await.expect("open restored");
     let users = autocode::db::users::list(&state.db).await.expect("users");
     let names = |u: &[autocode::db::users::UserWithCounts]| {
         u.iter().map(|u| u.username.clone()).collect::<Vec<_>>()
@@ -284,7 +284,7 @@ async fn backup_refuses_to_run_as_another_user_than_the_data_dirs() {
     let data = dir.path().join("data");
     let config = autocode::config::Config::load(data.clone(), "127.0.0.1:0".parse().expect("addr"))
         .expect("config");
-    let state = autocode::open_state(config).await.expect("state");
+    let state = autocode::open(config).await.expect("state");
     state.db.close().await;
     std::os::unix::fs::chown(&data, Some(65534), Some(65534)).expect("chown");
     let out = autocode(

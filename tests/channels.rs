@@ -150,7 +150,7 @@ async fn a_project_needing_help_reaches_ntfy_and_telegram() {
     assert_eq!(headers["priority"], "high");
     assert_eq!(
         headers["click"],
-        format!("https://code.example.org/projects/{pid}").as_str()
+        format!("https://code.example.org/inbox/{pid}").as_str()
     );
     assert_eq!(body, b"Which colour?");
 
@@ -160,7 +160,7 @@ async fn a_project_needing_help_reaches_ntfy_and_telegram() {
     assert_eq!(sent["chat_id"], "-1001234");
     assert_eq!(
         sent["text"],
-        format!("Blog needs you\nWhich colour?\nhttps://code.example.org/projects/{pid}")
+        format!("Blog needs you\nWhich colour?\nhttps://code.example.org/inbox/{pid}")
     );
 
     // The test notification goes to the channels too, even with no browser subscribed.

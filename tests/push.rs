@@ -222,7 +222,7 @@ async fn gone_subscriptions_are_removed_and_the_cooldown_holds() {
     let payload = open(&phone_msg, &phone, &push);
     assert_eq!(payload["title"], "Blog needs you");
     assert_eq!(payload["body"], "Which colour?");
-    assert_eq!(payload["url"], format!("/projects/{pid}"));
+    assert_eq!(payload["url"], format!("/inbox/{pid}"));
     assert_eq!(payload["event"], "needs_help");
 
     // Now the laptop's endpoint is gone: 503 is retried, then 410 removes it.
@@ -318,7 +318,7 @@ async fn a_project_needing_help_buzzes_the_phone_once() {
     assert_eq!(payload["project_id"], id);
     assert_eq!(payload["title"], "Colourful needs you");
     assert_eq!(payload["body"], "Which colour should the button be?");
-    assert_eq!(payload["url"], format!("/projects/{id}"));
+    assert_eq!(payload["url"], format!("/inbox/{id}"));
 
     w.message(id, "Make it teal.").await;
     w.wait_status(id, "completed", Duration::from_secs(120))

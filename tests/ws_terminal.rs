@@ -161,7 +161,13 @@ async fn input_reaches_the_pane_only_after_take_over() {
             .contains("read-only"),
         "{refusal}"
     );
-    assert!(!f.app.state.human.is_human_in_control(f.project_id));
+    assert!(
+        !f.app
+            .state
+            .lifecycle
+            .human()
+            .is_human_in_control(f.project_id)
+    );
 
     ws.send_json(json!({"type": "take_over"})).await;
     let control = ws.expect_type("control", WAIT).await;
@@ -170,7 +176,11 @@ async fn input_reaches_the_pane_only_after_take_over() {
         json!({"type": "control", "human": true, "by": "alice"})
     );
     assert!(
-        f.app.state.human.is_human_in_control(f.project_id),
+        f.app
+            .state
+            .lifecycle
+            .human()
+            .is_human_in_control(f.project_id),
         "the controller sees it"
     );
 

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::measure::summary;
-use crate::{ADMIN_PASSWORD, Api, arg, connect, file_config, now};
+use crate::{Api, arg, connect, file_config, now};
 
 pub async fn logs_bench() {
     let subscribers = arg("--log-subscribers", 100) as usize;
@@ -25,10 +25,7 @@ pub async fn logs_bench() {
         listen: addr,
         file: file_config(),
     };
-    let state = autocode::open_state(config).await.expect("state");
-    autocode::ensure_admin(&state, Some(ADMIN_PASSWORD.into()))
-        .await
-        .expect("admin");
+    let (state, cancel) = super::start_daemon(config).await;
     let server = tokio::spawn(autocode::serve(
         listener,
         state.clone(),
@@ -120,4 +117,9 @@ pub async fn logs_bench() {
     summary("log journaled -> each subscriber", every);
     summary("log journaled -> last of the subscribers", last_delivery);
     server.abort();
+    state.lifecycle.shutdown().await;
+    cancel.cancel();
+    if let Err(e) = state.monitor.tmux().kill_server().await {
+        eprintln!("kill-server: {e}");
+    }
 }

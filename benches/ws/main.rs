@@ -15,7 +15,6 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use autocode::config::{Config, FileConfig};
-use autocode::tmux::{Monitor, MonitorConfig, Tmux};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -62,7 +61,7 @@ fn main() {
         .build()
         .expect("runtime");
     if args.get(1).map(String::as_str) == Some("daemon") {
-        runtime.block_on(daemon(PathBuf::from(&args[2]), PathBuf::from(&args[3])));
+        runtime.block_on(daemon(PathBuf::from(&args[2])));
         return;
     }
     runtime.block_on(async {
@@ -71,9 +70,35 @@ fn main() {
     });
 }
 
-/// The daemon under test: state, monitor on the given tmux socket, HTTP on 127.0.0.1:0.
+/// The whole daemon state on `config` (its tmux server at `<data>/tmux.sock`), with the
+/// bench admin; everything it started stops with the token.
+async fn start_daemon(config: Config) -> (autocode::state::AppState, CancellationToken) {
+    let base = autocode::open(config).await.expect("open the data dir");
+    autocode::ensure_admin(&base, Some(ADMIN_PASSWORD.into()))
+        .await
+        .expect("admin");
+    let hooks = autocode::bind_hook_listener(&base, None)
+        .await
+        .expect("hook listener");
+    let cancel = CancellationToken::new();
+    let options = autocode::controller::Options {
+        autocode_bin: Some(std::env::current_exe().expect("this binary")),
+        ..Default::default()
+    };
+    let state = autocode::start(
+        base,
+        hooks.local_addr().expect("hook addr"),
+        options,
+        cancel.clone(),
+    )
+    .await
+    .expect("start the daemon");
+    (state, cancel)
+}
+
+/// The daemon under test, its tmux server at `<data>/tmux.sock`, HTTP on 127.0.0.1:0.
 /// Prints `PORT n`, serves until stdin closes.
-async fn daemon(data: PathBuf, socket: PathBuf) {
+async fn daemon(data: PathBuf) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -83,16 +108,8 @@ async fn daemon(data: PathBuf, socket: PathBuf) {
         listen: addr,
         file: file_config(),
     };
-    let mut state = autocode::open_state(config).await.expect("state");
-    autocode::ensure_admin(&state, Some(ADMIN_PASSWORD.into()))
-        .await
-        .expect("admin");
-    let cancel = CancellationToken::new();
-    let (monitor, task) =
-        Monitor::start(Tmux::new(socket), MonitorConfig::default(), cancel.clone())
-            .await
-            .expect("monitor");
-    state.monitor = Some(monitor);
+    let (state, cancel) = start_daemon(config).await;
+    let lifecycle = state.lifecycle.clone();
     println!("PORT {}", addr.port());
     std::io::stdout().flush().expect("flush");
     let stdin_closed = tokio::task::spawn_blocking(|| {
@@ -110,10 +127,8 @@ async fn daemon(data: PathBuf, socket: PathBuf) {
     })
     .await
     .expect("serve");
+    lifecycle.shutdown().await;
     cancel.cancel();
-    if let Err(e) = task.await {
-        eprintln!("monitor task: {e}");
-    }
 }
 
 struct Api {

@@ -25,12 +25,12 @@ pub async fn terminal_bench() {
     let per_pane = arg("--clients-per-pane", 2) as usize;
     let seconds = arg("--seconds", 20);
     let tmp = tempfile::tempdir().expect("tempdir");
-    let socket = tmp.path().join("tmux.sock");
     let data = tmp.path().join("data");
+    // The daemon's own tmux server, where it runs every project's CLI.
+    let socket = data.join("tmux.sock");
     let mut child = Command::new(std::env::current_exe().expect("exe"))
         .arg("daemon")
         .arg(&data)
-        .arg(&socket)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

@@ -32,8 +32,8 @@ function executable(path) {
 export function missingForRun() {
   const missing = [
     [CLAUDE_BIN, 'run scripts/install-test-tools.sh'],
-    [MOCK_ANTHROPIC_BIN, 'cargo build --bins'],
-    [MOCK_LLM_BIN, 'cargo build --bins'],
+    [MOCK_ANTHROPIC_BIN, 'cargo build --bins --features testkit'],
+    [MOCK_LLM_BIN, 'cargo build --bins --features testkit'],
   ].filter(([path]) => !executable(path));
   if (missing.length === 0) return null;
   const why = missing.map(([path, fix]) => `${path} is missing (${fix})`).join('; ');

@@ -1,5 +1,4 @@
 // The routes. Everything but the login page needs a session; the admin panel needs an admin.
-import { InboxPage } from './inbox/InboxPage';
 import { Navigate, Route, Routes } from 'react-router';
 import { AdminPage } from './admin/AdminPage';
 import { AgentBuilderPage } from './agents/AgentBuilderPage';
@@ -7,11 +6,14 @@ import { AgentPage } from './agents/AgentPage';
 import { AgentsProvider } from './agents/AgentsContext';
 import { LoginPage } from './auth/LoginPage';
 import { RequireAuth } from './auth/RequireAuth';
+import { InboxProvider } from './inbox/InboxContext';
+import { InboxPage } from './inbox/InboxPage';
 import { DashboardPage } from './projects/DashboardPage';
 import { NewProjectPage } from './projects/NewProjectPage';
 import { ProjectPage } from './projects/ProjectPage';
 import { SettingsPage } from './settings/SettingsPage';
 import { AppShell } from './shell/AppShell';
+import { NotificationLinks } from './shell/NotificationLinks';
 import { OfflineBanner } from './shell/OfflineBanner';
 import { useAuth } from './auth/AuthContext';
 
@@ -21,7 +23,9 @@ function SignedIn() {
   return (
     <RequireAuth>
       <AgentsProvider key={user?.id}>
-        <AppShell />
+        <InboxProvider key={user?.id}>
+          <AppShell />
+        </InboxProvider>
       </AgentsProvider>
     </RequireAuth>
   );
@@ -31,6 +35,7 @@ export function App() {
   return (
     <>
       <OfflineBanner />
+      <NotificationLinks />
       <Routes>
         <Route path="/login" element={<LoginPage />} />
         <Route element={<SignedIn />}>
@@ -41,6 +46,7 @@ export function App() {
           <Route path="agents/:id/projects/new" element={<NewProjectPage />} />
           <Route path="projects/:id" element={<ProjectPage />} />
           <Route path="inbox" element={<InboxPage />} />
+          <Route path="inbox/:id" element={<InboxPage />} />
           <Route path="settings" element={<SettingsPage />} />
           <Route
             path="admin"

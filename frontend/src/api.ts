@@ -10,9 +10,13 @@ import type {
   Commit,
   CommitDiff,
   ClaudeAccount,
+  GitToken,
   ClaudeAccountKind,
   Health,
   Inbox,
+  InboxAnswer,
+  SmtpInput,
+  SmtpView,
   NotifyChannel,
   PushSubscriptionRow,
   LogEntry,
@@ -332,12 +336,18 @@ export class ApiClient {
     this.request<ClaudeAccount>('PUT', '/api/account/claude', body);
   deleteClaudeAccount = () => this.request<void>('DELETE', '/api/account/claude');
   /** Starts "Log in here": a CLI session of the member's own where they run /login. */
+  // ---- the member's git token (private remotes, pushes, pull requests) ----
+
+  getGitToken = () => this.request<GitToken>('GET', '/api/account/git');
+  setGitToken = (token: string) => this.request<GitToken>('PUT', '/api/account/git', { token });
+  deleteGitToken = () => this.request<void>('DELETE', '/api/account/git');
+
   startClaudeLogin = () => this.request<{ session: string }>('POST', '/api/account/claude/login');
   endClaudeLogin = () => this.request<void>('DELETE', '/api/account/claude/login');
   // ---- inbox and notifications ----
 
   getInbox = () => this.request<Inbox>('GET', '/api/inbox');
-  answerInbox = (id: number, text: string) => this.request<void>('POST', `/api/inbox/${id}/answer`, { text });
+  answerInbox = (id: number, answer: InboxAnswer) => this.request<void>('POST', `/api/inbox/${id}/answer`, answer);
   vapidPublicKey = () => this.request<{ key: string }>('GET', '/api/push/vapid-public-key');
   listPushSubscriptions = () => this.request<PushSubscriptionRow[]>('GET', '/api/push/subscriptions');
   addPushSubscription = (subscription: PushSubscriptionJSON, device: string) =>
@@ -347,14 +357,22 @@ export class ApiClient {
   setNtfy = (url: string) => this.request<void>('PUT', '/api/notifications/channels/ntfy', { url });
   setTelegram = (bot_token: string, chat_id: string) =>
     this.request<void>('PUT', '/api/notifications/channels/telegram', { bot_token, chat_id });
+  getSmtp = () => this.request<SmtpView | null>('GET', '/api/admin/smtp');
+  setSmtp = (body: SmtpInput) => this.request<void>('PUT', '/api/admin/smtp', body);
+  setEmail = (address: string) => this.request<void>('PUT', '/api/notifications/channels/email', { address });
   deleteChannel = (kind: NotifyChannel['kind']) => this.request<void>('DELETE', `/api/notifications/channels/${kind}`);
   sendTestNotification = () => this.request<{ queued: number }>('POST', '/api/push/test');
 
   // ---- websockets ----
 
   /** The URL of a project socket with a fresh single-use ticket (tokens never go in URLs). */
-  async socketUrl(projectId: number, stream: 'logs' | 'terminal'): Promise<string> {
+  async socketUrl(projectId: number, stream: 'logs' | 'terminal' | 'conversation'): Promise<string> {
     return this.socketUrlFor(`/api/ws/projects/${projectId}/${stream}`);
+  }
+
+  /** The member's live inbox. */
+  async inboxSocketUrl(): Promise<string> {
+    return this.socketUrlFor('/api/ws/inbox');
   }
 
   /** The terminal of the member's own "Log in here" session. */

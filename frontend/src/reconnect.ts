@@ -36,3 +36,129 @@ export interface SocketLike {
 }
 
 export type SocketFactory = () => Promise<SocketLike>;
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'closed';
+
+export interface StreamTiming {
+  backoff?: Backoff;
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (handle: unknown) => void;
+}
+
+/**
+ * A live stream over one socket at a time: connects, sends its subscription when the socket
+ * opens, reconnects with backoff when it drops, until stopped. What to subscribe to and what a
+ * message means is the subclass's; resuming without gap or duplicate is its subscription's job.
+ */
+export abstract class ReconnectingStream {
+  private socket: SocketLike | null = null;
+  private stopped = false;
+  private timer: unknown = null;
+  protected readonly backoff: Backoff;
+  private readonly setTimer: (fn: () => void, ms: number) => unknown;
+  private readonly clearTimer: (handle: unknown) => void;
+
+  constructor(
+    private readonly connectSocket: SocketFactory,
+    timing: StreamTiming = {},
+  ) {
+    this.backoff = timing.backoff ?? exponentialBackoff();
+    this.setTimer = timing.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.clearTimer = timing.clearTimer ?? ((handle) => clearTimeout(handle as ReturnType<typeof setTimeout>));
+  }
+
+  /** The request sent on every (re)connection; null for a stream the server starts by itself. */
+  protected abstract subscription(): unknown;
+  /** A text message from the server. */
+  protected abstract receive(data: string): void;
+  protected abstract connection(state: ConnectionState, error?: string): void;
+  /** Nothing was received yet: the first connection says 'connecting', later ones 'reconnecting'. */
+  protected abstract fresh(): boolean;
+
+  start(): void {
+    this.stopped = false;
+    void this.open();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) this.clearTimer(this.timer);
+    this.timer = null;
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) {
+      socket.onclose = null;
+      socket.close(1000, 'page closed');
+    }
+    this.connection('closed');
+  }
+
+  /** Reconnect now instead of waiting out the backoff (the network came back, the tab woke up). */
+  reconnectNow(): void {
+    if (this.stopped || this.socket) return;
+    if (this.timer !== null) this.clearTimer(this.timer);
+    this.timer = null;
+    this.backoff.reset();
+    void this.open();
+  }
+
+  /** Sends the subscription again on the open socket (the server asked for it). */
+  protected resubscribe(): void {
+    const request = this.subscription();
+    if (request !== null) this.socket?.send(JSON.stringify(request));
+  }
+
+  private async open(): Promise<void> {
+    this.connection(this.fresh() && this.timer === null ? 'connecting' : 'reconnecting');
+    let socket: SocketLike;
+    try {
+      socket = await this.connectSocket();
+    } catch (error) {
+      this.retry(error instanceof Error ? error.message : undefined);
+      return;
+    }
+    if (this.stopped) {
+      socket.close(1000, 'page closed');
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      this.resubscribe();
+      this.connection('live');
+    };
+    socket.onmessage = (event) => {
+      if (typeof event.data === 'string') this.receive(event.data);
+    };
+    socket.onerror = () => undefined; // onclose follows and does the work
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.retry();
+    };
+  }
+
+  private retry(error?: string): void {
+    if (this.stopped) return;
+    this.connection('reconnecting', error);
+    const delay = this.backoff.next();
+    this.timer = this.setTimer(() => {
+      this.timer = null;
+      void this.open();
+    }, delay);
+  }
+}
+
+/**
+ * Reconnects `stream` at once when the network comes back or the tab is shown again (phones
+ * sleep their sockets); returns the cleanup.
+ */
+export function reconnectOnReturn(stream: { reconnectNow(): void }): () => void {
+  const wake = () => stream.reconnectNow();
+  const visible = () => document.visibilityState === 'visible' && stream.reconnectNow();
+  window.addEventListener('online', wake);
+  document.addEventListener('visibilitychange', visible);
+  return () => {
+    window.removeEventListener('online', wake);
+    document.removeEventListener('visibilitychange', visible);
+  };
+}

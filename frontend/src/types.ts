@@ -154,7 +154,21 @@ export interface Project {
   tmux_session: string | null;
   workspace_path: string | null;
   cost: Cost;
+  /** The repository it was cloned from, when to push there and the pull request opened. */
+  remote?: ProjectRemote | null;
   created_at: string;
+  updated_at: string;
+}
+
+export type PushMode = 'off' | 'each_step' | 'at_completion';
+
+export interface ProjectRemote {
+  url: string;
+  push: PushMode;
+  pull_request: boolean;
+  base_branch: string | null;
+  pull_request_url: string | null;
+  pushed_sha: string | null;
   updated_at: string;
 }
 
@@ -163,6 +177,18 @@ export interface NewProject {
   description: string;
   architecture?: string;
   implementation_plan?: PlanStepInput[];
+  /** Clone this repository (https) instead of starting empty. */
+  repo_url?: string;
+  push?: PushMode;
+  pull_request?: boolean;
+}
+
+/** The member's git token for private remotes and pull requests: never the token itself. */
+export interface GitToken {
+  set: boolean;
+  last4?: string | null;
+  readable?: boolean;
+  updated_at?: string;
 }
 
 export type ProjectUpdate = Partial<{
@@ -314,16 +340,28 @@ export interface InboxItem {
   project_id: number;
   project_name: string;
   question: string | null;
+  /** For a permission: the tool and the exact command or path it is about. */
+  permission: string | null;
+  /** What `{"option"}` accepts for this item (empty: answer with text). */
+  options: InboxOption[];
   /** The end of the live terminal, when the project's CLI is running. */
   screen: string | null;
   since: string;
   url: string;
 }
 
+export type InboxOption = 'allow' | 'deny';
+
 export interface Inbox {
   count: number;
   items: InboxItem[];
 }
+
+/** `/api/ws/inbox`: the whole inbox on connect and after every change of the member's projects. */
+export type InboxServerMessage = ({ type: 'inbox' } & Inbox) | { type: 'error'; message: string };
+
+/** How an inbox item is answered: words, or one of its options. */
+export type InboxAnswer = { text: string } | { option: InboxOption };
 
 export interface PushSubscriptionRow {
   id: number;
@@ -333,9 +371,53 @@ export interface PushSubscriptionRow {
 }
 
 /** An ntfy topic or a Telegram chat (`GET /api/notifications/channels`). */
+export type SmtpSecurity = 'tls' | 'starttls' | 'none';
+
+/** `GET /api/admin/smtp` (null when no server is set up); the password is never sent back. */
+export interface SmtpView {
+  host: string;
+  port: number;
+  security: SmtpSecurity;
+  username: string;
+  sender: string;
+  password_set: boolean;
+  updated_at: string;
+}
+
+export interface SmtpInput {
+  host: string;
+  port: number;
+  security: SmtpSecurity;
+  username: string;
+  sender: string;
+  /** Omitted: keep the stored password. */
+  password?: string;
+}
+
 export interface NotifyChannel {
-  kind: 'ntfy' | 'telegram';
-  /** The ntfy topic URL, or the Telegram chat id. */
+  kind: 'ntfy' | 'telegram' | 'email';
+  /** The ntfy topic URL, the Telegram chat id, or the e-mail address. */
   target: string;
   token_last4: string | null;
 }
+
+/** One entry of a project's conversation (Claude Code's transcript; `/api/ws/projects/{id}/conversation`). */
+export type ConversationEntry = { id: string; timestamp: string | null } & (
+  | { kind: 'prompt'; text: string }
+  | { kind: 'text'; text: string }
+  | { kind: 'tool_use'; tool_use_id: string; name: string; input: Record<string, unknown> | null }
+  | {
+      kind: 'tool_result';
+      tool_use_id: string;
+      output: string;
+      is_error: boolean;
+      file_path?: string;
+      /** Unified-diff hunks of a file tool's change. */
+      patch?: string;
+    }
+);
+
+export type ConversationServerMessage =
+  | { type: 'entries'; entries: ConversationEntry[]; cursor: string }
+  | { type: 'reset' }
+  | { type: 'error'; message: string };

@@ -19,6 +19,10 @@ impl Run {
         let mut recent: Vec<String> = history.lines().rev().take(8).map(str::to_owned).collect();
         recent.reverse();
         let screen = self.session()?.screen_text();
+        let last_reply = match event {
+            Event::TurnFinished => self.last_reply().await,
+            _ => None,
+        };
         let ctx = DecisionContext {
             event: event.clone(),
             plan: project.implementation_plan.0.clone(),
@@ -28,6 +32,7 @@ impl Run {
             rules: format!("{rules}\n\n{claude_md}"),
             memory,
             screen,
+            last_reply,
             recent_decisions: recent,
             allowed_tools: self.agent().tools.0.clone(),
             prior_fallbacks,
@@ -61,6 +66,28 @@ impl Run {
         )
         .await;
         Ok(decision)
+    }
+
+    /// Claude's last reply: exact, from the CLI's transcript (found from the member's
+    /// directory and the workspace, never from a path the CLI reported); the screen's
+    /// reading of it when the transcript has none.
+    async fn last_reply(&self) -> Option<String> {
+        let source = crate::transcript::Source {
+            member_dir: self.user_dir.clone(),
+            workspace: self.workspace.clone(),
+            not_before: None,
+        };
+        let read = tokio::task::spawn_blocking(move || crate::transcript::last_reply(&source));
+        match read.await {
+            Ok(Some(reply)) => Some(reply),
+            _ => {
+                self.session()
+                    .ok()?
+                    .observed()
+                    .classification
+                    .last_assistant_message
+            }
+        }
     }
 
     pub(super) async fn record_usage(&self, usage: crate::llm::Usage) -> Result<(), Halt> {

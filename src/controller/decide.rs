@@ -67,6 +67,9 @@ pub struct DecisionContext {
     pub memory: String,
     /// The terminal as captured; only the last [`SCREEN_LINES`] lines are sent.
     pub screen: String,
+    /// Claude's last reply when its turn finished: from the CLI's transcript where it has
+    /// one, else as the screen shows it. Untrusted, like the screen.
+    pub last_reply: Option<String>,
     /// The last few HISTORY.md lines.
     pub recent_decisions: Vec<String>,
     /// The agent template's `tools`.

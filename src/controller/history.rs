@@ -83,6 +83,7 @@ impl Run {
                 let short: String = sha.chars().take(7).collect();
                 self.log(Level::Action, &format!("Committed step {n} as {short}"))
                     .await;
+                self.push_after_step(n).await?;
             }
             Ok(None) => {}
             Err(e) => self.git_failed(&e).await,

@@ -12,9 +12,11 @@ mod planning;
 pub mod policy;
 pub mod prompt;
 mod registry;
+mod remote;
 mod run;
 pub mod session;
 mod supervise;
+pub mod wording;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,7 +24,7 @@ use std::time::Duration;
 
 use sqlx::SqlitePool;
 
-pub use registry::{Command, ControlError, Controllers, StartMode};
+pub use registry::{Command, ControlError, Controllers, Held, StartMode};
 
 use crate::config::Config;
 use crate::hooks::Hooks;
@@ -76,7 +78,7 @@ pub struct Deps {
     pub config: Arc<Config>,
     pub monitor: Monitor,
     /// Projects a human has taken over from the web terminal: send nothing to their panes.
-    pub human: crate::ws::HumanControl,
+    pub human: crate::lifecycle::human::HumanControl,
     pub hooks: Arc<Hooks>,
     /// Where `autocode hook` posts events (the daemon's own loopback address).
     pub hook_url: String,

@@ -55,6 +55,8 @@ pub enum ControlError {
     AlreadyRunning,
     #[error("the project is not running")]
     NotRunning,
+    #[error("the project is starting or being changed; try again in a moment")]
+    Busy,
     #[error(
         "you already have {0} projects running, the most one member may run at once; \
          stop one first"
@@ -101,15 +103,17 @@ impl Controllers {
         self.loops().is_running(project_id)
     }
 
-    /// Takes a place under the member's limit of running projects (`max_running_projects`)
-    /// for a new start; checked and taken under one lock.
-    fn reserve(&self, project: &Project) -> Result<Slot<'_>, ControlError> {
+    /// Takes the project's one place for a start, checked and taken under one lock before
+    /// anything is written, so of two concurrent starts the loser leaves nothing behind.
+    /// A new CLI also needs a place under the member's limit (`max_running_projects`);
+    /// re-adoption (`counted` false) takes back what already runs.
+    fn reserve(&self, project: &Project, counted: bool) -> Result<Slot<'_>, ControlError> {
         let mut loops = self.loops();
         if loops.is_running(project.id) || loops.starting.contains_key(&project.id) {
             return Err(ControlError::AlreadyRunning);
         }
         let running = loops.count_for(project.user_id);
-        if running >= self.deps.config.file.max_running_projects {
+        if counted && running >= self.deps.config.file.max_running_projects {
             return Err(ControlError::TooManyRunning(running));
         }
         loops.starting.insert(project.id, project.user_id);
@@ -142,35 +146,10 @@ impl Controllers {
                 .await
                 .map_err(ControlError::Sandbox)?;
         }
-        // Re-adoption takes back what already runs; only new CLIs count against the limit.
-        let slot = match mode {
-            StartMode::Adopt => None,
-            _ => Some(self.reserve(project)?),
-        };
-        let instance = match (
-            mode,
-            db::instances::running_for_project(&self.deps.db, project.id).await?,
-        ) {
-            (StartMode::Adopt, Some(id)) => id,
-            (_, existing) => {
-                if let Some(id) = existing {
-                    if slot.is_none() && self.is_running(project.id) {
-                        return Err(ControlError::AlreadyRunning);
-                    }
-                    // A row left `running` by a loop that is gone (e.g. the CLI was stopped
-                    // by hand); it is over.
-                    db::instances::finish(&self.deps.db, id, InstanceStatus::Crashed).await?;
-                }
-                db::instances::start(&self.deps.db, project.user_id, project.agent_id, project.id)
-                    .await?
-            }
-        };
+        let slot = self.reserve(project, mode != StartMode::Adopt)?;
+        let instance = self.instance_for(project, mode).await?;
         let mut loops = self.loops();
-        if let Some(slot) = slot {
-            slot.fill(&mut loops);
-        } else if loops.is_running(project.id) {
-            return Err(ControlError::AlreadyRunning);
-        }
+        slot.fill(&mut loops);
         let cancel = self.root.child_token();
         let (tx, rx) = mpsc::channel(64);
         let run = Run::new(
@@ -205,6 +184,31 @@ impl Controllers {
         Ok(())
     }
 
+    /// The instance row a start runs under (its place is held): the running one for a
+    /// re-adoption, else a new one. The database holds at most one running row per project.
+    async fn instance_for(&self, project: &Project, mode: StartMode) -> Result<i64, ControlError> {
+        let db = &self.deps.db;
+        match (
+            mode,
+            db::instances::running_for_project(db, project.id).await?,
+        ) {
+            (StartMode::Adopt, Some(id)) => return Ok(id),
+            // A row left `running` by a loop that is gone (e.g. the CLI was stopped by
+            // hand); it is over.
+            (_, Some(id)) => db::instances::finish(db, id, InstanceStatus::Crashed).await?,
+            (_, None) => {}
+        }
+        db::instances::start(db, project.user_id, project.agent_id, project.id)
+            .await
+            .map_err(|e| {
+                if db::is_unique_violation(&e) {
+                    ControlError::AlreadyRunning
+                } else {
+                    e.into()
+                }
+            })
+    }
+
     /// Stops a project: cancels its loop, quits the CLI, kills its tmux session and ends
     /// the instance. Works on a project whose loop is gone too (cleans up what is left).
     pub async fn stop(
@@ -212,7 +216,14 @@ impl Controllers {
         project: &Project,
         status_after: ProjectStatus,
     ) -> Result<bool, ControlError> {
-        let handle = self.loops().running.remove(&project.id);
+        let handle = {
+            let mut loops = self.loops();
+            // A start under way would record its instance after this stop ended it.
+            if loops.starting.contains_key(&project.id) {
+                return Err(ControlError::Busy);
+            }
+            loops.running.remove(&project.id)
+        };
         let was_running = handle.is_some();
         let mut session = None;
         if let Some(h) = handle {

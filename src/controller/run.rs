@@ -327,6 +327,7 @@ impl Run {
 
     async fn complete(&mut self) -> Result<(), Halt> {
         db::projects::set_pending_action(&self.deps.db, self.project_id, None).await?;
+        self.finish_remote().await?;
         self.set_status(ProjectStatus::Completed, None).await?;
         self.log(Level::Info, "All steps are done: project completed")
             .await;

@@ -86,10 +86,14 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Events {
-    /// A project asks a question or waits for a permission only the owner may give.
+    /// A project asks its owner a question.
     pub needs_help: bool,
+    /// A tool use the agent's policy leaves to the owner (Approve / Deny on the phone).
+    pub permission: bool,
     pub completed: bool,
     pub failed: bool,
+    /// Claude Code worked without output for the stall time and was interrupted.
+    pub stalled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,8 +116,10 @@ impl Default for Events {
     fn default() -> Self {
         Self {
             needs_help: true,
+            permission: true,
             completed: true,
             failed: true,
+            stalled: true,
         }
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! The doctor only reads: it never repairs, never starts the daemon, and never needs it
 //! stopped. It must work on a data dir the daemon would refuse (a loose master key is exactly
-//! what it is for), so it opens the database itself instead of through `open_state`.
+//! what it is for), so it opens the database itself instead of through `autocode::open`.
 
 mod checks;
 

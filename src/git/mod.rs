@@ -8,7 +8,9 @@
 //! credential helpers switched off on its command line (defence in depth: a sandbox turned
 //! off by the admin still runs no hook). No secret is ever put on a git command line.
 
+pub mod github;
 mod parse;
+pub mod remote;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -93,13 +95,32 @@ impl Repo {
 
     /// Runs `git <safe config> args` in the member's sandbox, in the workspace.
     pub async fn run(&self, args: &[&str]) -> Result<Output, GitError> {
-        let mut argv: Vec<String> = Vec::new();
-        for c in SAFE_CONFIG {
-            argv.push("-c".into());
-            argv.push((*c).into());
-        }
+        self.git(&[], args, Vec::new(), TIMEOUT).await
+    }
+
+    /// Runs `git <safe config> <extra config> args` with `env` added: what a remote needs
+    /// (the protocol it may use, the credential helper and the token it reads).
+    pub(crate) async fn git(
+        &self,
+        extra_config: &[String],
+        args: &[&str],
+        env: Vec<(String, String)>,
+        timeout: Duration,
+    ) -> Result<Output, GitError> {
+        let mut argv = config_args(extra_config);
         argv.extend(args.iter().map(|a| (*a).to_owned()));
-        let env = [
+        self.spawn("git", &argv, env, timeout).await
+    }
+
+    /// Runs `program argv` in the member's sandbox with git's environment plus `extra`.
+    async fn spawn(
+        &self,
+        program: &str,
+        argv: &[String],
+        extra: Vec<(String, String)>,
+        timeout: Duration,
+    ) -> Result<Output, GitError> {
+        let mut env: Vec<(String, String)> = [
             // The member's global and the system's config could name programs too.
             ("GIT_CONFIG_NOSYSTEM", "1"),
             ("GIT_CONFIG_GLOBAL", "/dev/null"),
@@ -112,7 +133,8 @@ impl Repo {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-        let spec = self.sandbox.spec("git", &argv, &self.workdir, env)?;
+        env.extend(extra);
+        let spec = self.sandbox.spec(program, argv, &self.workdir, env)?;
         let Some(command) = spec.command() else {
             return Err(GitError::Spawn(std::io::Error::other("empty command")));
         };
@@ -142,9 +164,9 @@ impl Repo {
                 truncated,
             })
         };
-        tokio::time::timeout(TIMEOUT, work)
+        tokio::time::timeout(timeout, work)
             .await
-            .map_err(|_| GitError::Timeout(TIMEOUT))?
+            .map_err(|_| GitError::Timeout(timeout))?
             .map_err(GitError::Spawn)
     }
 
@@ -287,6 +309,20 @@ pub enum Revert {
 /// Whether `s` can only be a commit id (so it never reads as an option or a ref name).
 pub fn is_sha(s: &str) -> bool {
     (4..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `-c` pairs: the safe configuration, then `extra` (which may only add to it).
+fn config_args(extra: &[String]) -> Vec<String> {
+    let mut argv = Vec::new();
+    for c in SAFE_CONFIG
+        .iter()
+        .map(|c| (*c).to_owned())
+        .chain(extra.iter().cloned())
+    {
+        argv.push("-c".to_owned());
+        argv.push(c);
+    }
+    argv
 }
 
 async fn read_capped(

@@ -276,12 +276,15 @@ async fn delete_agent(
     load(&state, user.id, id).await?;
     let projects = db::projects::list_for_agent(&state.db, user.id, id).await?;
     for p in &projects {
-        super::projects::stop_before_delete(&state, p).await?;
+        state.lifecycle.stop_for_removal(p).await?;
     }
     db::agents::delete(&state.db, user.id, id).await?;
     state.layout.remove_tree(&state.layout.agent_dir(id)?)?;
     for p in &projects {
-        super::projects::remove_workspace(&state, user.id, &p.workspace_path).await?;
+        state
+            .lifecycle
+            .remove_workspace(user.id, &p.workspace_path)
+            .await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,4 +1,5 @@
-//! A member's ntfy and Telegram channels. The Telegram token is never shown again: only its
+//! A member's ntfy, Telegram and e-mail channels (e-mail goes through the admin's SMTP
+//! server, `http::smtp`). The Telegram token is never shown again: only its
 //! last four characters, read by decrypting (as for API keys).
 
 use axum::Json;
@@ -16,6 +17,7 @@ use crate::state::AppState;
 pub fn routes() -> Vec<Route> {
     const NTFY: &str = "/api/notifications/channels/ntfy";
     const TELEGRAM: &str = "/api/notifications/channels/telegram";
+    const EMAIL: &str = "/api/notifications/channels/email";
     vec![
         Route::new(
             Method::GET,
@@ -27,6 +29,8 @@ pub fn routes() -> Vec<Route> {
         Route::new(Method::DELETE, NTFY, Access::User, delete_ntfy),
         Route::new(Method::PUT, TELEGRAM, Access::User, put_telegram),
         Route::new(Method::DELETE, TELEGRAM, Access::User, delete_telegram),
+        Route::new(Method::PUT, EMAIL, Access::User, put_email),
+        Route::new(Method::DELETE, EMAIL, Access::User, delete_email),
     ]
 }
 
@@ -129,6 +133,30 @@ async fn put_telegram(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Email {
+    /// Where this member's notifications are mailed, through the admin's SMTP server.
+    address: String,
+}
+
+async fn put_email(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<Email>,
+) -> ApiResult<StatusCode> {
+    let address = req.address.trim();
+    if address.len() > 254 || address.parse::<lettre::Address>().is_err() {
+        return Err(ApiError::invalid("address", "not an e-mail address"));
+    }
+    channels::put(&state.db, &state.master, user.id, "email", address, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn delete_email(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
+    delete(&state, &user, "email").await
 }
 
 async fn delete_ntfy(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {

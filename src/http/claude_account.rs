@@ -170,21 +170,15 @@ async fn start_login(
         .ok_or(ApiError::NotFound)?;
     let paths = LoginPaths::of_user(&state.layout.user_dir(&owner.username)?);
     let profile = Profile::builtin("claude-code").map_err(ApiError::internal)?;
-    let (Some(monitor), Some(controllers)) = (state.monitor.as_ref(), state.controllers.as_ref())
-    else {
-        return Err(ApiError::Unavailable(
-            "the terminal server is not running".into(),
-        ));
-    };
     let settings = crate::sandbox::Settings::from_config(&state.config.file);
     if settings.enabled {
         crate::sandbox::check(&settings)
             .await
             .map_err(ApiError::Unavailable)?;
     }
-    let sandbox = controllers.deps().member_sandbox(&paths.user_dir);
+    let sandbox = state.lifecycle.member_sandbox(&paths.user_dir);
     let name = login::session_name(user.id).map_err(ApiError::internal)?;
-    let tmux = monitor.tmux();
+    let tmux = state.monitor.tmux();
     if tmux.has_session(&name).await.map_err(ApiError::internal)? {
         return Err(ApiError::Conflict(
             "a login session is already open; finish or close it first".into(),
@@ -235,10 +229,7 @@ fn login_program(file: &crate::config::FileConfig, profile: &Profile) -> String 
 /// Ends the member's login session, whether or not the sign-in finished.
 async fn end_login(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
     let name = login::session_name(user.id).map_err(ApiError::internal)?;
-    let Some(monitor) = state.monitor.as_ref() else {
-        return Err(ApiError::NotFound);
-    };
-    let tmux = monitor.tmux();
+    let tmux = state.monitor.tmux();
     if !tmux.has_session(&name).await.map_err(ApiError::internal)? {
         return Err(ApiError::NotFound);
     }

@@ -10,12 +10,9 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, AuthUser};
 use super::projects::{ProjectView, load, view};
 use super::{Access, Route};
-use crate::controller::{Command, ControlError, Controllers, StartMode};
-use crate::db::{
-    self,
-    projects::{Project, ProjectStatus},
-};
-use crate::launch_rules;
+use crate::controller::{ControlError, StartMode};
+use crate::db;
+use crate::lifecycle::LifecycleError;
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
@@ -64,6 +61,7 @@ impl From<ControlError> for ApiError {
         match e {
             ControlError::AlreadyRunning
             | ControlError::NotRunning
+            | ControlError::Busy
             | ControlError::TooManyRunning(_) => ApiError::Conflict(e.to_string()),
             // Every start, restart or resume the sandbox refused reaches the API here.
             ControlError::Sandbox(message) => {
@@ -75,28 +73,29 @@ impl From<ControlError> for ApiError {
     }
 }
 
-fn controllers(state: &AppState) -> ApiResult<&std::sync::Arc<Controllers>> {
-    state
-        .controllers
-        .as_ref()
-        .ok_or_else(|| ApiError::internal("controllers are not running"))
-}
-
-/// An agent saved before the launch rules existed (or using an installation the admin
-/// has since removed) must not launch; the member learns which field to fix.
-async fn check_launch_settings(state: &AppState, project: &Project) -> ApiResult<()> {
-    let agent = db::agents::get(&state.db, project.user_id, project.agent_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    launch_rules::check(&state.config.file, &agent.cli.0).map_err(|e| {
-        ApiError::invalid(
-            e.field,
-            format!(
-                "{} (edit agent \"{}\" to start its projects)",
-                e.reason, agent.name
+impl From<LifecycleError> for ApiError {
+    fn from(e: LifecycleError) -> Self {
+        match e {
+            LifecycleError::NotFound => ApiError::NotFound,
+            LifecycleError::Completed | LifecycleError::NameTaken => {
+                ApiError::Conflict(e.to_string())
+            }
+            LifecycleError::Launch {
+                field,
+                reason,
+                agent,
+            } => ApiError::invalid(
+                field,
+                format!("{reason} (edit agent \"{agent}\" to start its projects)"),
             ),
-        )
-    })
+            LifecycleError::Invalid { field, reason } => ApiError::invalid(field, reason),
+            LifecycleError::Conflict(reason) => ApiError::Conflict(reason),
+            LifecycleError::Git(e) => e.into(),
+            LifecycleError::Control(e) => e.into(),
+            LifecycleError::Path(e) => e.into(),
+            LifecycleError::Db(e) => e.into(),
+        }
+    }
 }
 
 async fn start_project(
@@ -105,14 +104,7 @@ async fn start_project(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ProjectView>> {
     let project = load(&state, user.id, id).await?;
-    let c = controllers(&state)?;
-    if project.status == ProjectStatus::Completed {
-        return Err(ApiError::Conflict(
-            "the project is completed; edit its plan to add work, then restart".into(),
-        ));
-    }
-    check_launch_settings(&state, &project).await?;
-    c.start(&project, StartMode::Fresh).await?;
+    state.lifecycle.start(&project, StartMode::Fresh).await?;
     Ok(Json(view(&state, load(&state, user.id, id).await?).await?))
 }
 
@@ -122,12 +114,7 @@ async fn stop_project(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ProjectView>> {
     let project = load(&state, user.id, id).await?;
-    if !controllers(&state)?
-        .stop(&project, ProjectStatus::Paused)
-        .await?
-    {
-        return Err(ControlError::NotRunning.into());
-    }
+    state.lifecycle.stop(&project).await?;
     Ok(Json(view(&state, load(&state, user.id, id).await?).await?))
 }
 
@@ -137,11 +124,7 @@ async fn restart_project(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ProjectView>> {
     let project = load(&state, user.id, id).await?;
-    let c = controllers(&state)?;
-    check_launch_settings(&state, &project).await?;
-    c.stop(&project, project.status).await?;
-    let project = load(&state, user.id, id).await?;
-    c.start(&project, StartMode::Restart).await?;
+    state.lifecycle.restart(&project).await?;
     Ok(Json(view(&state, load(&state, user.id, id).await?).await?))
 }
 
@@ -150,8 +133,8 @@ async fn pause_project(
     user: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<(StatusCode, Json<ProjectView>)> {
-    load(&state, user.id, id).await?;
-    controllers(&state)?.send(id, Command::Pause).await?;
+    let project = load(&state, user.id, id).await?;
+    state.lifecycle.pause(&project).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(view(&state, load(&state, user.id, id).await?).await?),
@@ -164,16 +147,7 @@ async fn resume_project(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<(StatusCode, Json<ProjectView>)> {
     let project = load(&state, user.id, id).await?;
-    let c = controllers(&state)?;
-    // A stopped project resumes by starting its loop again, continuing the conversation.
-    match c.send(id, Command::Resume).await {
-        Ok(()) => {}
-        Err(ControlError::NotRunning) if project.status == ProjectStatus::Paused => {
-            check_launch_settings(&state, &project).await?;
-            c.start(&project, StartMode::Restart).await?
-        }
-        Err(e) => return Err(e.into()),
-    }
+    state.lifecycle.resume(&project).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(view(&state, load(&state, user.id, id).await?).await?),
@@ -192,35 +166,23 @@ async fn message_project(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<MessageRequest>,
 ) -> ApiResult<StatusCode> {
-    load(&state, user.id, id).await?;
-    send_message(&state, &user, id, &req.text).await?;
+    let project = load(&state, user.id, id).await?;
+    send_message(&state, user.id, &project, &req.text).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
-/// A member's message to one of their projects (the caller checked it is theirs): the
-/// one path for the project page and the inbox alike, so both log the same line.
+/// A member's message to one of their projects: the one path for the project page and
+/// the inbox alike, so both log the same line.
 pub(super) async fn send_message(
     state: &AppState,
-    user: &AuthUser,
-    id: i64,
+    user_id: i64,
+    project: &crate::db::projects::Project,
     text: &str,
 ) -> ApiResult<()> {
-    let text = text.trim();
-    if text.is_empty() || text.chars().count() > 20_000 {
-        return Err(ApiError::invalid("text", "must be 1 to 20000 characters"));
-    }
-    let from = db::users::get(&state.db, user.id)
+    let from = db::users::get(&state.db, user_id)
         .await?
         .map(|u| u.username)
         .unwrap_or_default();
-    controllers(state)?
-        .send(
-            id,
-            Command::Message {
-                text: text.to_owned(),
-                from,
-            },
-        )
-        .await?;
+    state.lifecycle.message(project, from, text).await?;
     Ok(())
 }

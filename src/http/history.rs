@@ -87,12 +87,8 @@ pub struct RevertView {
 
 /// The owner's repository, reached through their sandbox (like their CLI).
 pub fn repo_of(state: &AppState, username: &str, project: &Project) -> ApiResult<Repo> {
-    let controllers = state
-        .controllers
-        .as_ref()
-        .ok_or_else(|| ApiError::internal("controllers are not running"))?;
     let user_dir = state.layout.user_dir(username)?;
-    let sandbox = controllers.deps().member_sandbox(&user_dir);
+    let sandbox = state.lifecycle.member_sandbox(&user_dir);
     Ok(Repo::new(
         sandbox,
         std::path::Path::new(&project.workspace_path),
@@ -202,12 +198,9 @@ async fn revert_step(
     ApiPath((id, n)): ApiPath<(i64, i64)>,
 ) -> ApiResult<Json<RevertView>> {
     let project = load(&state, user.id, id).await?;
-    let controllers = state
-        .controllers
-        .as_ref()
-        .ok_or_else(|| ApiError::internal("controllers are not running"))?;
     // Held until the undo is recorded: a start meanwhile would work on a moving workspace.
-    let _held = controllers
+    let _held = state
+        .lifecycle
         .hold_stopped(&project)
         .map_err(|_| ApiError::Conflict("stop the project before undoing a step".into()))?;
     let index = usize::try_from(n - 1).map_err(|_| ApiError::NotFound)?;

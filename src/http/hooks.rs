@@ -22,11 +22,11 @@ use crate::workspace::Layout;
 
 /// The hook listener's whole router: one route, a small body limit, JSON 404s.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/api/hooks", post(receive_hook))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(hooks::MAX_BODY_BYTES))
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(hooks::MAX_BODY_BYTES));
+    super::trace::traced(router).with_state(state)
 }
 
 async fn not_found() -> ApiError {

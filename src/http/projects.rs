@@ -11,12 +11,12 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use super::{Access, Route};
 use crate::db::logs::{Level, LogEntry};
-use crate::db::projects::{NewProject, Project, Step};
+use crate::db::project_remotes::{ProjectRemote, PushMode};
+use crate::db::projects::{Project, Step};
 use crate::db::{self};
 use crate::journal::ProjectEvent;
-use crate::names;
+use crate::lifecycle::{NewProject, fields};
 use crate::state::AppState;
-use crate::workspace::{MemberDir, ProjectVars, create_project_workspace};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -60,9 +60,6 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-const MAX_TEXT: usize = 200_000;
-const MAX_STEPS: usize = 200;
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProject {
@@ -73,6 +70,13 @@ pub struct CreateProject {
     architecture: String,
     #[serde(default)]
     implementation_plan: Vec<Step>,
+    /// Clone this repository instead of starting empty (see `remote.rs`).
+    #[serde(default)]
+    repo_url: Option<String>,
+    #[serde(default)]
+    push: Option<PushMode>,
+    #[serde(default)]
+    pull_request: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -84,55 +88,6 @@ pub struct UpdateProject {
     implementation_plan: Option<Vec<Step>>,
 }
 
-fn check_name(name: &str) -> ApiResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
-            "name",
-            "must be 1 to 100 characters without control characters",
-        ));
-    }
-    Ok(name.to_owned())
-}
-
-fn check_text(field: &str, value: &str) -> ApiResult<()> {
-    if value.chars().count() > MAX_TEXT {
-        return Err(ApiError::invalid(
-            field,
-            format!("must be at most {MAX_TEXT} characters"),
-        ));
-    }
-    Ok(())
-}
-
-fn check_plan(plan: &[Step]) -> ApiResult<()> {
-    if plan.len() > MAX_STEPS {
-        return Err(ApiError::invalid(
-            "implementation_plan",
-            format!("at most {MAX_STEPS} steps"),
-        ));
-    }
-    for (i, step) in plan.iter().enumerate() {
-        let n = step.title.trim().chars().count();
-        if n == 0 || n > 200 {
-            return Err(ApiError::invalid(
-                format!("implementation_plan[{i}].title"),
-                "must be 1 to 200 characters",
-            ));
-        }
-        check_text(&format!("implementation_plan[{i}].details"), &step.details)?;
-    }
-    Ok(())
-}
-
-fn name_conflict(e: sqlx::Error) -> ApiError {
-    if db::is_unique_violation(&e) {
-        ApiError::Conflict("you already have a project with that name".into())
-    } else {
-        e.into()
-    }
-}
-
 /// A project as the API shows it: the row, its supervising-LLM cost, and whether its
 /// controller is running.
 #[derive(serde::Serialize)]
@@ -141,18 +96,19 @@ pub struct ProjectView {
     pub project: Project,
     pub cost: db::usage::Cost,
     pub controller_running: bool,
+    /// The remote it was cloned from, its push setting and pull request; none if made empty.
+    pub remote: Option<ProjectRemote>,
 }
 
 pub async fn view(state: &AppState, project: Project) -> ApiResult<ProjectView> {
     let cost = db::usage::for_project(&state.db, project.id).await?;
-    let controller_running = state
-        .controllers
-        .as_ref()
-        .is_some_and(|c| c.is_running(project.id));
+    let controller_running = state.lifecycle.is_running(project.id);
+    let remote = db::project_remotes::get(&state.db, project.id).await?;
     Ok(ProjectView {
         project,
         cost,
         controller_running,
+        remote,
     })
 }
 
@@ -162,14 +118,6 @@ async fn views(state: &AppState, projects: Vec<Project>) -> ApiResult<Vec<Projec
         out.push(view(state, p).await?);
     }
     Ok(out)
-}
-
-/// Stops a project's controller and CLI before its rows or files go away.
-pub async fn stop_before_delete(state: &AppState, project: &Project) -> ApiResult<()> {
-    if let Some(c) = &state.controllers {
-        c.stop(project, project.status).await?;
-    }
-    Ok(())
 }
 
 pub async fn load(state: &AppState, user_id: i64, id: i64) -> ApiResult<Project> {
@@ -204,75 +152,17 @@ async fn create_project(
     ApiPath(agent_id): ApiPath<i64>,
     ApiJson(req): ApiJson<CreateProject>,
 ) -> ApiResult<(StatusCode, Json<ProjectView>)> {
-    let agent = db::agents::get(&state.db, user.id, agent_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let name = check_name(&req.name)?;
-    check_text("description", &req.description)?;
-    check_text("architecture", &req.architecture)?;
-    check_plan(&req.implementation_plan)?;
-    let owner = db::users::get(&state.db, user.id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-    let taken = db::projects::slugs_of_user(&state.db, user.id).await?;
-    let slug = names::unique_slug(&names::slugify(&name), |s| taken.iter().any(|t| t == s));
-    let dir = state
-        .layout
-        .project_dir(&owner.username, &agent.workspace_base, &slug)?;
-    // Checked before the row exists: a link planted on the way refuses the create.
-    let member = MemberDir::of(&state.layout, &owner.username)?;
-    member.check(&dir)?;
-    let project = db::projects::insert(
-        &state.db,
-        user.id,
-        &NewProject {
-            agent_id,
-            name: &name,
-            slug: &slug,
-            description: &req.description,
-            architecture: &req.architecture,
-            plan: &req.implementation_plan,
-            workspace_path: &dir.to_string_lossy(),
-        },
-    )
-    .await
-    .map_err(name_conflict)?;
-    let vars = ProjectVars {
-        name: &name,
-        slug: &slug,
+    let new = NewProject {
+        agent_id,
+        name: &req.name,
         description: &req.description,
         architecture: &req.architecture,
+        plan: &req.implementation_plan,
+        repo_url: req.repo_url.as_deref(),
+        push: req.push,
+        pull_request: req.pull_request,
     };
-    if let Err(e) = create_project_workspace(&member, &dir, &vars) {
-        db::projects::delete(&state.db, user.id, project.id).await?;
-        return Err(e.into());
-    }
-    // The history starts with the project; were git unavailable, the controller tries
-    // again before the first step.
-    if state.controllers.is_some() {
-        let repo = super::history::repo_of(&state, &owner.username, &project)?;
-        let started = async {
-            repo.ensure(&slug).await?;
-            repo.commit_all(
-                "Project created\n\nThe files AutoCode starts every project with.",
-                false,
-            )
-            .await
-        };
-        if let Err(e) = started.await {
-            tracing::warn!(project = project.id, "git init: {e}");
-        }
-    }
-    let steps = project.implementation_plan.0.len();
-    state
-        .journal
-        .log(
-            project.id,
-            None,
-            Level::Info,
-            &format!("Project \"{name}\" created with {steps} planned step(s)"),
-        )
-        .await?;
+    let project = state.lifecycle.create(user.id, &new).await?;
     Ok((StatusCode::CREATED, Json(view(&state, project).await?)))
 }
 
@@ -293,21 +183,21 @@ async fn update_project(
     let mut project = load(&state, user.id, id).await?;
     let mut changed = Vec::new();
     if let Some(name) = &req.name {
-        let name = check_name(name)?;
+        let name = fields::check_name(name)?;
         if name != project.name {
             changed.push(format!("name → \"{name}\""));
             project.name = name;
         }
     }
     if let Some(d) = req.description {
-        check_text("description", &d)?;
+        fields::check_text("description", &d)?;
         if d != project.description {
             changed.push("description".to_owned());
             project.description = d;
         }
     }
     if let Some(a) = req.architecture {
-        check_text("architecture", &a)?;
+        fields::check_text("architecture", &a)?;
         if a != project.architecture {
             changed.push("architecture".to_owned());
             project.architecture = a;
@@ -315,7 +205,7 @@ async fn update_project(
     }
     let mut plan_changed = false;
     if let Some(plan) = req.implementation_plan {
-        check_plan(&plan)?;
+        fields::check_plan(&plan)?;
         if plan != project.implementation_plan.0 {
             changed.push(format!("implementation plan ({} steps)", plan.len()));
             project.implementation_plan = SqlJson(plan);
@@ -327,7 +217,7 @@ async fn update_project(
     }
     db::projects::update_fields(&state.db, &project)
         .await
-        .map_err(name_conflict)?;
+        .map_err(fields::name_taken)?;
     state
         .journal
         .log(
@@ -352,25 +242,8 @@ async fn delete_project(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     let project = load(&state, user.id, id).await?;
-    stop_before_delete(&state, &project).await?;
-    db::projects::delete(&state.db, user.id, id).await?;
-    remove_workspace(&state, user.id, &project.workspace_path).await?;
+    state.lifecycle.delete(&project).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Removes a project's workspace inside its owner's directory only: a link planted on
-/// the way (even the workspace itself) never leads the removal into anyone else's files.
-pub(super) async fn remove_workspace(
-    state: &AppState,
-    user_id: i64,
-    workspace_path: &str,
-) -> ApiResult<()> {
-    let owner = db::users::get(&state.db, user_id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-    MemberDir::of(&state.layout, &owner.username)?
-        .remove_tree(std::path::Path::new(workspace_path))?;
-    Ok(())
 }
 
 #[derive(Deserialize)]

@@ -12,7 +12,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, AuthUser};
 use super::{Access, Route};
 use crate::db::push::{self as store, Settings, Subscription};
-use crate::push::{Message, Push, Urgency, ece};
+use crate::push::{Message, Urgency, ece};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
@@ -57,18 +57,11 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-fn push(state: &AppState) -> ApiResult<&Push> {
-    state
-        .push
-        .as_ref()
-        .ok_or_else(|| ApiError::Unavailable("notifications are not set up on this server".into()))
-}
-
 async fn vapid_public_key(
     State(state): State<AppState>,
     _user: AuthUser,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "key": push(&state)?.vapid.public_key() })))
+    Ok(Json(json!({ "key": state.push.vapid.public_key() })))
 }
 
 async fn list_subscriptions(
@@ -105,14 +98,9 @@ pub(super) fn check_endpoint(endpoint: &str) -> Result<(), ApiError> {
         return Err(bad("longer than 2048 characters"));
     }
     let url = reqwest::Url::parse(endpoint).map_err(|_| bad("not a URL"))?;
-    let loopback = url
-        .host_str()
-        .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
-        .and_then(|h| h.parse::<std::net::IpAddr>().ok())
-        .is_some_and(|ip| ip.is_loopback());
     match url.scheme() {
         "https" if url.host().is_some() => Ok(()),
-        "http" if loopback => Ok(()),
+        "http" if crate::git::remote::is_loopback(&url) => Ok(()),
         _ => Err(bad("must be an https:// URL")),
     }
 }
@@ -167,7 +155,7 @@ async fn send_test(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let push = push(&state)?;
+    let push = &state.push;
     let subs = store::list(&state.db, user.id).await?;
     let channels = crate::db::channels::list(&state.db, user.id).await?;
     if subs.is_empty() && channels.is_empty() {

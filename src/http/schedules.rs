@@ -114,7 +114,7 @@ async fn own_project(state: &AppState, user: &AuthUser, id: i64) -> ApiResult<()
 
 /// Tells the scheduler; a failure there is logged, the row stays the truth for next boot.
 async fn sync(state: &AppState, schedule_id: i64, removed: bool) {
-    let Some(s) = &state.schedules else { return };
+    let s = &state.schedules;
     let result = if removed {
         s.forget(schedule_id).await
     } else {

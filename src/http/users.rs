@@ -124,7 +124,7 @@ async fn delete_user(
     }
     // Their running work stops before their rows and files go.
     for p in db::projects::list(&state.db, id).await? {
-        super::projects::stop_before_delete(&state, &p).await?;
+        state.lifecycle.stop_for_removal(&p).await?;
     }
     let user = accounts::delete(&state.db, &state.layout, id).await?;
     tracing::info!(username = %user.username, "user deleted");

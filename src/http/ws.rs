@@ -44,6 +44,7 @@ pub fn routes() -> Vec<Route> {
             Access::User,
             terminal_socket,
         ),
+        Route::new(Method::GET, "/api/ws/inbox", Access::User, inbox_socket),
         Route::new(
             Method::GET,
             "/api/ws/account/claude/login",
@@ -151,10 +152,10 @@ fn origin_allowed(parts: &Parts, public_url: Option<&str>) -> bool {
     }
 }
 
-type Upgrade = Result<WebSocketUpgrade, WebSocketUpgradeRejection>;
+pub(super) type Upgrade = Result<WebSocketUpgrade, WebSocketUpgradeRejection>;
 
 /// Checks ownership and the socket cap, then upgrades with the shared limits.
-async fn upgrade<F, Fut>(
+pub(super) async fn upgrade<F, Fut>(
     state: &AppState,
     user: &AuthUser,
     project_id: i64,
@@ -247,6 +248,18 @@ async fn terminal_socket(
         terminal::run(socket, shared, target, project.tmux_session, viewer)
     })
     .await
+}
+
+/// The member's inbox, live: it covers every project of theirs, so it is not "watching" one.
+async fn inbox_socket(
+    State(state): State<AppState>,
+    WsCaller(user): WsCaller,
+    ws: Upgrade,
+) -> ApiResult<Response> {
+    let shared = state.clone();
+    upgrade_socket(&state, &user, ws, move |socket| {
+        crate::ws::inbox::run(socket, shared, user.id)
+    })
 }
 
 /// The member's own "Log in here" session (named by their user id, so nobody else's).

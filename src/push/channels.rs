@@ -1,4 +1,5 @@
-//! ntfy and Telegram: the same notification as a Web Push, for phones without PWA push.
+//! ntfy, Telegram and e-mail: the same notification as a Web Push, for phones without PWA
+//! push.
 //! Sent through the delivery queue's permits, retried like pushes; a refusal is logged.
 
 use std::time::Duration;
@@ -16,6 +17,11 @@ pub enum Channel {
         api_base: String,
         token: String,
         chat_id: String,
+    },
+    /// A plain-text mail through the admin's SMTP server.
+    Email {
+        smtp: super::email::Smtp,
+        to: String,
     },
 }
 
@@ -38,6 +44,9 @@ pub async fn send(
 ) -> Sent {
     let link = link_base.map(|b| format!("{}{}", b.trim_end_matches('/'), text(msg, "url")));
     let request = match channel {
+        Channel::Email { smtp, to } => {
+            return super::email::send(smtp, to, msg, link.as_deref()).await;
+        }
         Channel::Ntfy { url } => {
             let mut r = http
                 .post(url)

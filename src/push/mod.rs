@@ -5,9 +5,12 @@
 //! separate tasks, bounded in number, retried with backoff, dropped with a warning when
 //! the bound is reached.
 
+pub mod answer;
 pub mod channels;
 pub mod deliver;
 pub mod ece;
+pub mod email;
+pub mod message;
 pub mod notify;
 pub mod vapid;
 
@@ -23,6 +26,8 @@ pub struct Push {
     pub delivery: Delivery,
     pub cooldowns: Arc<notify::Cooldowns>,
     pub channels: Arc<ChannelSetup>,
+    /// Tokens that let a permission notification's buttons answer it.
+    pub answers: Arc<answer::AnswerTokens>,
 }
 
 /// What ntfy and Telegram deliveries need besides the queue.
@@ -42,6 +47,7 @@ impl Push {
             delivery: Delivery::new(vapid.clone()),
             vapid,
             cooldowns: Arc::new(notify::Cooldowns::new(cooldown)),
+            answers: Arc::default(),
         }
     }
 }

@@ -7,13 +7,15 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use serde_json::json;
 use sqlx::SqlitePool;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{Message, Push, Urgency};
+use super::message::{About, message};
+use super::{Message, Push};
+use crate::controller::wording;
+use crate::db::logs::Level;
 use crate::db::projects::ProjectStatus;
 use crate::db::push::{self as store, Settings};
 use crate::journal::{Journal, ProjectEvent};
@@ -22,17 +24,41 @@ use crate::ws::watching::Watching;
 /// What a notification is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Event {
+    /// A question for the owner.
     NeedsHelp,
+    /// A tool use the policy leaves to the owner.
+    Permission,
     Completed,
     Failed,
+    /// The CLI worked without output for the stall time and was interrupted.
+    Stalled,
 }
 
 impl Event {
-    pub fn from_status(status: ProjectStatus) -> Option<Self> {
-        match status {
-            ProjectStatus::NeedsHelp => Some(Event::NeedsHelp),
-            ProjectStatus::Completed => Some(Event::Completed),
-            ProjectStatus::Failed => Some(Event::Failed),
+    /// The event a journal entry means, if any.
+    pub fn of(event: &ProjectEvent) -> Option<Self> {
+        match event {
+            ProjectEvent::Status {
+                status, question, ..
+            } => match status {
+                ProjectStatus::NeedsHelp
+                    if question
+                        .as_deref()
+                        .and_then(wording::permission_subject)
+                        .is_some() =>
+                {
+                    Some(Event::Permission)
+                }
+                ProjectStatus::NeedsHelp => Some(Event::NeedsHelp),
+                ProjectStatus::Completed => Some(Event::Completed),
+                ProjectStatus::Failed => Some(Event::Failed),
+                _ => None,
+            },
+            ProjectEvent::Log { entry }
+                if entry.level == Level::Error && wording::is_stall_line(&entry.message) =>
+            {
+                Some(Event::Stalled)
+            }
             _ => None,
         }
     }
@@ -40,16 +66,21 @@ impl Event {
     pub fn as_str(self) -> &'static str {
         match self {
             Event::NeedsHelp => "needs_help",
+            Event::Permission => "permission",
             Event::Completed => "completed",
             Event::Failed => "failed",
+            Event::Stalled => "stalled",
         }
     }
 
     fn wanted(self, settings: &Settings) -> bool {
+        let e = &settings.events;
         match self {
-            Event::NeedsHelp => settings.events.needs_help,
-            Event::Completed => settings.events.completed,
-            Event::Failed => settings.events.failed,
+            Event::NeedsHelp => e.needs_help,
+            Event::Permission => e.permission,
+            Event::Completed => e.completed,
+            Event::Failed => e.failed,
+            Event::Stalled => e.stalled,
         }
     }
 }
@@ -81,42 +112,6 @@ impl Cooldowns {
     }
 }
 
-/// The message for a project's new status, in the member's words.
-pub fn message(project_id: i64, name: &str, event: Event, question: Option<&str>) -> Message {
-    let (title, body, urgency) = match event {
-        Event::NeedsHelp => (
-            format!("{name} needs you"),
-            question
-                .unwrap_or("It is waiting for your answer.")
-                .to_owned(),
-            Urgency::High,
-        ),
-        Event::Completed => (
-            format!("{name} is done"),
-            "Every step of the plan is complete.".to_owned(),
-            Urgency::Normal,
-        ),
-        Event::Failed => (
-            format!("{name} stopped with an error"),
-            "Open the project to see what went wrong.".to_owned(),
-            Urgency::Normal,
-        ),
-    };
-    Message {
-        payload: json!({
-            "title": title,
-            "body": body,
-            "url": format!("/projects/{project_id}"),
-            "project_id": project_id,
-            "event": event.as_str(),
-            "tag": format!("project-{project_id}"),
-        }),
-        urgency,
-        // One topic per project: a newer state replaces an undelivered older one.
-        topic: format!("project-{project_id}"),
-    }
-}
-
 /// Listens until `cancel`. Runs beside the controllers, never inside them.
 pub fn spawn(
     push: Push,
@@ -133,14 +128,20 @@ pub fn spawn(
                 e = events.recv() => e,
             };
             match event {
-                Ok(ProjectEvent::Status {
-                    project_id,
-                    status,
-                    question,
-                    ..
-                }) => {
-                    let Some(event) = Event::from_status(status) else {
+                Ok(event) => {
+                    let project_id = event.project_id();
+                    if let ProjectEvent::Status { status, .. } = &event
+                        && *status != ProjectStatus::NeedsHelp
+                    {
+                        // Answered (anywhere) or moved on: its buttons answer nothing now.
+                        push.answers.revoke_project(project_id);
+                    }
+                    let Some(kind) = Event::of(&event) else {
                         continue;
+                    };
+                    let question = match &event {
+                        ProjectEvent::Status { question, .. } => question.as_deref(),
+                        _ => None,
                     };
                     let context = Context {
                         push: &push,
@@ -148,11 +149,10 @@ pub fn spawn(
                         watching: &watching,
                         cancel: &cancel,
                     };
-                    if let Err(e) = context.notify(project_id, event, question.as_deref()).await {
+                    if let Err(e) = context.notify(project_id, kind, question).await {
                         tracing::error!(project_id, error = %e, "notification lookup failed");
                     }
                 }
-                Ok(_) => {}
                 Err(RecvError::Lagged(n)) => {
                     tracing::warn!(missed = n, "notifications fell behind the journal");
                 }
@@ -191,13 +191,30 @@ impl Context<'_> {
             tracing::debug!(project_id, event = event.as_str(), "in cooldown; no push");
             return Ok(());
         }
-        let msg = message(project_id, &name, event, question);
-        if settings.channels.web_push {
-            for sub in store::list(self.db, user_id).await? {
-                self.push
-                    .delivery
-                    .enqueue(self.db, sub, msg.clone(), self.cancel);
-            }
+        let subs = if settings.channels.web_push {
+            store::list(self.db, user_id).await?
+        } else {
+            Vec::new()
+        };
+        // One token for all of the member's browsers: the first answer uses it up.
+        let token = (event == Event::Permission && !subs.is_empty()).then(|| {
+            let q = question.unwrap_or_default();
+            self.push
+                .answers
+                .issue(user_id, project_id, q, Instant::now())
+        });
+        let about = About {
+            project_id,
+            name: &name,
+            event,
+            question,
+            answer_token: token.as_deref(),
+        };
+        let msg = message(&about);
+        for sub in subs {
+            self.push
+                .delivery
+                .enqueue(self.db, sub, msg.clone(), self.cancel);
         }
         send_to_channels(self.push, self.db, user_id, &msg, self.cancel).await
     }
@@ -226,12 +243,46 @@ pub async fn send_to_channels(
                     chat_id: row.target,
                 }
             }
+            "email" => {
+                let Some(smtp) = smtp_server(db, &setup.master).await? else {
+                    tracing::debug!(user_id, "no SMTP server is set up; e-mail skipped");
+                    continue;
+                };
+                super::channels::Channel::Email {
+                    smtp,
+                    to: row.target,
+                }
+            }
             _ => continue,
         };
         push.delivery
             .enqueue_channel(channel, msg.clone(), setup.public_url.clone(), cancel);
     }
     Ok(())
+}
+
+/// The admin's SMTP server, password opened; None when none is set up.
+async fn smtp_server(
+    db: &SqlitePool,
+    master: &crate::secrets::MasterKey,
+) -> sqlx::Result<Option<super::email::Smtp>> {
+    let Some(row) = crate::db::smtp::get(db).await? else {
+        return Ok(None);
+    };
+    let (Some(security), Ok(port)) = (
+        super::email::Security::parse(&row.security),
+        u16::try_from(row.port),
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(super::email::Smtp {
+        password: row.password(master),
+        host: row.host,
+        port,
+        security,
+        username: row.username,
+        sender: row.sender,
+    }))
 }
 
 #[cfg(test)]
@@ -247,19 +298,5 @@ mod tests {
         assert!(c.allow(1, Event::Completed, t), "another event");
         assert!(c.allow(2, Event::NeedsHelp, t), "another project");
         assert!(c.allow(1, Event::NeedsHelp, t + Duration::from_secs(61)));
-    }
-
-    #[test]
-    fn needs_help_is_urgent_and_links_to_the_project() {
-        let m = message(7, "Blog", Event::NeedsHelp, Some("Which colour?"));
-        assert_eq!(m.urgency, Urgency::High);
-        assert_eq!(m.payload["title"], "Blog needs you");
-        assert_eq!(m.payload["body"], "Which colour?");
-        assert_eq!(m.payload["url"], "/projects/7");
-        assert_eq!(m.topic, "project-7");
-        assert_eq!(
-            message(7, "Blog", Event::Completed, None).urgency,
-            Urgency::Normal
-        );
     }
 }

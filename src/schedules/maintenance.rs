@@ -8,8 +8,8 @@ use super::now_unix;
 use super::run::Ctx;
 
 pub(super) async fn run(ctx: &Ctx) {
-    let db = &ctx.state.db;
-    let days = ctx.state.config.file.schedules.log_retention_days;
+    let db = &ctx.base.db;
+    let days = ctx.base.config.file.schedules.log_retention_days;
     if days > 0 {
         let before = now_unix() - (days as i64) * 86_400;
         match crate::db::logs::delete_before(db, before).await {
@@ -23,7 +23,7 @@ pub(super) async fn run(ctx: &Ctx) {
         Ok(n) => tracing::info!(deleted = n, "expired auth sessions removed"),
         Err(e) => tracing::error!("cannot expire auth sessions: {e}"),
     }
-    let tickets = ctx.state.ws.tickets.purge_expired();
+    let tickets = ctx.tickets.purge_expired();
     if tickets > 0 {
         tracing::debug!(tickets, "expired WebSocket tickets dropped");
     }
@@ -34,7 +34,7 @@ pub(super) async fn run(ctx: &Ctx) {
 /// left behind (by a crash, or a project deleted mid-run). Reported, not killed: it may hold
 /// a member's unsaved work, and the admin can look before ending it.
 async fn orphan_sessions(ctx: &Ctx) {
-    let tmux = ctx.controllers.deps().monitor.tmux().clone();
+    let tmux = ctx.lifecycle.monitor().tmux().clone();
     let sessions = match tmux.list_sessions().await {
         Ok(s) => s,
         Err(e) => {
@@ -43,7 +43,7 @@ async fn orphan_sessions(ctx: &Ctx) {
         }
     };
     let owned: Vec<(i64, String)> = match sqlx::query_as("select id, tmux_session from projects")
-        .fetch_all(&ctx.state.db)
+        .fetch_all(&ctx.base.db)
         .await
     {
         Ok(rows) => rows,
@@ -60,7 +60,7 @@ async fn orphan_sessions(ctx: &Ctx) {
         .filter(|name| {
             !owned
                 .iter()
-                .any(|(id, session)| session == name && ctx.controllers.is_running(*id))
+                .any(|(id, session)| session == name && ctx.lifecycle.is_running(*id))
         })
         .collect();
     crate::metrics::set_orphan_tmux_sessions(orphans.len());
@@ -74,8 +74,8 @@ async fn orphan_sessions(ctx: &Ctx) {
 }
 
 pub(super) async fn nightly_backup(ctx: &Ctx) {
-    let settings = &ctx.state.config.file.schedules;
-    let data_dir = ctx.state.layout.root().to_owned();
+    let settings = &ctx.base.config.file.schedules;
+    let data_dir = ctx.base.layout.root().to_owned();
     let dir = settings
         .backup_dir
         .clone()
@@ -89,7 +89,7 @@ pub(super) async fn nightly_backup(ctx: &Ctx) {
         return;
     }
     let out = dir.join(&name);
-    match crate::backup::create(&ctx.state.db, &data_dir, &out).await {
+    match crate::backup::create(&ctx.base.db, &data_dir, &out).await {
         Ok(s) => {
             tracing::info!(file = %out.display(), files = s.files, bytes = s.bytes, "nightly backup written")
         }

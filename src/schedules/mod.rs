@@ -11,7 +11,7 @@
 pub mod cron;
 mod maintenance;
 mod run;
-mod settings;
+pub mod settings;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,7 +24,20 @@ use uuid::Uuid;
 
 pub use settings::Settings;
 
-use crate::state::AppState;
+use crate::journal::Journal;
+use crate::lifecycle::Lifecycle;
+use crate::state::Base;
+use crate::ws::tickets::Tickets;
+
+/// What the scheduler's jobs use: the data dir, project logs, the lifecycle to start and
+/// pause projects, and the WebSocket tickets to expire.
+#[derive(Clone)]
+pub struct Deps {
+    pub base: Base,
+    pub journal: Journal,
+    pub lifecycle: Arc<Lifecycle>,
+    pub tickets: Arc<Tickets>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleError {
@@ -51,14 +64,10 @@ pub fn now_unix() -> i64 {
 
 impl Scheduler {
     /// Reports runs missed while the daemon was down, then schedules every enabled schedule
-    /// and the maintenance jobs. Needs the controllers running (`state.controllers`).
-    pub async fn start(
-        state: &AppState,
-        cancel: CancellationToken,
-    ) -> Result<Arc<Self>, ScheduleError> {
-        let settings = state.config.file.schedules.clone();
+    /// and the maintenance jobs.
+    pub async fn start(ctx: Deps, cancel: CancellationToken) -> Result<Arc<Self>, ScheduleError> {
+        let settings = ctx.base.config.file.schedules.clone();
         let tz = settings.tz().map_err(ScheduleError::Config)?;
-        let ctx = run::Ctx::new(state).map_err(ScheduleError::Config)?;
         run::report_missed(&ctx, &tz, now_unix()).await?;
         let me = Arc::new(Self {
             jobs: JobScheduler::new().await?,
@@ -66,7 +75,7 @@ impl Scheduler {
             tz,
             ctx: ctx.clone(),
         });
-        for s in crate::db::schedules::enabled(&state.db).await? {
+        for s in crate::db::schedules::enabled(&ctx.base.db).await? {
             me.add_job(s.id, &s.cron).await?;
         }
         let watch = ctx.clone();
@@ -147,7 +156,7 @@ impl Scheduler {
     /// Brings the scheduler in line with the schedule's row (after a create or an edit).
     pub async fn sync(&self, schedule_id: i64) -> Result<(), ScheduleError> {
         self.forget(schedule_id).await?;
-        if let Some(s) = crate::db::schedules::get_any(&self.ctx.state.db, schedule_id).await?
+        if let Some(s) = crate::db::schedules::get_any(&self.ctx.base.db, schedule_id).await?
             && s.enabled
         {
             self.add_job(s.id, &s.cron).await?;
@@ -161,7 +170,7 @@ impl Scheduler {
         for id in known {
             self.forget(id).await?;
         }
-        for s in crate::db::schedules::enabled(&self.ctx.state.db).await? {
+        for s in crate::db::schedules::enabled(&self.ctx.base.db).await? {
             self.sync(s.id).await?;
         }
         Ok(())

@@ -2,41 +2,19 @@
 //! missed runs while it was down. Everything a member would want to know goes to the
 //! project's log (what the project page shows live), not only to the daemon's.
 
-use std::sync::Arc;
-
 use chrono::TimeZone;
 
 use super::now_unix;
-use crate::controller::{Command, ControlError, Controllers, StartMode};
-use crate::db::{self, logs::Level, projects::Project, schedules::Schedule};
-use crate::state::AppState;
+use crate::controller::{ControlError, StartMode};
+use crate::db::{self, logs::Level, schedules::Schedule};
+use crate::lifecycle::LifecycleError;
 
-/// What the jobs need: the state the daemon runs with, and its controllers.
-#[derive(Clone)]
-pub(super) struct Ctx {
-    pub state: AppState,
-    pub controllers: Arc<Controllers>,
-}
+/// What the jobs need (see [`super::Deps`]).
+pub(super) type Ctx = super::Deps;
 
 impl Ctx {
-    pub fn new(state: &AppState) -> Result<Self, String> {
-        let controllers = state
-            .controllers
-            .clone()
-            .ok_or("schedules need the controllers running")?;
-        Ok(Self {
-            state: state.clone(),
-            controllers,
-        })
-    }
-
     async fn log(&self, project_id: i64, level: Level, message: &str) {
-        if let Err(e) = self
-            .state
-            .journal
-            .log(project_id, None, level, message)
-            .await
-        {
+        if let Err(e) = self.journal.log(project_id, None, level, message).await {
             tracing::error!(project_id, "cannot write the project log: {e}");
         }
     }
@@ -48,7 +26,7 @@ fn describe(s: &Schedule) -> String {
 
 /// One firing of a schedule. Errors are the project's news, not the scheduler's.
 pub(super) async fn fire(ctx: &Ctx, schedule_id: i64) {
-    let db = &ctx.state.db;
+    let db = &ctx.base.db;
     let now = now_unix();
     let s = match db::schedules::get_any(db, schedule_id).await {
         Ok(Some(s)) if s.enabled => s,
@@ -70,7 +48,7 @@ pub(super) async fn fire(ctx: &Ctx, schedule_id: i64) {
         }
     };
     let what = describe(&s);
-    if ctx.controllers.is_running(project.id) {
+    if ctx.lifecycle.is_running(project.id) {
         let msg = format!("{what}: not started, the project is already running.");
         ctx.log(project.id, Level::Info, &msg).await;
         return;
@@ -89,12 +67,7 @@ pub(super) async fn fire(ctx: &Ctx, schedule_id: i64) {
             return;
         }
     };
-    if let Err(reason) = launch_allowed(ctx, &project).await {
-        let msg = format!("{what}: could not start: {reason}");
-        ctx.log(project.id, Level::Error, &msg).await;
-        return;
-    }
-    match ctx.controllers.start(&project, mode).await {
+    match ctx.lifecycle.start(&project, mode).await {
         Ok(()) => {
             let until = s.max_run_minutes.map(|m| now + m * 60);
             let tail = s.max_run_minutes.map_or(String::new(), |m| {
@@ -111,7 +84,7 @@ pub(super) async fn fire(ctx: &Ctx, schedule_id: i64) {
             }
         }
         // Started by hand a moment ago: the same outcome as finding it running.
-        Err(ControlError::AlreadyRunning) => {
+        Err(LifecycleError::Control(ControlError::AlreadyRunning)) => {
             let msg = format!("{what}: not started, the project is already running.");
             ctx.log(project.id, Level::Info, &msg).await;
         }
@@ -122,19 +95,9 @@ pub(super) async fn fire(ctx: &Ctx, schedule_id: i64) {
     }
 }
 
-/// The same launch rules a start by hand meets (an agent saved before them must not launch).
-async fn launch_allowed(ctx: &Ctx, project: &Project) -> Result<(), String> {
-    let agent = db::agents::get(&ctx.state.db, project.user_id, project.agent_id)
-        .await
-        .map_err(|e| format!("cannot load its agent ({e})"))?
-        .ok_or("its agent is gone")?;
-    crate::launch_rules::check(&ctx.state.config.file, &agent.cli.0)
-        .map_err(|e| format!("{}: {} (edit agent \"{}\")", e.field, e.reason, agent.name))
-}
-
 /// Pauses every run that passed its `max_run_minutes`, and tells the owner in its log.
 pub(super) async fn pause_overdue(ctx: &Ctx) {
-    let db = &ctx.state.db;
+    let db = &ctx.base.db;
     let due = match db::schedules::overdue(db, now_unix()).await {
         Ok(d) => d,
         Err(e) => {
@@ -148,12 +111,12 @@ pub(super) async fn pause_overdue(ctx: &Ctx) {
             tracing::error!(schedule_id = s.id, "cannot clear the deadline: {e}");
             continue;
         }
-        if !ctx.controllers.is_running(s.project_id) {
+        if !ctx.lifecycle.is_running(s.project_id) {
             continue;
         }
         let minutes = s.max_run_minutes.unwrap_or(0);
         let what = describe(&s);
-        match ctx.controllers.send(s.project_id, Command::Pause).await {
+        match pause(ctx, s.user_id, s.project_id).await {
             Ok(()) => {
                 let msg = format!(
                     "{what}: paused after running {minutes} minutes (its max_run_minutes). Resume it when you want it to go on."
@@ -178,7 +141,7 @@ pub(super) async fn report_missed<Tz: TimeZone + Copy>(
 where
     Tz::Offset: std::fmt::Display,
 {
-    let db = &ctx.state.db;
+    let db = &ctx.base.db;
     for s in db::schedules::enabled(db).await? {
         let Ok(cron) = super::cron::parse(&s.cron) else {
             continue;
@@ -200,4 +163,11 @@ where
         db::schedules::set_checked(db, s.id, now).await?;
     }
     Ok(())
+}
+
+async fn pause(ctx: &Ctx, user_id: i64, project_id: i64) -> Result<(), LifecycleError> {
+    let project = db::projects::get(&ctx.base.db, user_id, project_id)
+        .await?
+        .ok_or(LifecycleError::NotFound)?;
+    ctx.lifecycle.pause(&project).await
 }

@@ -6,6 +6,8 @@
 
 /// Locating a pinned Claude Code install and the offline environment for its processes.
 pub mod claude_env;
+/// A loopback git server (smart HTTP, token auth) and a mock of GitHub's pull requests.
+pub mod git_server;
 /// The mock server and its handle.
 pub mod mock_anthropic;
 /// A scripted OpenAI-compatible chat-completions server (the supervising LLM).

@@ -123,6 +123,12 @@ impl Conn {
         Ok(true)
     }
 
+    /// [`Self::keep_alive`] as a step of a socket's loop: `Some(Idle)` when the client
+    /// went silent and the socket is to be closed.
+    pub async fn ping_or_idle(&mut self) -> Result<Option<CloseReason>, ConnError> {
+        Ok((!self.keep_alive().await?).then_some(CloseReason::Idle))
+    }
+
     /// Sends a close frame (best effort: the peer may be gone already).
     pub async fn close(mut self, reason: CloseReason) {
         if let Err(e) = self.send(Message::Close(Some(reason.frame()))).await {

@@ -1,13 +1,14 @@
-//! Live project streams over WebSockets: `/logs` (the journal, resumable by id) and
-//! `/terminal` (the pane's screen and output, with take-over). The protocol is in
+//! Live project streams over WebSockets: `/logs` (the journal, resumable by id),
+//! `/terminal` (the pane's screen and output, with take-over) and the member's `/inbox`. The protocol is in
 //! [`protocol`] and `docs/websocket-protocol.md`; the HTTP side (authentication before
 //! the upgrade, origin check, routes) is `crate::http::ws`. This module owns what the
-//! connections share: tickets, the per-user socket cap, the terminal fan-out and the
-//! registry of humans in control, which the controller must consult before typing.
+//! connections share: tickets, the per-user socket cap and the terminal fan-out. Who is
+//! in control of a terminal is the lifecycle's (`crate::lifecycle::HumanControl`).
 
 pub mod conn;
+pub mod conversation;
 pub mod hub;
-pub mod human;
+pub mod inbox;
 pub mod logs;
 pub mod protocol;
 pub mod sockets;
@@ -19,8 +20,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio_util::sync::CancellationToken;
-
-pub use human::{Holder, HumanControl};
 
 /// State shared by every WebSocket connection. Cheap to clone.
 #[derive(Clone, Default)]

@@ -28,6 +28,14 @@ pub enum LogsNotice {
     Error { message: String },
 }
 
+/// Server → client on `/api/ws/inbox` (the client sends nothing).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InboxNotice {
+    /// Everything waiting for the member now, as `GET /api/inbox` returns it.
+    Inbox(crate::http::inbox::Inbox),
+}
+
 /// Client → server on `/terminal`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]

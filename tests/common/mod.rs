@@ -69,11 +69,11 @@ impl TestApp {
             listen: addr,
             file: file.clone(),
         };
-        let mut state = autocode::open_state(config).await.expect("open state");
-        autocode::ensure_admin(&state, Some(ADMIN_PASSWORD.into()))
+        let base = autocode::open(config).await.expect("open the data dir");
+        autocode::ensure_admin(&base, Some(ADMIN_PASSWORD.into()))
             .await
             .expect("admin");
-        let hook_listener = autocode::bind_hook_listener(&state, None)
+        let hook_listener = autocode::bind_hook_listener(&base, None)
             .await
             .expect("hook listener");
         let hook_addr = hook_listener.local_addr().expect("hook addr");
@@ -83,13 +83,10 @@ impl TestApp {
             decide: fast_decide(),
             autocode_bin: Some(env!("CARGO_BIN_EXE_autocode").into()),
         };
-        let controllers =
-            autocode::start_controllers(&mut state, hook_addr, options, cancel.clone())
-                .await
-                .expect("controllers");
-        autocode::start_schedules(&mut state, cancel.child_token())
+        let state = autocode::start(base, hook_addr, options, cancel.clone())
             .await
-            .expect("schedules");
+            .expect("start the daemon");
+        let controllers = state.lifecycle.controllers().clone();
         let hooks = tokio::spawn(autocode::serve_hooks(
             hook_listener,
             state.clone(),

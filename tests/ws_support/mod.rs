@@ -28,11 +28,7 @@ pub struct Fixture {
 impl Fixture {
     /// The daemon's live screens (its own tmux server, in the test's data dir).
     pub fn monitor(&self) -> autocode::tmux::Monitor {
-        self.app
-            .state
-            .monitor
-            .clone()
-            .expect("the daemon runs a monitor")
+        self.app.state.monitor.clone()
     }
 }
 
@@ -62,11 +58,7 @@ pub async fn fixture(app: TestApp) -> Fixture {
     let project = app
         .project(&alice, agent["id"].as_i64().expect("id"), "demo")
         .await;
-    let socket = app
-        .state
-        .monitor
-        .as_ref()
-        .map(|m| m.tmux().socket().to_owned());
+    let socket = Some(app.state.monitor.tmux().socket().to_owned());
     Fixture {
         _tmux: KillTmuxOnDrop(socket),
         project_id: project["id"].as_i64().expect("id"),

@@ -1,7 +1,7 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { MemoryRouter } from 'react-router';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { api } from '../api';
 import { AuthProvider } from '../auth/AuthContext';
 import { AdminPage } from './AdminPage';
@@ -22,6 +22,10 @@ function renderAdmin() {
 }
 
 describe('AdminPage', () => {
+  beforeEach(() => {
+    vi.spyOn(api, 'getSmtp').mockResolvedValue(null);
+  });
+
   it('lists users with agent counts and validates a new user before sending', async () => {
     vi.spyOn(api, 'listUsers').mockResolvedValue(users);
     const create = vi.spyOn(api, 'createUser').mockResolvedValue(users[1]);

@@ -9,6 +9,7 @@ import { Button, Card, Empty, ErrorMessage, Field, Loading, Notice, PageHeader }
 import { ConfirmButton } from '../ui/ConfirmButton';
 import { useResource } from '../ui/useResource';
 import { SandboxBanner } from './SandboxBanner';
+import { SmtpSettings } from './SmtpSettings';
 
 function CreateUserForm({ onCreated }: { onCreated: () => void }) {
   const [username, setUsername] = useState('');
@@ -188,6 +189,7 @@ export function AdminPage() {
           !users.error && <Empty>No users.</Empty>
         )}
       </Card>
+      <SmtpSettings />
     </div>
   );
 }

@@ -1,59 +1,116 @@
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { MemoryRouter } from 'react-router';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { MemoryRouter, Route, Routes } from 'react-router';
 import { describe, expect, it, vi } from 'vitest';
 import { api } from '../api';
+import type { SocketLike } from '../reconnect';
+import type { Inbox, InboxItem } from '../types';
+import { InboxProvider } from './InboxContext';
 import { InboxPage } from './InboxPage';
 
+const permission: InboxItem = {
+  id: 4,
+  kind: 'needs_help',
+  project_id: 4,
+  project_name: 'Notes',
+  question: 'Claude wants to run Bash `touch a.txt`. Allow it?',
+  permission: 'Bash `touch a.txt`',
+  options: ['allow', 'deny'],
+  screen: '❯ 1. Yes\n  2. No',
+  since: '2026-01-01T00:00:00Z',
+  url: '/projects/4',
+};
+
+const question: InboxItem = {
+  ...permission,
+  id: 5,
+  project_id: 5,
+  project_name: 'Blog',
+  question: 'Which colour?',
+  permission: null,
+  options: [],
+  screen: null,
+  url: '/projects/5',
+};
+
+/** A socket the test drives: `push` delivers a server message. */
+function fakeSocket() {
+  const socket = {
+    binaryType: 'blob' as BinaryType,
+    readyState: 1,
+    onopen: null,
+    onmessage: null as ((e: MessageEvent) => void) | null,
+    onclose: null,
+    onerror: null,
+    send: vi.fn(),
+    close: vi.fn(),
+  };
+  const push = (inbox: Inbox) =>
+    act(() => socket.onmessage?.(new MessageEvent('message', { data: JSON.stringify({ type: 'inbox', ...inbox }) })));
+  return { socket: socket as unknown as SocketLike, push };
+}
+
+const never = () => new Promise<SocketLike>(() => undefined);
+
+function renderAt(path: string, connect = never) {
+  return render(
+    <MemoryRouter initialEntries={[path]}>
+      <InboxProvider connect={connect}>
+        <Routes>
+          <Route path="/inbox" element={<InboxPage />} />
+          <Route path="/inbox/:id" element={<InboxPage />} />
+        </Routes>
+      </InboxProvider>
+    </MemoryRouter>,
+  );
+}
+
 describe('InboxPage', () => {
-  it('shows the question and the screen, answers it, and reloads', async () => {
+  it('shows the command and the screen, approves it with the option, and reloads', async () => {
     const getInbox = vi
       .spyOn(api, 'getInbox')
-      .mockResolvedValueOnce({
-        count: 1,
-        items: [
-          {
-            id: 4,
-            kind: 'needs_help',
-            project_id: 4,
-            project_name: 'Notes',
-            question: 'Claude wants to run `touch a.txt`. Allow it?',
-            screen: '❯ 1. Yes\n  2. No',
-            since: '2026-01-01T00:00:00Z',
-            url: '/projects/4',
-          },
-        ],
-      })
+      .mockResolvedValueOnce({ count: 1, items: [permission] })
       .mockResolvedValueOnce({ count: 0, items: [] });
     const answer = vi.spyOn(api, 'answerInbox').mockResolvedValue(undefined);
-    render(
-      <MemoryRouter>
-        <InboxPage />
-      </MemoryRouter>,
-    );
-    expect(await screen.findByText('Claude wants to run `touch a.txt`. Allow it?')).toBeInTheDocument();
+    renderAt('/inbox');
+    expect(await screen.findByText('Bash `touch a.txt`')).toBeInTheDocument();
     expect(screen.getByLabelText('Terminal')).toHaveTextContent('1. Yes');
     expect(screen.getByRole('link', { name: 'Notes' })).toHaveAttribute('href', '/projects/4');
-    fireEvent.click(screen.getByRole('button', { name: 'Yes' }));
-    await waitFor(() => expect(answer).toHaveBeenCalledWith(4, 'yes'));
+    fireEvent.click(screen.getByRole('button', { name: 'Approve' }));
+    await waitFor(() => expect(answer).toHaveBeenCalledWith(4, { option: 'allow' }));
     expect(await screen.findByText('Nothing is waiting for you.')).toBeInTheDocument();
     expect(screen.getByText('Sent to Notes.')).toBeInTheDocument();
     expect(getInbox).toHaveBeenCalledTimes(2);
   });
 
-  it('asks for words before sending an empty answer', async () => {
-    vi.spyOn(api, 'getInbox').mockResolvedValue({
-      count: 1,
-      items: [{ id: 5, kind: 'needs_help', project_id: 5, project_name: 'Blog', question: 'Which colour?', screen: null, since: '', url: '/projects/5' }],
-    });
+  it('answers a question in words, and asks for words before sending an empty answer', async () => {
+    vi.spyOn(api, 'getInbox').mockResolvedValue({ count: 1, items: [question] });
     const answer = vi.spyOn(api, 'answerInbox').mockResolvedValue(undefined);
-    render(
-      <MemoryRouter>
-        <InboxPage />
-      </MemoryRouter>,
-    );
+    renderAt('/inbox');
     fireEvent.click(await screen.findByRole('button', { name: 'Send answer' }));
     expect(await screen.findByText('Write your answer first.')).toBeInTheDocument();
     expect(answer).not.toHaveBeenCalled();
+    expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Yes' }));
+    await waitFor(() => expect(answer).toHaveBeenCalledWith(5, { text: 'yes' }));
+  });
+
+  it('follows the live stream: an item answered elsewhere disappears, and the badge follows', async () => {
+    vi.spyOn(api, 'getInbox').mockReturnValue(new Promise(() => undefined));
+    const setAppBadge = vi.fn().mockResolvedValue(undefined);
+    const clearAppBadge = vi.fn().mockResolvedValue(undefined);
+    Object.assign(navigator, { setAppBadge, clearAppBadge });
+    const { socket, push } = fakeSocket();
+    renderAt('/inbox/5', async () => socket);
+    await waitFor(() => expect(socket.onmessage).not.toBeNull());
+    push({ count: 2, items: [permission, question] });
+    expect(await screen.findByText('Which colour?')).toBeInTheDocument();
+    expect(document.getElementById('inbox-item-5')?.className).toContain('ring');
+    await waitFor(() => expect(setAppBadge).toHaveBeenCalledWith(2));
+    push({ count: 1, items: [permission] });
+    await waitFor(() => expect(screen.queryByText('Which colour?')).toBeNull());
+    expect(screen.getByText('That question was already answered.')).toBeInTheDocument();
+    push({ count: 0, items: [] });
+    await waitFor(() => expect(clearAppBadge).toHaveBeenCalled());
   });
 });
 

@@ -1,6 +1,36 @@
 // One commit's diff, readable on a phone: long lines wrap instead of scrolling sideways, each file
-// folds on its own, and added, removed and hunk-header lines have their own colours.
+// folds on its own, added, removed and hunk-header lines have their own colours, and code is
+// coloured by the small highlighter in `highlight.ts`.
 import type { FileDiff } from '../types';
+import { highlight, languageOf, type TokenKind } from './highlight';
+
+const TOKEN_CLASS: Record<TokenKind, string> = {
+  plain: '',
+  keyword: 'text-violet-300',
+  string: 'text-amber-200',
+  comment: 'italic text-slate-400',
+  number: 'text-cyan-300',
+};
+
+/** A patch line: its +/-/space marker as it is, then the code in colours. */
+function Code({ line, lang }: { line: string; lang: string | null }) {
+  if (!line) return <> </>;
+  if (line.startsWith('@@') || line.startsWith('\\')) return <>{line}</>;
+  return (
+    <>
+      {line[0]}
+      {highlight(line.slice(1), lang).map((t, i) =>
+        t.kind === 'plain' ? (
+          t.text
+        ) : (
+          <span key={i} className={TOKEN_CLASS[t.kind]} data-token={t.kind}>
+            {t.text}
+          </span>
+        ),
+      )}
+    </>
+  );
+}
 
 function lineClass(line: string): string {
   if (line.startsWith('@@')) return 'bg-sky-950/60 text-sky-300';
@@ -12,6 +42,7 @@ function lineClass(line: string): string {
 
 function FilePatch({ file }: { file: FileDiff }) {
   const lines = file.patch.replace(/\n$/, '').split('\n');
+  const lang = languageOf(file.path);
   return (
     <details open className="min-w-0 rounded-lg border border-slate-800">
       <summary className="cursor-pointer break-all px-3 py-2 text-sm font-semibold text-slate-100">
@@ -25,7 +56,7 @@ function FilePatch({ file }: { file: FileDiff }) {
         <pre className="overflow-x-hidden text-xs leading-5" data-testid="patch">
           {lines.map((line, i) => (
             <div key={i} className={`whitespace-pre-wrap break-all px-3 ${lineClass(line)}`}>
-              {line || ' '}
+              <Code line={line} lang={lang} />
             </div>
           ))}
         </pre>

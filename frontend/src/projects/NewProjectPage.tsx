@@ -4,6 +4,7 @@ import { api, ApiError, describeError, sentence } from '../api';
 import { useAgents } from '../agents/AgentsContext';
 import { hasErrors, type Errors } from '../forms';
 import { Button, Card, ErrorMessage, Field, PageHeader } from '../ui/controls';
+import type { PushMode } from '../types';
 import { PlanRowsEditor } from './PlanRowsEditor';
 import { formToNewProject, validateProjectForm, type ProjectField, type ProjectForm } from './projectForm';
 
@@ -30,7 +31,7 @@ export function NewProjectPage() {
       navigate(`/projects/${project.id}`);
     } catch (e) {
       setError(describeError(e));
-      if (e instanceof ApiError && e.field && ['name', 'description', 'architecture'].includes(e.field)) {
+      if (e instanceof ApiError && e.field && ['name', 'description', 'architecture', 'repo_url'].includes(e.field)) {
         setErrors({ [e.field]: e.detail?.reason ? sentence(e.detail.reason) : e.message });
       }
     } finally {
@@ -52,6 +53,24 @@ export function NewProjectPage() {
           </Field>
           <Field label="Architecture (optional)" error={errors.architecture} hint="Languages, structure, constraints.">
             {(p) => <textarea {...p} name="architecture" rows={4} value={form.architecture} onChange={(e) => setForm({ ...form, architecture: e.target.value })} />}
+          </Field>
+        </div>
+      </Card>
+      <Card title="Repository (optional)">
+        <div className="flex flex-col gap-4">
+          <Field label="Clone from" error={errors.repo_url} hint="An https:// address; a private one uses the git token from Settings.">
+            {(p) => (
+              <input {...p} name="repo_url" inputMode="url" placeholder="https://github.com/you/app.git" value={form.repo_url ?? ''} onChange={(e) => setForm({ ...form, repo_url: e.target.value })} />
+            )}
+          </Field>
+          <Field label="Push the branch back" hint="On GitHub, a pull request is opened when the project completes.">
+            {(p) => (
+              <select {...p} name="push" value={form.push ?? 'off'} disabled={!form.repo_url?.trim()} onChange={(e) => setForm({ ...form, push: e.target.value as PushMode })}>
+                <option value="off">No</option>
+                <option value="each_step">After each step</option>
+                <option value="at_completion">When the project completes</option>
+              </select>
+            )}
           </Field>
         </div>
       </Card>

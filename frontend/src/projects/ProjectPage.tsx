@@ -1,4 +1,4 @@
-// One project: status, controls, the reply box, the plan, its schedules, and the Terminal / Logs / Changes / Description /
+// One project: status, controls, the reply box, the plan, its schedules, and the Terminal / Conversation / Logs / Changes / Description /
 // Architecture tabs. Status and plan follow the live stream; the rest comes from the REST API.
 import { lazy, Suspense, useCallback } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
@@ -8,12 +8,14 @@ import type { Project } from '../types';
 import { Card, Empty, ErrorMessage, Loading, PageHeader } from '../ui/controls';
 import { ConfirmButton } from '../ui/ConfirmButton';
 import { useResource } from '../ui/useResource';
+import { ConversationPanel } from '../conversation/ConversationPanel';
 import { ChangesPanel } from './ChangesPanel';
 import { LogsPanel } from './LogsPanel';
 import { MessageBox } from './MessageBox';
 import { PlanPanel } from './PlanPanel';
 import { ProjectControls } from './ProjectControls';
 import { SchedulesPanel } from './SchedulesPanel';
+import { RemoteLine } from './RemoteLine';
 import { StatusBadge } from './StatusBadge';
 import { activeStep } from './status';
 import { TextTab } from './TextTab';
@@ -24,6 +26,7 @@ const TerminalView = lazy(() => import('../terminal/TerminalView').then((m) => (
 
 const TABS = [
   { id: 'terminal', label: 'Terminal' },
+  { id: 'conversation', label: 'Conversation' },
   { id: 'logs', label: 'Logs' },
   { id: 'changes', label: 'Changes' },
   { id: 'description', label: 'Description' },
@@ -82,6 +85,7 @@ export function ProjectPage() {
           </>
         }
       />
+      {p.remote && <RemoteLine remote={p.remote} branch={`autocode/${p.slug}`} />}
       <ProjectControls project={p} onChange={setData} />
       <MessageBox project={p} />
       <div className="grid gap-4 lg:grid-cols-[1fr_18rem]">
@@ -141,6 +145,7 @@ export function ProjectPage() {
                 <TerminalView target={{ kind: 'project', id: p.id }} />
               </Suspense>
             ))}
+          {tab === 'conversation' && <ConversationPanel projectId={p.id} />}
           {tab === 'logs' && <LogsPanel entries={live.entries} connection={live.connection} />}
           {tab === 'changes' && <ChangesPanel project={p} onUndone={project.reload} />}
           {tab === 'description' && <TextTab label="Goal" value={p.description} required onSave={(description) => save({ description })} />}

@@ -1,10 +1,10 @@
 // The live log stream of one project: subscribes from the last id it has seen, reconnects with
 // backoff, resumes where it left off and never shows an entry twice (the server may resend the
 // seam between backlog and live entries, and a reconnect replays from our last id).
-import { exponentialBackoff, type Backoff, type SocketFactory, type SocketLike } from '../reconnect';
+import { ReconnectingStream, type Backoff, type ConnectionState, type SocketFactory } from '../reconnect';
 import type { LogEntry, LogsServerMessage, PlanStep, ProjectStatus } from '../types';
 
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'closed';
+export type { ConnectionState };
 
 export interface LogStreamHandlers {
   onEntries(entries: LogEntry[]): void;
@@ -23,20 +23,12 @@ export interface LogStreamOptions {
   clearTimer?: (handle: unknown) => void;
 }
 
-export class LogStream {
+export class LogStream extends ReconnectingStream {
   private lastId: number;
-  private socket: SocketLike | null = null;
-  private stopped = false;
-  private timer: unknown = null;
-  private readonly backoff: Backoff;
-  private readonly setTimer: (fn: () => void, ms: number) => unknown;
-  private readonly clearTimer: (handle: unknown) => void;
 
   constructor(private readonly options: LogStreamOptions) {
+    super(options.connect, options);
     this.lastId = options.after ?? 0;
-    this.backoff = options.backoff ?? exponentialBackoff();
-    this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-    this.clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as ReturnType<typeof setTimeout>));
   }
 
   /** The id of the newest entry delivered so far. */
@@ -44,79 +36,22 @@ export class LogStream {
     return this.lastId;
   }
 
-  start(): void {
-    this.stopped = false;
-    void this.connect();
+  protected subscription() {
+    return { type: 'subscribe', after: this.lastId };
   }
 
-  stop(): void {
-    this.stopped = true;
-    if (this.timer !== null) this.clearTimer(this.timer);
-    this.timer = null;
-    const socket = this.socket;
-    this.socket = null;
-    if (socket) {
-      socket.onclose = null;
-      socket.close(1000, 'page closed');
-    }
-    this.options.handlers.onConnection?.('closed');
+  protected fresh(): boolean {
+    return this.lastId === 0;
   }
 
-  /** Reconnect now instead of waiting out the backoff (the network came back, the tab woke up). */
-  reconnectNow(): void {
-    if (this.stopped || this.socket) return;
-    if (this.timer !== null) this.clearTimer(this.timer);
-    this.timer = null;
-    this.backoff.reset();
-    void this.connect();
+  protected connection(state: ConnectionState, error?: string): void {
+    this.options.handlers.onConnection?.(state, error);
   }
 
-  private async connect(): Promise<void> {
-    this.options.handlers.onConnection?.(this.lastId === 0 && !this.timer ? 'connecting' : 'reconnecting');
-    let socket: SocketLike;
-    try {
-      socket = await this.options.connect();
-    } catch (error) {
-      this.scheduleReconnect(error instanceof Error ? error.message : undefined);
-      return;
-    }
-    if (this.stopped) {
-      socket.close(1000, 'page closed');
-      return;
-    }
-    this.socket = socket;
-    socket.onopen = () => {
-      this.subscribe();
-      this.options.handlers.onConnection?.('live');
-    };
-    socket.onmessage = (event) => this.handle(event);
-    socket.onerror = () => undefined; // onclose follows and does the work
-    socket.onclose = () => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      this.scheduleReconnect();
-    };
-  }
-
-  private subscribe(): void {
-    this.socket?.send(JSON.stringify({ type: 'subscribe', after: this.lastId }));
-  }
-
-  private scheduleReconnect(error?: string): void {
-    if (this.stopped) return;
-    this.options.handlers.onConnection?.('reconnecting', error);
-    const delay = this.backoff.next();
-    this.timer = this.setTimer(() => {
-      this.timer = null;
-      void this.connect();
-    }, delay);
-  }
-
-  private handle(event: MessageEvent): void {
-    if (typeof event.data !== 'string') return;
+  protected receive(data: string): void {
     let message: LogsServerMessage;
     try {
-      message = JSON.parse(event.data) as LogsServerMessage;
+      message = JSON.parse(data) as LogsServerMessage;
     } catch {
       return;
     }
@@ -138,7 +73,7 @@ export class LogStream {
         handlers.onPlan?.(message.implementation_plan);
         return;
       case 'resubscribe':
-        this.subscribe();
+        this.resubscribe();
         return;
     }
   }

@@ -1,6 +1,6 @@
 // The new-project form: the goal is required, the plan optional (the controller drafts one).
 import type { Errors } from '../forms';
-import type { NewProject, PlanStepInput } from '../types';
+import type { NewProject, PlanStepInput, PushMode } from '../types';
 
 export interface PlanRow {
   title: string;
@@ -12,9 +12,12 @@ export interface ProjectForm {
   description: string;
   architecture: string;
   plan: PlanRow[];
+  /** Optional: a repository to clone, and when to push the project's branch back to it. */
+  repo_url?: string;
+  push?: PushMode;
 }
 
-export type ProjectField = 'name' | 'description' | 'architecture' | `plan.${number}`;
+export type ProjectField = 'name' | 'description' | 'architecture' | 'repo_url' | `plan.${number}`;
 
 export function validatePlan(plan: PlanRow[]): Errors<`plan.${number}`> {
   const errors: Errors<`plan.${number}`> = {};
@@ -30,6 +33,8 @@ export function validateProjectForm(form: ProjectForm): Errors<ProjectField> {
   if (!form.name.trim()) errors.name = 'Give the project a name.';
   else if (form.name.trim().length > 100) errors.name = 'At most 100 characters.';
   if (!form.description.trim()) errors.description = 'Describe the goal: what should exist when it is done?';
+  const repo = form.repo_url?.trim() ?? '';
+  if (repo && !/^https?:\/\//.test(repo)) errors.repo_url = 'Give the repository\'s https:// address.';
   return errors;
 }
 
@@ -43,5 +48,10 @@ export function formToNewProject(form: ProjectForm): NewProject {
   if (form.architecture.trim()) body.architecture = form.architecture.trim();
   const plan = planToInput(form.plan);
   if (plan.length) body.implementation_plan = plan;
+  const repo = form.repo_url?.trim();
+  if (repo) {
+    body.repo_url = repo;
+    if (form.push && form.push !== 'off') body.push = form.push;
+  }
   return body;
 }

@@ -1,7 +1,7 @@
 // Connects a project page to its live log stream: new log lines, status and plan changes.
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api';
-import type { SocketLike } from '../reconnect';
+import { reconnectOnReturn, type SocketLike } from '../reconnect';
 import type { LogEntry, PlanStep, ProjectStatus } from '../types';
 import { appendEntries, LogStream, type ConnectionState } from './logStream';
 
@@ -28,13 +28,9 @@ export function useLiveProject(projectId: number, callbacks: LiveCallbacks) {
       },
     });
     stream.start();
-    const wake = () => stream.reconnectNow();
-    const visible = () => document.visibilityState === 'visible' && stream.reconnectNow();
-    window.addEventListener('online', wake);
-    document.addEventListener('visibilitychange', visible);
+    const forget = reconnectOnReturn(stream);
     return () => {
-      window.removeEventListener('online', wake);
-      document.removeEventListener('visibilitychange', visible);
+      forget();
       stream.stop();
     };
   }, [projectId]);

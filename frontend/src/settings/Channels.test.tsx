@@ -28,4 +28,16 @@ describe('Channels', () => {
     expect(screen.queryByDisplayValue('1:secret')).toBeNull();
     expect(list).toHaveBeenCalledTimes(3);
   });
+
+  it('saves an e-mail address and shows it', async () => {
+    vi.spyOn(api, 'listChannels')
+      .mockResolvedValueOnce([])
+      .mockResolvedValue([{ kind: 'email', target: 'alice@example.org', token_last4: null }]);
+    const email = vi.spyOn(api, 'setEmail').mockResolvedValue(undefined);
+    render(<Channels />);
+    fireEvent.change(await screen.findByLabelText(/E-mail address/), { target: { value: ' alice@example.org ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save e-mail' }));
+    await waitFor(() => expect(email).toHaveBeenCalledWith('alice@example.org'));
+    expect(await screen.findByText('E-mail: alice@example.org')).toBeInTheDocument();
+  });
 });

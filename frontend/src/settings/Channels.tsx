@@ -1,4 +1,4 @@
-// ntfy and Telegram, for phones where the web app cannot receive push: each set up with a form,
+// ntfy, Telegram and e-mail, for phones where the web app cannot receive push: each set up with a form,
 // shown afterwards by where it goes (never the bot token), and removable.
 import { useState, type FormEvent } from 'react';
 import { api, describeError } from '../api';
@@ -11,6 +11,7 @@ export function Channels() {
   const [ntfy, setNtfy] = useState('');
   const [token, setToken] = useState('');
   const [chat, setChat] = useState('');
+  const [email, setEmailAddress] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const find = (kind: NotifyChannel['kind']) => channels.data?.find((c) => c.kind === kind);
@@ -45,6 +46,14 @@ export function Channels() {
     });
   }
 
+  function saveEmail(event: FormEvent) {
+    event.preventDefault();
+    void run(async () => {
+      await api.setEmail(email.trim());
+      setEmailAddress('');
+    });
+  }
+
   const current = (kind: NotifyChannel['kind'], label: string) => {
     const c = find(kind);
     if (!c) return null;
@@ -63,7 +72,7 @@ export function Channels() {
 
   return (
     <Card title="Other ways to be notified">
-      <p className="mb-3 text-sm text-slate-400">For phones where this app cannot show notifications: an ntfy topic or a Telegram bot.</p>
+      <p className="mb-3 text-sm text-slate-400">For phones where this app cannot show notifications: an ntfy topic, a Telegram bot or e-mail.</p>
       <ErrorMessage>{error ?? channels.error}</ErrorMessage>
       {current('ntfy', 'ntfy')}
       <form onSubmit={saveNtfy} noValidate className="mb-4 flex flex-col gap-2">
@@ -82,6 +91,15 @@ export function Channels() {
         <Field label="Telegram chat id">{(p) => <input {...p} name="chat_id" value={chat} onChange={(e) => setChat(e.target.value)} />}</Field>
         <Button type="submit" busy={busy} className="self-end">
           Save Telegram
+        </Button>
+      </form>
+      {current('email', 'E-mail')}
+      <form onSubmit={saveEmail} noValidate className="mt-4 flex flex-col gap-2">
+        <Field label="E-mail address" hint="Sent through the server the admin set up; nothing is sent until they do">
+          {(p) => <input {...p} name="email" type="email" autoComplete="email" value={email} onChange={(e) => setEmailAddress(e.target.value)} />}
+        </Field>
+        <Button type="submit" busy={busy} className="self-end">
+          Save e-mail
         </Button>
       </form>
     </Card>

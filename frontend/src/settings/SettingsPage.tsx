@@ -4,6 +4,7 @@ import { ApiKeys } from './ApiKeys';
 import { ChangePassword } from './ChangePassword';
 import { ClaudeAccount } from './ClaudeAccount';
 import { Channels } from './Channels';
+import { GitToken } from './GitToken';
 import { Notifications } from './Notifications';
 
 export function SettingsPage() {
@@ -15,6 +16,7 @@ export function SettingsPage() {
       <Notifications />
       <Channels />
       <ApiKeys />
+      <GitToken />
       <ChangePassword />
     </div>
   );

@@ -1,11 +1,11 @@
 // The frame around every signed-in page: a sidebar (a drawer on phones) with the inbox and its
-// count, the dashboard, one
-// entry per agent, "+ New Agent", settings and, for admins, the admin panel.
+// live count, the dashboard, one entry per agent, "+ New Agent", settings and, for admins, the
+// admin panel.
 import { useEffect, useState } from 'react';
-import { api } from '../api';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { useAgents } from '../agents/AgentsContext';
 import { useAuth } from '../auth/AuthContext';
+import { useInbox } from '../inbox/InboxContext';
 import { Button } from '../ui/controls';
 
 const linkClass = ({ isActive }: { isActive: boolean }) =>
@@ -13,37 +13,8 @@ const linkClass = ({ isActive }: { isActive: boolean }) =>
     isActive ? 'bg-sky-500/20 text-sky-200' : 'text-slate-300 hover:bg-slate-800 hover:text-white'
   }`;
 
-/** How often the sidebar re-reads the inbox count; answers elsewhere show up within this. */
-const INBOX_POLL_MS = 15_000;
-
-/** The number of things waiting for the member, also shown on the app icon where supported. */
-function useInboxCount(): number | null {
-  const [count, setCount] = useState<number | null>(null);
-  useEffect(() => {
-    let live = true;
-    const read = () =>
-      api
-        .getInbox()
-        .then((inbox) => {
-          if (!live) return;
-          setCount(inbox.count);
-          const nav = navigator as Navigator & { setAppBadge?: (n: number) => Promise<void>; clearAppBadge?: () => Promise<void> };
-          if (inbox.count > 0) void nav.setAppBadge?.(inbox.count).catch(() => undefined);
-          else void nav.clearAppBadge?.().catch(() => undefined);
-        })
-        .catch(() => undefined);
-    void read();
-    const timer = setInterval(read, INBOX_POLL_MS);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, []);
-  return count;
-}
-
 function Sidebar() {
-  const inboxCount = useInboxCount();
+  const inboxCount = useInbox().inbox?.count ?? null;
   const { user, logout } = useAuth();
   const agents = useAgents();
   return (

@@ -12,6 +12,7 @@ import type { TerminalKey } from '../types';
 import { Button, ErrorMessage } from '../ui/controls';
 import { signInLink } from './signInLink';
 import { TerminalSocket } from './terminalSocket';
+import { TypeLine } from './TypeLine';
 
 const KEYS: Array<{ key: TerminalKey; label: string; name: string }> = [
   { key: 'Escape', label: 'Esc', name: 'Escape' },
@@ -230,6 +231,12 @@ export function TerminalView({ target }: { target: TerminalTarget }) {
         aria-label="Claude Code terminal"
         className={`w-full overflow-x-auto rounded-lg border bg-slate-950 p-1 ${mine ? 'border-amber-400' : 'border-slate-800'}`}
       />
+      {mine && (
+        <TypeLine
+          onText={(text) => !!socketRef.current?.input(text) || (send(false), false)}
+          onEnter={() => !!socketRef.current?.key('Enter') || (send(false), false)}
+        />
+      )}
       {mine && (
         <div className="flex flex-wrap gap-2" role="group" aria-label="Keys">
           {KEYS.map(({ key, label, name }) => (

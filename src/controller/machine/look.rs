@@ -140,9 +140,7 @@ impl Machine {
                 );
             }
             Verdict::AskHuman => {
-                let question = format!(
-                    "Claude wants to run {what}. Allow it? Reply \"yes\" to allow, anything else to deny."
-                );
+                let question = crate::controller::wording::permission_question(&what);
                 self.ask(question, AfterAnswer::Permission(request), out);
             }
             Verdict::AskLlm => {

@@ -257,7 +257,7 @@ impl Machine {
             let secs = self.config.stall_after.as_secs();
             out.push(log(
                 Level::Error,
-                format!("No output for {secs} s while working: interrupting"),
+                crate::controller::wording::stall_line(secs),
             ));
             out.push(Effect::Interrupt);
             self.consult(Event::Stall { secs }, out);

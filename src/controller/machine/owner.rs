@@ -71,10 +71,7 @@ impl Machine {
                 );
             }
             AfterAnswer::Permission(request) => {
-                let yes = matches!(
-                    text.trim().to_lowercase().as_str(),
-                    "yes" | "y" | "allow" | "ok"
-                );
+                let yes = crate::controller::wording::allows(&text);
                 let what = super::look::describe(&request);
                 if yes {
                     out.push(Effect::AnswerMenu(MenuAction::Approve));

@@ -67,9 +67,12 @@ impl Terminal {
                 let Some(project_id) = self.target.project() else {
                     return self.send_control(conn).await;
                 };
-                self.state
-                    .human
-                    .take(project_id, self.viewer.user_id, &who, connection);
+                self.state.lifecycle.human().take(
+                    project_id,
+                    self.viewer.user_id,
+                    &who,
+                    connection,
+                );
                 self.journal(format!("{who} took over the terminal")).await;
                 Ok(())
             }
@@ -78,7 +81,7 @@ impl Terminal {
                     return self.send_control(conn).await;
                 };
                 self.journal_typing().await;
-                if self.state.human.release(project_id, connection) {
+                if self.state.lifecycle.human().release(project_id, connection) {
                     self.journal(format!("{who} released the terminal")).await;
                     Ok(())
                 } else {
@@ -145,7 +148,11 @@ impl Terminal {
             }
         };
         let holds = match self.target.project() {
-            Some(id) => self.state.human.touch(id, self.viewer.connection),
+            Some(id) => self
+                .state
+                .lifecycle
+                .human()
+                .touch(id, self.viewer.connection),
             None => true,
         };
         if !holds {
@@ -161,7 +168,7 @@ impl Terminal {
         F: FnOnce(crate::tmux::Tmux) -> Fut,
         Fut: std::future::Future<Output = Result<T, crate::tmux::TmuxError>>,
     {
-        let tmux = self.state.monitor.as_ref()?.tmux().clone();
+        let tmux = self.state.monitor.tmux().clone();
         match send(tmux).await {
             Ok(value) => Some(value),
             Err(e) => {

@@ -101,7 +101,7 @@ pub async fn run(
     ping.reset();
     let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
     housekeeping.reset();
-    let mut control_changes = state.human.subscribe();
+    let mut control_changes = state.lifecycle.human().subscribe();
     let shutdown = state.ws.shutdown.clone();
     let session = SessionName::new(tmux_session.as_str()).ok();
     if session.is_none() {
@@ -189,7 +189,7 @@ impl Terminal {
     /// Finds the project's pane (a live one first, else the dead one tmux still shows)
     /// and makes sure the monitor tracks it.
     async fn find_pane(&self) -> Option<PaneId> {
-        let monitor = self.state.monitor.as_ref()?;
+        let monitor = &self.state.monitor;
         let session = self.session.as_ref()?;
         let panes = match monitor.tmux().session_panes(session).await {
             Ok(panes) => panes,
@@ -212,13 +212,13 @@ impl Terminal {
     async fn attach(&mut self, conn: &mut Conn) -> Result<(), ConnError> {
         let found = self.find_pane().await;
         let current = self.pane.as_ref().map(|w| w.sub.pane);
-        match (found, self.state.monitor.clone()) {
-            (Some(pane), Some(monitor)) if Some(pane) != current => {
-                let sub =
-                    self.state
-                        .ws
-                        .terminals
-                        .subscribe(&monitor, pane, &self.state.ws.shutdown);
+        match found {
+            Some(pane) if Some(pane) != current => {
+                let sub = self.state.ws.terminals.subscribe(
+                    &self.state.monitor,
+                    pane,
+                    &self.state.ws.shutdown,
+                );
                 self.pane = Some(Watched {
                     sub,
                     seq: 0,
@@ -229,20 +229,18 @@ impl Terminal {
                 });
                 self.redraw(conn).await
             }
-            (Some(_), _) => Ok(()),
-            (None, _) if self.pane.is_none() && !self.placeholder_sent => {
+            Some(_) => Ok(()),
+            None if self.pane.is_none() && !self.placeholder_sent => {
                 self.placeholder_sent = true;
                 conn.send_json(&placeholder(self.target)).await
             }
-            (None, _) => Ok(()),
+            None => Ok(()),
         }
     }
 
     /// Sends a fresh snapshot; queued and pending output it already contains is dropped.
     async fn redraw(&mut self, conn: &mut Conn) -> Result<(), ConnError> {
-        let Some(monitor) = self.state.monitor.as_ref() else {
-            return Ok(());
-        };
+        let monitor = self.state.monitor.clone();
         let Some(w) = self.pane.as_mut() else {
             return Ok(());
         };
@@ -300,11 +298,7 @@ impl Terminal {
                 }
             }
             PaneFeed::Redraw => {
-                let at = self
-                    .state
-                    .monitor
-                    .as_ref()
-                    .and_then(|m| m.screens().seq(w.sub.pane));
+                let at = self.state.monitor.screens().seq(w.sub.pane);
                 if at != Some(w.seq) {
                     self.redraw(conn).await
                 } else {
@@ -334,7 +328,7 @@ impl Terminal {
     async fn send_control(&self, conn: &mut Conn) -> Result<(), ConnError> {
         let notice = match self.target {
             Target::Project(id) => {
-                let holder = self.state.human.current(id);
+                let holder = self.state.lifecycle.human().current(id);
                 TerminalNotice::Control {
                     human: holder.is_some(),
                     by: holder.map(|h| h.by),
@@ -351,7 +345,7 @@ impl Terminal {
     async fn housekeeping(&mut self, conn: &mut Conn) -> Result<(), ConnError> {
         // Expires idle control (announced to every viewer through the change channel).
         if let Some(id) = self.target.project() {
-            self.state.human.current(id);
+            self.state.lifecycle.human().current(id);
         }
         if self.typed_at.is_some_and(|at| at.elapsed() >= TYPING_BURST) {
             self.journal_typing().await;

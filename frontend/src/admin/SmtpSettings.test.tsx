@@ -1,0 +1,35 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { api } from '../api';
+import { SmtpSettings } from './SmtpSettings';
+
+describe('SmtpSettings', () => {
+  it('shows the stored server without its password and keeps the password when left empty', async () => {
+    vi.spyOn(api, 'getSmtp').mockResolvedValue({
+      host: 'smtp.example.org',
+      port: 587,
+      security: 'starttls',
+      username: 'mailer',
+      sender: 'AutoCode <autocode@example.org>',
+      password_set: true,
+      updated_at: '',
+    });
+    const save = vi.spyOn(api, 'setSmtp').mockResolvedValue(undefined);
+    render(<SmtpSettings />);
+    expect(await screen.findByDisplayValue('smtp.example.org')).toBeInTheDocument();
+    expect(screen.getByText('Stored encrypted; leave empty to keep it')).toBeInTheDocument();
+    fireEvent.change(screen.getByLabelText('Port'), { target: { value: '465' } });
+    fireEvent.change(screen.getByLabelText('Security'), { target: { value: 'tls' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save e-mail server' }));
+    await waitFor(() =>
+      expect(save).toHaveBeenCalledWith({
+        host: 'smtp.example.org',
+        port: 465,
+        security: 'tls',
+        username: 'mailer',
+        sender: 'AutoCode <autocode@example.org>',
+      }),
+    );
+    expect(await screen.findByText('Saved.')).toBeInTheDocument();
+  });
+});
