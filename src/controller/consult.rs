@@ -6,6 +6,10 @@ use super::prompt;
 use super::run::{Halt, Run};
 use crate::db::{self, logs::Level};
 
+/// How often, and how far apart, the transcript is read for a finished turn's reply.
+const REPLY_ATTEMPTS: usize = 6;
+const REPLY_RETRY: std::time::Duration = std::time::Duration::from_millis(50);
+
 impl Run {
     pub(super) async fn consult(
         &mut self,
@@ -77,10 +81,24 @@ impl Run {
             workspace: self.workspace.clone(),
             not_before: None,
         };
-        let read = tokio::task::spawn_blocking(move || crate::transcript::last_reply(&source));
-        match read.await {
-            Ok(Some(reply)) => Some(reply),
-            _ => {
+        // The Stop hook can arrive before the CLI has flushed the reply to its transcript
+        // (2.1.330 writes it a moment later): look again briefly before using the screen.
+        let source = std::sync::Arc::new(source);
+        let mut found = None;
+        for attempt in 0..REPLY_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(REPLY_RETRY).await;
+            }
+            let source = source.clone();
+            let read = tokio::task::spawn_blocking(move || crate::transcript::last_reply(&source));
+            if let Ok(Some(reply)) = read.await {
+                found = Some(reply);
+                break;
+            }
+        }
+        match found {
+            Some(reply) => Some(reply),
+            None => {
                 self.session()
                     .ok()?
                     .observed()

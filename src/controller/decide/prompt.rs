@@ -112,7 +112,7 @@ pub fn render(ctx: &DecisionContext) -> String {
     );
     if let Some(reply) = &ctx.last_reply {
         section(
-            "Claude's last reply (from its transcript)",
+            "Claude's last reply",
             &fence("REPLY", &cut_start(reply, SCREEN_CHARS)),
         );
     }
