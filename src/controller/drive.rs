@@ -253,7 +253,11 @@ impl Run {
 /// tools whose subject the policy judges (a command, a path, a URL).
 fn hook_input(ev: &HookEvent) -> Hook {
     match ev.name.as_str() {
-        "Stop" | "StopFailure" => Hook::Stop,
+        "Stop" => Hook::Stop,
+        // A turn ended by an API error (context full, overloaded, auth) is not vouched for:
+        // the screen must first show which error it was, with the usual settle, or the
+        // idle frame drawn before the error would count as a finished turn.
+        "StopFailure" => Hook::Other,
         "UserPromptSubmit" => Hook::PromptSubmitted,
         "SessionStart" => match &ev.session_id {
             Some(id) => Hook::SessionStart { id: id.clone() },

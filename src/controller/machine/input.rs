@@ -64,7 +64,7 @@ pub enum Hook {
     SessionStart { id: String },
     /// The CLI took a message (UserPromptSubmit).
     PromptSubmitted,
-    /// The turn ended (Stop, or StopFailure for a turn ended by an API error).
+    /// The turn ended (Stop; StopFailure, a turn ended by an API error, is left to the screen).
     Stop,
     /// The CLI is about to use a tool: the exact tool input, which a permission menu may
     /// show cut short.
