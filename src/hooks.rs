@@ -267,7 +267,7 @@ impl Hooks {
 ///
 /// The CLI waits for a hook before it goes on (draws the end of a turn, sends a prompt),
 /// so only the events whose hook must finish first are waited for: `SessionStart` (text
-/// typed while it runs loses its Enter) and `PermissionRequest`, which waits for the
+/// typed while it runs loses its Enter), `PreToolUse` (see below) and `PermissionRequest`, which waits for the
 /// daemon's answer (at most [`ANSWER_WAIT`], hence its longer timeout). The others only
 /// report, and run in the background (`async`, in 2.1.197 and 2.1.330 alike).
 pub fn settings_block(autocode_bin: &Path) -> Value {
@@ -275,7 +275,12 @@ pub fn settings_block(autocode_bin: &Path) -> Value {
     let mut hooks = serde_json::Map::new();
     for event in EVENTS {
         let hook = match *event {
-            "SessionStart" => json!({ "type": "command", "command": command, "timeout": 5 }),
+            // PreToolUse is waited for too: the tool's exact input must reach the daemon
+            // before a permission menu can be drawn, or the menu would be judged by the
+            // screen's cut-short line (2.1.197 draws it while PermissionRequest still runs).
+            "SessionStart" | "PreToolUse" => {
+                json!({ "type": "command", "command": command, "timeout": 5 })
+            }
             "PermissionRequest" => json!({ "type": "command", "command": command, "timeout": 10 }),
             _ => json!({ "type": "command", "command": command, "timeout": 5, "async": true }),
         };

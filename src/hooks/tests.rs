@@ -99,8 +99,8 @@ fn hook_command_is_shell_safe() {
     assert_eq!(block["PermissionRequest"][0]["matcher"], "*");
     // Only what must finish first is waited for.
     let waited = |e: &str| block[e][0]["hooks"][0]["async"] != true;
-    assert!(waited("PermissionRequest") && waited("SessionStart"));
-    assert!(!waited("Stop") && !waited("UserPromptSubmit") && !waited("PreToolUse"));
+    assert!(waited("PermissionRequest") && waited("SessionStart") && waited("PreToolUse"));
+    assert!(!waited("Stop") && !waited("UserPromptSubmit"));
 }
 
 #[tokio::test]
