@@ -109,17 +109,26 @@ impl Machine {
         out: &mut Vec<Effect>,
     ) {
         let hooked = self.last_tool.take();
-        let request = match (hooked, shown) {
-            (Some(h), Some(s)) if h.tool == s.tool => h,
-            (Some(h), None) => h,
-            (_, Some(s)) => s,
-            (None, None) => ToolRequest {
-                tool: "unknown".into(),
-                subject: String::new(),
-            },
+        let (request, from_screen) = match (hooked, shown) {
+            (Some(h), Some(s)) if h.tool == s.tool => (h, false),
+            (Some(h), None) => (h, false),
+            (_, Some(s)) => (s, true),
+            (None, None) => (
+                ToolRequest {
+                    tool: "unknown".into(),
+                    subject: String::new(),
+                },
+                true,
+            ),
         };
         let what = describe(&request);
-        match (self.judge)(&request) {
+        let verdict = match (self.judge)(&request) {
+            // A line the screen cut short may hide what the policy denies past its end:
+            // never approve on it, ask the owner instead.
+            Verdict::Approve if from_screen && cut_short(&request.subject) => Verdict::AskHuman,
+            verdict => verdict,
+        };
+        match verdict {
             Verdict::Approve => {
                 out.push(Effect::AnswerMenu(MenuAction::Approve));
                 out.push(log(
@@ -220,4 +229,10 @@ pub(super) fn error_name(kind: ErrorKind) -> &'static str {
         ErrorKind::PromptTooLong => "context full",
         ErrorKind::Other => "other error",
     }
+}
+
+/// Whether the screen showed only the start of a subject (the CLI ends a cut line with `…`).
+fn cut_short(subject: &str) -> bool {
+    let end = subject.trim_end();
+    end.ends_with('\u{2026}') || end.ends_with("...")
 }

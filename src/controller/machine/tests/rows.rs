@@ -223,6 +223,19 @@ pub(super) fn rows() -> Vec<Row> {
             },
         },
         Row {
+            name: "a cut-short screen line with no hook input is never approved, the owner is asked",
+            just_sent: false,
+            feeds: || {
+                vec![now(screen_with(State::Permission, |s| {
+                    s.permission = Some(tool("Bash", &format!("npm test && echo {}\u{2026}", "x".repeat(90))))
+                }))]
+            },
+            check: |_, e| {
+                !e.iter().any(|e| matches!(e, Effect::AnswerMenu(_)))
+                    && e.iter().any(|e| matches!(e, Effect::AskHuman { .. }))
+            },
+        },
+        Row {
             name: "permission the policy leaves to the LLM is consulted with the subject",
             just_sent: false,
             feeds: || {
