@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { ADMIN_PASSWORD, apiCall, screenshotBoth, startApp } from './harness.mjs';
 import { CLAUDE_BIN, startMocks } from './mocks.mjs';
 import { login, openPage, reportFailure } from './pages.mjs';
+import { seedMockProject } from './seed.mjs';
 
 const REPLY = 'Wrote **hello.txt** and ran `echo`. Step 1 is done.';
 
@@ -23,43 +24,21 @@ const LLM_SCRIPT = {
   default: { kind: 'tool_calls', calls: [{ name: 'wait', arguments: { seconds: 2 } }] },
 };
 
-/** Creates alice, her key, an agent on the pinned CLI and mocks, and a one-step project. */
-export async function setUpProject(app, anthropic, llm, name) {
+/** Creates alice and her one-step project on the pinned CLI and the mocks. */
+async function setUpProject(app, mocks, name) {
   const admin = await apiCall(app.apiUrl, 'POST', '/api/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
   const created = await apiCall(app.apiUrl, 'POST', '/api/users', { username: 'alice', password: 'alice-password', role: 'user' }, admin.body.access_token);
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const alice = await apiCall(app.apiUrl, 'POST', '/api/auth/login', { username: 'alice', password: 'alice-password' });
   const token = alice.body.access_token;
-  const key = await apiCall(app.apiUrl, 'POST', '/api/keys', { provider: 'anthropic', label: 'Claude', key: 'sk-ant-e2e-0123456789abcdef-wxyz' }, token);
-  assert.equal(key.status, 201, JSON.stringify(key.body));
-  const agent = await apiCall(
-    app.apiUrl,
-    'POST',
-    '/api/agents',
-    {
-      name: 'Builder',
-      model: 'mock-supervisor',
-      llm_provider: 'custom',
-      llm_base_url: `${llm.url}/v1`,
-      permission_policy: { allow: ['Bash(echo *)'], deny: [], default: 'llm' },
-      cli: {
-        profile: 'claude-code',
-        command: 'claude-test',
-        env: { ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_API_KEY: { api_key_id: key.body.id }, CLAUDE_CODE_MAX_RETRIES: '1' },
-      },
-    },
+  const project = await seedMockProject(
+    app,
     token,
-  );
-  assert.equal(agent.status, 201, JSON.stringify(agent.body));
-  const project = await apiCall(
-    app.apiUrl,
-    'POST',
-    `/api/agents/${agent.body.id}/projects`,
+    mocks,
     { name, description: 'Say hello.', implementation_plan: [{ title: 'Write hello.txt', details: 'step 1 only' }] },
-    token,
+    { permission_policy: { allow: ['Bash(echo *)'], deny: [], default: 'llm' } },
   );
-  assert.equal(project.status, 201, JSON.stringify(project.body));
-  return { token, project: project.body };
+  return { token, project };
 }
 
 test('the Conversation tab shows a Bash card and a diff at 390 px', { timeout: 240_000 }, async (t) => {
@@ -79,7 +58,7 @@ test('the Conversation tab shows a Bash card and a diff at 390 px', { timeout: 2
     LLM_SCRIPT,
   );
   if (!mocks) return;
-  const { token, project } = await setUpProject(app, mocks.anthropic, mocks.llm, 'Conversation site');
+  const { token, project } = await setUpProject(app, mocks, 'Conversation site');
   assert.equal(join(project.workspace_path, 'hello.txt'), hello, 'the workspace is where the script writes');
   const { page, pageErrors, browserLog } = await openPage(t);
   await page.goto(`${app.url}/`);

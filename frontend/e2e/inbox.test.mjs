@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { ADMIN_PASSWORD, apiCall, screenshotBoth, startApp, until } from './harness.mjs';
 import { CLAUDE_BIN, startMocks } from './mocks.mjs';
 import { login, openPage, reportFailure, terminalText } from './pages.mjs';
+import { seedMockProject } from './seed.mjs';
 
 const QUESTION = 'Which greeting should the page show: Hello, world or Hello, family?';
 const ANSWER = 'Use the greeting Hello, family';
@@ -46,7 +47,6 @@ async function clickNotification(worker, action) {
 test('the inbox is live across pages, the key bar reaches the pane, and notifications open their link', { timeout: 240_000 }, async (t) => {
   const mocks = await startMocks(t, ANTHROPIC_SCRIPT, LLM_SCRIPT);
   if (!mocks) return;
-  const { anthropic, llm } = mocks;
   const app = await startApp('inbox', { config: `[cli_installations.claude-test]\npath = ${JSON.stringify(CLAUDE_BIN)}\n` });
   t.after(() => app.stop());
   const { page, pageErrors, browserLog } = await openPage(t);
@@ -55,31 +55,12 @@ test('the inbox is live across pages, the key bar reaches the pane, and notifica
 
   const session = await apiCall(app.apiUrl, 'POST', '/api/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
   const token = session.body.access_token;
-  const key = await apiCall(app.apiUrl, 'POST', '/api/keys', { provider: 'anthropic', label: 'Claude key', key: 'sk-ant-e2e-0123456789abcdef-wxyz' }, token);
-  assert.equal(key.status, 201, JSON.stringify(key.body));
-  const agent = await apiCall(
-    app.apiUrl,
-    'POST',
-    '/api/agents',
-    {
-      name: 'Builder',
-      model: 'mock-supervisor',
-      llm_provider: 'custom',
-      llm_base_url: `${llm.url}/v1`,
-      cli: { command: 'claude-test', env: { ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_API_KEY: { api_key_id: key.body.id }, CLAUDE_CODE_MAX_RETRIES: '1' } },
-    },
-    token,
-  );
-  assert.equal(agent.status, 201, JSON.stringify(agent.body));
-  const project = await apiCall(
-    app.apiUrl,
-    'POST',
-    `/api/agents/${agent.body.id}/projects`,
-    { name: 'Hello site', description: 'A static page that says hello.', implementation_plan: [{ title: 'Write index.html', details: '' }] },
-    token,
-  );
-  assert.equal(project.status, 201, JSON.stringify(project.body));
-  const id = project.body.id;
+  const project = await seedMockProject(app, token, mocks, {
+    name: 'Hello site',
+    description: 'A static page that says hello.',
+    implementation_plan: [{ title: 'Write index.html', details: '' }],
+  });
+  const id = project.id;
 
   try {
     await page.goto(`${app.url}/`);

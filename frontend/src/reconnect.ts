@@ -71,6 +71,8 @@ export abstract class ReconnectingStream {
   protected abstract subscription(): unknown;
   /** A text message from the server. */
   protected abstract receive(data: string): void;
+  /** A binary message from the server; only the terminal's stream gets any. */
+  protected receiveBinary(_data: ArrayBuffer): void {}
   protected abstract connection(state: ConnectionState, error?: string): void;
   /** Nothing was received yet: the first connection says 'connecting', later ones 'reconnecting'. */
   protected abstract fresh(): boolean;
@@ -108,6 +110,13 @@ export abstract class ReconnectingStream {
     if (request !== null) this.socket?.send(JSON.stringify(request));
   }
 
+  /** Sends a message on the open socket; false when there is none, so the caller can say so. */
+  protected sendJson(message: unknown): boolean {
+    if (!this.socket || this.socket.readyState !== 1) return false;
+    this.socket.send(JSON.stringify(message));
+    return true;
+  }
+
   private async open(): Promise<void> {
     this.connection(this.fresh() && this.timer === null ? 'connecting' : 'reconnecting');
     let socket: SocketLike;
@@ -121,6 +130,7 @@ export abstract class ReconnectingStream {
       socket.close(1000, 'page closed');
       return;
     }
+    socket.binaryType = 'arraybuffer';
     this.socket = socket;
     socket.onopen = () => {
       this.resubscribe();
@@ -128,12 +138,13 @@ export abstract class ReconnectingStream {
     };
     socket.onmessage = (event) => {
       if (typeof event.data === 'string') this.receive(event.data);
+      else if (event.data instanceof ArrayBuffer) this.receiveBinary(event.data);
     };
     socket.onerror = () => undefined; // onclose follows and does the work
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
-      this.retry();
+      this.retry(event.reason || undefined);
     };
   }
 

@@ -69,54 +69,46 @@ impl Lifecycle {
         project: &Project,
         choice: &RemoteChoice,
     ) -> Result<()> {
+        let deps = self.deps();
         let dir = Path::new(&project.workspace_path);
-        let cloned = self.clone_into(repo, member, project, choice).await;
+        let cloned = async {
+            member.create_dir_all(dir)?;
+            let token = db::git_credentials::token(&deps.db, &deps.master, project.user_id).await?;
+            let base = repo
+                .clone_from(&choice.url, token.as_deref(), &project.slug)
+                .await
+                .map_err(|e| match e {
+                    GitError::Failed { stderr, .. } => {
+                        invalid("repo_url", format!("git could not clone it: {stderr}"))
+                    }
+                    GitError::Timeout(_) => {
+                        invalid("repo_url", "cloning it took longer than 5 minutes")
+                    }
+                    other => other.into(),
+                })?;
+            // The repository's own .gitignore is the member's: AutoCode's go to info/exclude.
+            member.write_atomic(
+                &dir.join(".git").join("info").join("exclude"),
+                GITIGNORE.as_bytes(),
+                0o644,
+            )?;
+            db::project_remotes::insert(
+                &deps.db,
+                project.id,
+                &NewRemote {
+                    url: choice.url.as_str(),
+                    push: choice.push,
+                    pull_request: choice.pull_request,
+                    base_branch: base.as_deref(),
+                },
+            )
+            .await?;
+            Ok(())
+        }
+        .await;
         if cloned.is_err() {
             member.remove_tree(dir)?;
         }
         cloned
-    }
-
-    async fn clone_into(
-        &self,
-        repo: &Repo,
-        member: &MemberDir,
-        project: &Project,
-        choice: &RemoteChoice,
-    ) -> Result<()> {
-        let deps = self.deps();
-        let dir = Path::new(&project.workspace_path);
-        member.create_dir_all(dir)?;
-        let token = db::git_credentials::token(&deps.db, &deps.master, project.user_id).await?;
-        let base = repo
-            .clone_from(&choice.url, token.as_deref(), &project.slug)
-            .await
-            .map_err(|e| match e {
-                GitError::Failed { stderr, .. } => {
-                    invalid("repo_url", format!("git could not clone it: {stderr}"))
-                }
-                GitError::Timeout(_) => {
-                    invalid("repo_url", "cloning it took longer than 5 minutes")
-                }
-                other => other.into(),
-            })?;
-        // The repository's own .gitignore is the member's: AutoCode's go to info/exclude.
-        member.write_atomic(
-            &dir.join(".git").join("info").join("exclude"),
-            GITIGNORE.as_bytes(),
-            0o644,
-        )?;
-        db::project_remotes::insert(
-            &deps.db,
-            project.id,
-            &NewRemote {
-                url: choice.url.as_str(),
-                push: choice.push,
-                pull_request: choice.pull_request,
-                base_branch: base.as_deref(),
-            },
-        )
-        .await?;
-        Ok(())
     }
 }
