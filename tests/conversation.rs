@@ -207,6 +207,25 @@ async fn conversation_of_a_step(version: &str) {
         .get(&page_path(id, "../../etc:0"), &w.user.access)
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    // A well-formed cursor of a session the project does not have: the stream says reset,
+    // then sends the conversation from its start.
+    let mut stale = connect(w.app.addr, &path, &Options::token(&w.user.access))
+        .await
+        .expect("connect");
+    stale
+        .send_json(json!({"type": "subscribe", "after": "00000000-0000-4000-8000-000000000000:0"}))
+        .await;
+    stale.expect_type("reset", RUN).await;
+    let mut restarted: Vec<Value> = Vec::new();
+    while restarted.len() < whole.len() {
+        let msg = stale.expect_type("entries", RUN).await;
+        restarted.extend(msg["entries"].as_array().expect("entries").iter().cloned());
+    }
+    assert_eq!(
+        ids(&restarted),
+        ids(&whole),
+        "after a reset: everything, once"
+    );
 
     // Another member: as if the project did not exist.
     let admin = w.app.admin().await;

@@ -79,11 +79,17 @@ export abstract class ReconnectingStream {
 
   start(): void {
     this.stopped = false;
+    // Phones sleep their sockets: reconnect at once when the network comes back or the
+    // page is shown again, instead of waiting out the backoff.
+    window.addEventListener('online', this.wake);
+    document.addEventListener('visibilitychange', this.wakeIfShown);
     void this.open();
   }
 
   stop(): void {
     this.stopped = true;
+    window.removeEventListener('online', this.wake);
+    document.removeEventListener('visibilitychange', this.wakeIfShown);
     if (this.timer !== null) this.clearTimer(this.timer);
     this.timer = null;
     const socket = this.socket;
@@ -94,6 +100,11 @@ export abstract class ReconnectingStream {
     }
     this.connection('closed');
   }
+
+  private readonly wake = () => this.reconnectNow();
+  private readonly wakeIfShown = () => {
+    if (document.visibilityState === 'visible') this.reconnectNow();
+  };
 
   /** Reconnect now instead of waiting out the backoff (the network came back, the tab woke up). */
   reconnectNow(): void {
@@ -157,19 +168,4 @@ export abstract class ReconnectingStream {
       void this.open();
     }, delay);
   }
-}
-
-/**
- * Reconnects `stream` at once when the network comes back or the tab is shown again (phones
- * sleep their sockets); returns the cleanup.
- */
-export function reconnectOnReturn(stream: { reconnectNow(): void }): () => void {
-  const wake = () => stream.reconnectNow();
-  const visible = () => document.visibilityState === 'visible' && stream.reconnectNow();
-  window.addEventListener('online', wake);
-  document.addEventListener('visibilitychange', visible);
-  return () => {
-    window.removeEventListener('online', wake);
-    document.removeEventListener('visibilitychange', visible);
-  };
 }

@@ -24,7 +24,7 @@ impl Run {
         recent.reverse();
         let screen = self.session()?.screen_text();
         let last_reply = match event {
-            Event::TurnFinished => self.last_reply().await,
+            Event::TurnFinished => self.last_reply(&project).await,
             _ => None,
         };
         let ctx = DecisionContext {
@@ -75,16 +75,10 @@ impl Run {
     /// Claude's last reply: exact, from the CLI's transcript (found from the member's
     /// directory and the workspace, never from a path the CLI reported); the screen's
     /// reading of it when the transcript has none.
-    async fn last_reply(&self) -> Option<String> {
-        let source = crate::transcript::Source {
-            member_dir: self.user_dir.clone(),
-            workspace: self.workspace.clone(),
-            not_before: None,
-        };
+    async fn last_reply(&self, project: &crate::db::projects::Project) -> Option<String> {
+        let source = crate::transcript::Source::for_project(self.user_dir.clone(), project);
         // The Stop hook can arrive before the CLI has flushed the reply to its transcript
         // (2.1.330 writes it a moment later): look again briefly before using the screen.
-        let source = std::sync::Arc::new(source);
-        let mut found = None;
         for attempt in 0..REPLY_ATTEMPTS {
             if attempt > 0 {
                 tokio::time::sleep(REPLY_RETRY).await;
@@ -92,20 +86,11 @@ impl Run {
             let source = source.clone();
             let read = tokio::task::spawn_blocking(move || crate::transcript::last_reply(&source));
             if let Ok(Some(reply)) = read.await {
-                found = Some(reply);
-                break;
+                return Some(reply);
             }
         }
-        match found {
-            Some(reply) => Some(reply),
-            None => {
-                self.session()
-                    .ok()?
-                    .observed()
-                    .classification
-                    .last_assistant_message
-            }
-        }
+        let observed = self.session().ok()?.observed();
+        observed.classification.last_assistant_message
     }
 
     pub(super) async fn record_usage(&self, usage: crate::llm::Usage) -> Result<(), Halt> {

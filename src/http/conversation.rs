@@ -43,7 +43,7 @@ struct After {
 
 /// Where the project's transcripts are: the owner's directory and the project's
 /// workspace, from the database, never from anything the CLI wrote.
-pub async fn source(state: &AppState, project: &Project) -> ApiResult<Source> {
+async fn source(state: &AppState, project: &Project) -> ApiResult<Source> {
     let owner = db::users::get(&state.db, project.user_id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -51,14 +51,7 @@ pub async fn source(state: &AppState, project: &Project) -> ApiResult<Source> {
         .layout
         .user_dir(&owner.username)
         .map_err(ApiError::internal)?;
-    let not_before = chrono::DateTime::parse_from_rfc3339(&project.created_at)
-        .ok()
-        .map(std::time::SystemTime::from);
-    Ok(Source {
-        member_dir,
-        workspace: project.workspace_path.clone().into(),
-        not_before,
-    })
+    Ok(Source::for_project(member_dir, project))
 }
 
 async fn get_conversation(
@@ -92,8 +85,7 @@ async fn conversation_socket(
     let project = load(&state, user.id, id).await?;
     let source = source(&state, &project).await?;
     let shared = state.clone();
-    upgrade(&state, &user, id, ws, move |socket, _project| {
+    upgrade(&state, &user, project, ws, move |socket, _project| {
         crate::ws::conversation::run(socket, shared, source)
     })
-    .await
 }

@@ -1,4 +1,5 @@
-//! WebSocket endpoints: tickets, and the `/logs` and `/terminal` upgrades of a project.
+//! WebSocket endpoints: tickets, the `/logs` and `/terminal` upgrades of a project and the
+//! member's `/inbox` (the `/conversation` upgrade is in [`super::conversation`]).
 //! Everything is checked before the upgrade, so a refusal is an ordinary JSON error: the
 //! `Origin` (against `public_url`, else the request's own host), the caller (access token
 //! in `Sec-WebSocket-Protocol` as `autocode.bearer.<token>`, a single-use `?ticket=`, or
@@ -155,10 +156,10 @@ fn origin_allowed(parts: &Parts, public_url: Option<&str>) -> bool {
 pub(super) type Upgrade = Result<WebSocketUpgrade, WebSocketUpgradeRejection>;
 
 /// Checks ownership and the socket cap, then upgrades with the shared limits.
-pub(super) async fn upgrade<F, Fut>(
+pub(super) fn upgrade<F, Fut>(
     state: &AppState,
     user: &AuthUser,
-    project_id: i64,
+    project: db::projects::Project,
     ws: Upgrade,
     run: F,
 ) -> ApiResult<Response>
@@ -166,11 +167,8 @@ where
     F: FnOnce(axum::extract::ws::WebSocket, db::projects::Project) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
-    let project = db::projects::get(&state.db, user.id, project_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
     // While this socket is open the member is watching the project: no push for it.
-    let watching = state.ws.watching.watch(user.id, project_id);
+    let watching = state.ws.watching.watch(user.id, project.id);
     upgrade_socket(state, user, ws, move |socket| async move {
         run(socket, project).await;
         drop(watching);
@@ -216,11 +214,11 @@ async fn logs_socket(
     ApiPath(id): ApiPath<i64>,
     ws: Upgrade,
 ) -> ApiResult<Response> {
+    let project = super::projects::load(&state, user.id, id).await?;
     let shared = state.clone();
-    upgrade(&state, &user, id, ws, move |socket, project| {
+    upgrade(&state, &user, project, ws, move |socket, project| {
         logs::run(socket, shared, project.id)
     })
-    .await
 }
 
 async fn viewer(state: &AppState, user: &AuthUser) -> ApiResult<terminal::Viewer> {
@@ -241,13 +239,13 @@ async fn terminal_socket(
     ApiPath(id): ApiPath<i64>,
     ws: Upgrade,
 ) -> ApiResult<Response> {
+    let project = super::projects::load(&state, user.id, id).await?;
     let viewer = viewer(&state, &user).await?;
     let shared = state.clone();
-    upgrade(&state, &user, id, ws, move |socket, project| {
+    upgrade(&state, &user, project, ws, move |socket, project| {
         let target = terminal::Target::Project(project.id);
         terminal::run(socket, shared, target, project.tmux_session, viewer)
     })
-    .await
 }
 
 /// The member's inbox, live: it covers every project of theirs, so it is not "watching" one.

@@ -63,6 +63,19 @@ pub enum ReadError {
 }
 
 impl Source {
+    /// A project's transcripts: its owner's directory and its workspace, both the daemon's
+    /// records. Sessions older than the project belong to an earlier one at the same path.
+    pub fn for_project(member_dir: PathBuf, project: &crate::db::projects::Project) -> Self {
+        let not_before = chrono::DateTime::parse_from_rfc3339(&project.created_at)
+            .ok()
+            .map(SystemTime::from);
+        Self {
+            member_dir,
+            workspace: project.workspace_path.clone().into(),
+            not_before,
+        }
+    }
+
     /// The CLI's config home (`CLAUDE_CONFIG_DIR`) in the member's tree.
     pub fn config_dir(&self) -> PathBuf {
         crate::controller::session::user_cli_paths(&self.member_dir, "").0
@@ -106,8 +119,13 @@ impl Source {
 
     /// The session ids that have a file, oldest first.
     pub fn sessions(&self) -> io::Result<Vec<String>> {
+        Ok(self.listing()?.map(|l| l.sessions).unwrap_or_default())
+    }
+
+    /// The checked folder and its session ids, oldest first: worked out once per read.
+    fn listing(&self) -> io::Result<Option<Listing>> {
         let Some(dir) = self.folder()? else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
         let mut found = Vec::new();
         for entry in fs::read_dir(&dir)?
@@ -135,13 +153,22 @@ impl Source {
             ));
         }
         found.sort();
-        Ok(found.into_iter().map(|(_, id)| id).collect())
+        Ok(Some(Listing {
+            dir,
+            sessions: found.into_iter().map(|(_, id)| id).collect(),
+        }))
     }
+}
 
-    fn path_of(&self, session: &str) -> io::Result<Option<PathBuf>> {
-        Ok(self
-            .folder()?
-            .map(|dir| dir.join(format!("{session}.jsonl"))))
+/// A transcript folder and the sessions in it.
+struct Listing {
+    dir: PathBuf,
+    sessions: Vec<String>,
+}
+
+impl Listing {
+    fn path_of(&self, session: &str) -> PathBuf {
+        self.dir.join(format!("{session}.jsonl"))
     }
 }
 
@@ -180,7 +207,8 @@ fn open_plain(path: &Path) -> io::Result<Option<File>> {
 
 /// Reads the entries after `cursor`, crossing into later sessions, up to one page.
 pub fn read_page(source: &Source, cursor: &Cursor) -> Result<Page, ReadError> {
-    let sessions = source.sessions()?;
+    let listing = source.listing()?;
+    let sessions = listing.as_ref().map_or(&[][..], |l| &l.sessions[..]);
     let (mut index, mut offset) = match cursor {
         Cursor::Start => (0, 0),
         Cursor::At { session, offset } => (
@@ -195,7 +223,8 @@ pub fn read_page(source: &Source, cursor: &Cursor) -> Result<Page, ReadError> {
     let mut budget = PAGE_BYTES;
     let mut more = false;
     while let Some(session) = sessions.get(index) {
-        let read = read_lines(source, session, offset, budget, &mut entries)?;
+        let path = listing.as_ref().map(|l| l.path_of(session));
+        let read = read_lines(path.as_deref(), session, offset, budget, &mut entries)?;
         offset = read.offset;
         budget = budget.saturating_sub(read.consumed);
         if read.stopped_at_limit || budget == 0 || entries.len() >= PAGE_ENTRIES {
@@ -231,7 +260,7 @@ struct Progress {
 /// Reads complete lines of one session from `offset`, within `budget` bytes and the
 /// page's entry limit.
 fn read_lines(
-    source: &Source,
+    path: Option<&Path>,
     session: &str,
     offset: u64,
     budget: u64,
@@ -242,10 +271,10 @@ fn read_lines(
         consumed: 0,
         stopped_at_limit: false,
     };
-    let Some(path) = source.path_of(session)? else {
+    let Some(path) = path else {
         return Ok(read);
     };
-    let Some(mut file) = open_plain(&path)? else {
+    let Some(mut file) = open_plain(path)? else {
         return Ok(read);
     };
     if offset >= MAX_FILE_BYTES {
@@ -308,27 +337,28 @@ fn skip_line(reader: &mut impl BufRead) -> io::Result<u64> {
 }
 
 /// The last reply text of the current session's last turn, read from the file's tail.
-pub(super) fn last_reply(source: &Source) -> Option<String> {
-    let session = source.sessions().ok()?.pop()?;
-    let path = source.path_of(&session).ok()??;
-    let file = open_plain(&path).ok()??;
+/// None while the turn has none yet: its last entry is the prompt or a tool call or result,
+/// after which Claude always writes more (an earlier text of the same turn is not its reply).
+pub fn last_reply(source: &Source) -> Option<String> {
+    let listing = source.listing().ok()??;
+    let path = listing.path_of(listing.sessions.last()?);
+    let mut file = open_plain(&path).ok()??;
     let len = file.metadata().ok()?.len().min(MAX_FILE_BYTES);
     let start = len.saturating_sub(TAIL_BYTES);
-    let mut entries = Vec::new();
     let mut tail = Vec::new();
-    let mut file = file;
     file.seek(SeekFrom::Start(start)).ok()?;
     file.take(len - start).read_to_end(&mut tail).ok()?;
     let text = String::from_utf8_lossy(&tail);
     // Starting mid-file, the first piece is part of a line: it does not parse and is skipped.
-    for line in text.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
-        entries.extend(parse_line(line, ""));
-    }
-    entries.into_iter().rev().find_map(|e| match e.item {
-        Item::Text { text } => Some(Some(text)),
-        Item::Prompt { .. } => Some(None),
+    let last = text
+        .split_inclusive('\n')
+        .filter(|l| l.ends_with('\n'))
+        .flat_map(|line| parse_line(line, ""))
+        .last()?;
+    match last.item {
+        Item::Text { text } => Some(text),
         _ => None,
-    })?
+    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use std::str::FromStr;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use files::{Page, Source, read_page};
+pub use files::{Page, Source, last_reply, read_page};
 
 /// One thing said or done in the conversation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -110,12 +110,6 @@ impl Serialize for Cursor {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
-}
-
-/// The last reply Claude wrote in the project's current session, if the transcript has
-/// one: what a finished turn said, exactly, without the screen's wrapping and glyphs.
-pub fn last_reply(source: &Source) -> Option<String> {
-    files::last_reply(source)
 }
 
 #[cfg(test)]

@@ -114,19 +114,14 @@ impl Conn {
         }
     }
 
-    /// Called on the ping interval: pings, or reports that the client went silent.
-    pub async fn keep_alive(&mut self) -> Result<bool, ConnError> {
+    /// Called on the ping interval, as a step of a socket's loop: pings, or `Some(Idle)`
+    /// when the client went silent and the socket is to be closed.
+    pub async fn keep_alive(&mut self) -> Result<Option<CloseReason>, ConnError> {
         if self.last_heard.elapsed() >= self.idle {
-            return Ok(false);
+            return Ok(Some(CloseReason::Idle));
         }
         self.send(Message::Ping(Default::default())).await?;
-        Ok(true)
-    }
-
-    /// [`Self::keep_alive`] as a step of a socket's loop: `Some(Idle)` when the client
-    /// went silent and the socket is to be closed.
-    pub async fn ping_or_idle(&mut self) -> Result<Option<CloseReason>, ConnError> {
-        Ok((!self.keep_alive().await?).then_some(CloseReason::Idle))
+        Ok(None)
     }
 
     /// Sends a close frame (best effort: the peer may be gone already).

@@ -6,40 +6,14 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use super::conn::{CloseReason, Conn, ConnError, Incoming};
+use super::protocol::{ConversationNotice, ConversationRequest};
 use crate::state::AppState;
 use crate::transcript::files::ReadError;
-use crate::transcript::{Cursor, Entry, Page, Source, read_page};
+use crate::transcript::{Cursor, Page, Source, read_page};
 
 /// How often an open stream looks for new lines.
 pub const POLL: Duration = Duration::from_millis(100);
-
-/// Client → server.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum ConversationRequest {
-    /// Send every entry after `after` (a cursor from an earlier `entries`; empty for the
-    /// start), then new entries as they are written.
-    Subscribe {
-        #[serde(default)]
-        after: String,
-    },
-}
-
-/// Server → client.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ConversationNotice {
-    /// Entries after the previous cursor; `cursor` is where to resume from.
-    Entries { entries: Vec<Entry>, cursor: Cursor },
-    /// The client's cursor names a session the project no longer has: drop what is shown;
-    /// the stream goes on from the start.
-    Reset,
-    /// A request was not understood; the socket stays open.
-    Error { message: String },
-}
 
 #[derive(Debug, thiserror::Error)]
 enum StreamError {
@@ -72,7 +46,7 @@ pub async fn run(socket: axum::extract::ws::WebSocket, state: AppState, source: 
             _ = poll.tick(), if cursor.is_some() => {
                 send_new(&mut conn, &source, &mut cursor, false).await.map(|()| None)
             }
-            _ = ping.tick() => conn.ping_or_idle().await.map_err(StreamError::from),
+            _ = ping.tick() => conn.keep_alive().await.map_err(StreamError::from),
         };
         match step {
             Ok(None) => {}
@@ -160,39 +134,4 @@ async fn read(source: &Source, from: Cursor) -> Result<Result<Page, ReadError>, 
     tokio::task::spawn_blocking(move || read_page(&source, &from))
         .await
         .map_err(|e| StreamError::Read(format!("transcript reader stopped: {e}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn messages_have_the_documented_shapes() {
-        let sub: ConversationRequest = serde_json::from_value(
-            json!({"type": "subscribe", "after": "1c0a4037-f67a-4bfe-88a7-0161850ed2dd:12"}),
-        )
-        .expect("subscribe");
-        assert!(matches!(sub, ConversationRequest::Subscribe { after } if after.ends_with(":12")));
-        let start: ConversationRequest =
-            serde_json::from_value(json!({"type": "subscribe"})).expect("from the start");
-        assert_eq!(
-            start,
-            ConversationRequest::Subscribe {
-                after: String::new()
-            }
-        );
-        let page = ConversationNotice::Entries {
-            entries: Vec::new(),
-            cursor: Cursor::Start,
-        };
-        assert_eq!(
-            serde_json::to_value(page).expect("json"),
-            json!({"type": "entries", "entries": [], "cursor": ""})
-        );
-        assert_eq!(
-            serde_json::to_value(ConversationNotice::Reset).expect("json"),
-            json!({"type": "reset"})
-        );
-    }
 }

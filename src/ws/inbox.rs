@@ -7,7 +7,7 @@
 use tokio::sync::broadcast::error::RecvError;
 
 use super::conn::{CloseReason, Conn, ConnError};
-use super::protocol::{InboxNotice, LogsNotice};
+use super::protocol::InboxNotice;
 use crate::journal::ProjectEvent;
 use crate::state::AppState;
 
@@ -34,7 +34,7 @@ pub async fn run(socket: axum::extract::ws::WebSocket, state: AppState, user_id:
             incoming = conn.recv() => match incoming {
                 super::conn::Incoming::Text(_) => {
                     let message = "the inbox stream takes no requests".to_owned();
-                    conn.send_json(&LogsNotice::Error { message }).await.map(|()| None)
+                    conn.send_json(&InboxNotice::Error { message }).await.map(|()| None)
                 }
                 super::conn::Incoming::Ignored => Ok(None),
                 super::conn::Incoming::TooBig => Ok(Some(CloseReason::TooBig)),
@@ -53,11 +53,7 @@ pub async fn run(socket: axum::extract::ws::WebSocket, state: AppState, user_id:
                 Err(RecvError::Lagged(_)) => send_inbox(&mut conn, &state, user_id).await,
                 Err(RecvError::Closed) => Ok(Some(CloseReason::ShuttingDown)),
             },
-            _ = ping.tick() => match conn.keep_alive().await {
-                Ok(true) => Ok(None),
-                Ok(false) => Ok(Some(CloseReason::Idle)),
-                Err(e) => Err(e),
-            },
+            _ = ping.tick() => conn.keep_alive().await,
         };
     };
     if let Some(reason) = close {

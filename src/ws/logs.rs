@@ -52,11 +52,7 @@ pub async fn run(socket: axum::extract::ws::WebSocket, state: AppState, project_
                 Incoming::Gone => break None,
             },
             event = next_event(&mut stream.events) => stream.event(&mut conn, event).await.map(|()| None),
-            _ = ping.tick() => match conn.keep_alive().await {
-                Ok(true) => Ok(None),
-                Ok(false) => Ok(Some(CloseReason::Idle)),
-                Err(e) => Err(e.into()),
-            },
+            _ = ping.tick() => conn.keep_alive().await.map_err(Into::into),
         };
         match step {
             Ok(None) => {}

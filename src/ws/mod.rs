@@ -1,5 +1,6 @@
-//! Live project streams over WebSockets: `/logs` (the journal, resumable by id),
-//! `/terminal` (the pane's screen and output, with take-over) and the member's `/inbox`. The protocol is in
+//! Live streams over WebSockets: a project's `/logs` (the journal, resumable by id),
+//! `/terminal` (the pane's screen and output, with take-over) and `/conversation` (the
+//! CLI's transcript, resumable by cursor), and the member's `/inbox`. The protocol is in
 //! [`protocol`] and `docs/websocket-protocol.md`; the HTTP side (authentication before
 //! the upgrade, origin check, routes) is `crate::http::ws`. This module owns what the
 //! connections share: tickets, the per-user socket cap and the terminal fan-out. Who is

@@ -1,4 +1,5 @@
-//! The messages of both WebSocket streams, as tagged JSON (`{"type": ...}`). This file and
+//! The messages of the WebSocket streams (a project's logs, terminal and conversation, a
+//! member's inbox), as tagged JSON (`{"type": ...}`). This file and
 //! `docs/websocket-protocol.md` are the whole protocol; the frontend codes against the
 //! document. Logs server messages are [`crate::journal::ProjectEvent`]s plus
 //! [`LogsNotice`]; terminal output bytes travel as binary frames, not as messages here.
@@ -34,6 +35,36 @@ pub enum LogsNotice {
 pub enum InboxNotice {
     /// Everything waiting for the member now, as `GET /api/inbox` returns it.
     Inbox(crate::http::inbox::Inbox),
+    /// The client sent something; the inbox stream takes no requests.
+    Error { message: String },
+}
+
+/// Client → server on `/conversation`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ConversationRequest {
+    /// Send every entry after `after` (a cursor from an earlier `entries`; empty for the
+    /// start), then new entries as they are written.
+    Subscribe {
+        #[serde(default)]
+        after: String,
+    },
+}
+
+/// Server → client on `/conversation`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ConversationNotice {
+    /// Entries after the previous cursor; `cursor` is where to resume from.
+    Entries {
+        entries: Vec<crate::transcript::Entry>,
+        cursor: crate::transcript::Cursor,
+    },
+    /// The client's cursor names a session the project no longer has: drop what is shown;
+    /// the stream goes on from the start.
+    Reset,
+    /// A request was not understood; the socket stays open.
+    Error { message: String },
 }
 
 /// Client → server on `/terminal`.
@@ -108,6 +139,35 @@ mod tests {
         assert_eq!(
             serde_json::to_value(LogsNotice::Resubscribe { after: 9 }).expect("json"),
             json!({"type":"resubscribe","after":9})
+        );
+    }
+
+    #[test]
+    fn conversation_messages_have_the_documented_shapes() {
+        let sub: ConversationRequest = serde_json::from_value(
+            json!({"type": "subscribe", "after": "1c0a4037-f67a-4bfe-88a7-0161850ed2dd:12"}),
+        )
+        .expect("subscribe");
+        assert!(matches!(sub, ConversationRequest::Subscribe { after } if after.ends_with(":12")));
+        let start: ConversationRequest =
+            serde_json::from_value(json!({"type": "subscribe"})).expect("from the start");
+        assert_eq!(
+            start,
+            ConversationRequest::Subscribe {
+                after: String::new()
+            }
+        );
+        let page = ConversationNotice::Entries {
+            entries: Vec::new(),
+            cursor: crate::transcript::Cursor::Start,
+        };
+        assert_eq!(
+            serde_json::to_value(page).expect("json"),
+            json!({"type": "entries", "entries": [], "cursor": ""})
+        );
+        assert_eq!(
+            serde_json::to_value(ConversationNotice::Reset).expect("json"),
+            json!({"type": "reset"})
         );
     }
 }

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../api';
 import { DiffView } from '../projects/DiffView';
 import { ConnectionNote } from '../projects/LogsPanel';
-import { reconnectOnReturn, type ConnectionState, type SocketLike } from '../reconnect';
+import type { ConnectionState, SocketLike } from '../reconnect';
 import type { ConversationEntry } from '../types';
 import { Empty } from '../ui/controls';
 import { ConversationStream } from './conversationStream';
@@ -34,11 +34,7 @@ export function useConversation(projectId: number) {
       },
     );
     stream.start();
-    const forget = reconnectOnReturn(stream);
-    return () => {
-      forget();
-      stream.stop();
-    };
+    return () => stream.stop();
   }, [projectId]);
   return { entries, connection };
 }

@@ -2,7 +2,7 @@
 // Inbox page all read it, so an item answered on another device leaves all three at once.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, describeError } from '../api';
-import { reconnectOnReturn, type SocketFactory, type SocketLike } from '../reconnect';
+import type { SocketFactory, SocketLike } from '../reconnect';
 import type { Inbox } from '../types';
 import { InboxStream } from './inboxStream';
 
@@ -50,11 +50,7 @@ export function InboxProvider({ children, connect = defaultConnect }: { children
       onConnection: setLive,
     });
     stream.start();
-    const forget = reconnectOnReturn(stream);
-    return () => {
-      forget();
-      stream.stop();
-    };
+    return () => stream.stop();
   }, [connect]);
 
   useEffect(() => {

@@ -1,7 +1,7 @@
 // Connects a project page to its live log stream: new log lines, status and plan changes.
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api';
-import { reconnectOnReturn, type SocketLike } from '../reconnect';
+import type { SocketLike } from '../reconnect';
 import type { LogEntry, PlanStep, ProjectStatus } from '../types';
 import { appendEntries, LogStream, type ConnectionState } from './logStream';
 
@@ -28,11 +28,7 @@ export function useLiveProject(projectId: number, callbacks: LiveCallbacks) {
       },
     });
     stream.start();
-    const forget = reconnectOnReturn(stream);
-    return () => {
-      forget();
-      stream.stop();
-    };
+    return () => stream.stop();
   }, [projectId]);
 
   return { entries, connection };

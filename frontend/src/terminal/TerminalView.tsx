@@ -136,10 +136,7 @@ export function TerminalView({ target }: { target: TerminalTarget }) {
       if (mineRef.current && !socket.input(data)) setError('Not connected: that input was not sent.');
     });
     socket.start();
-    const wake = () => socket.reconnectNow();
-    window.addEventListener('online', wake);
     return () => {
-      window.removeEventListener('online', wake);
       typed.dispose();
       socket.stop();
       socketRef.current = null;

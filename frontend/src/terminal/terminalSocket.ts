@@ -1,6 +1,6 @@
 // The terminal stream of one project: a snapshot, then raw pane bytes, plus who is in control.
 // Reconnects with backoff; each (re)connect starts with a fresh snapshot, so nothing is replayed.
-import { ReconnectingStream, exponentialBackoff, type Backoff, type ConnectionState, type SocketFactory } from '../reconnect';
+import { ReconnectingStream, type Backoff, type ConnectionState, type SocketFactory } from '../reconnect';
 import type { TerminalClientMessage, TerminalKey, TerminalServerMessage } from '../types';
 
 export interface TerminalHandlers {
@@ -16,7 +16,7 @@ export class TerminalSocket extends ReconnectingStream {
   constructor(
     connect: SocketFactory,
     private readonly handlers: TerminalHandlers,
-    backoff: Backoff = exponentialBackoff(),
+    backoff?: Backoff,
   ) {
     super(connect, { backoff });
   }

@@ -1,6 +1,8 @@
 use std::io::Write;
 use std::os::unix::fs::symlink;
 
+use serde_json::json;
+
 use super::*;
 
 const S1: &str = "1c0a4037-f67a-4bfe-88a7-0161850ed2dd";
@@ -230,4 +232,39 @@ fn the_last_reply_is_the_current_turns_last_text() {
     );
     append(&file, &line("u4", "user", "next step"));
     assert_eq!(last_reply(&s.source), None, "the new turn has no reply yet");
+    // Text before a tool call is not the turn's reply: the final text is still to come.
+    append(&file, &line("u5", "assistant", "I'll write the file."));
+    append(
+        &file,
+        &tool_line(
+            "u6",
+            "assistant",
+            json!({"type": "tool_use", "id": "t1", "name": "Write", "input": {"file_path": "a.txt", "content": "a"}}),
+        ),
+    );
+    assert_eq!(last_reply(&s.source), None, "a tool call is pending");
+    append(
+        &file,
+        &tool_line(
+            "u7",
+            "user",
+            json!({"type": "tool_result", "tool_use_id": "t1", "content": "written"}),
+        ),
+    );
+    assert_eq!(
+        last_reply(&s.source),
+        None,
+        "a tool result awaits Claude's words"
+    );
+    append(&file, &line("u8", "assistant", "Wrote a.txt."));
+    assert_eq!(last_reply(&s.source).as_deref(), Some("Wrote a.txt."));
+}
+
+/// A line whose message content is one block (a tool call or its result).
+fn tool_line(uuid: &str, role: &str, block: serde_json::Value) -> String {
+    format!(
+        "{}\n",
+        json!({"type": role, "uuid": uuid, "timestamp": "2026-12-01T07:00:00Z",
+            "message": {"role": role, "content": [block]}})
+    )
 }

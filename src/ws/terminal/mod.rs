@@ -142,7 +142,7 @@ pub async fn run(
                 }
                 Err(broadcast::error::RecvError::Closed) => Ok(Some(CloseReason::ShuttingDown)),
             },
-            _ = ping.tick() => conn.keep_alive().await.map(|alive| (!alive).then_some(CloseReason::Idle)),
+            _ = ping.tick() => conn.keep_alive().await,
             _ = housekeeping.tick() => term.housekeeping(&mut conn).await.map(|()| None),
         };
     }
