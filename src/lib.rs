@@ -72,6 +72,8 @@ pub mod tokens;
 /// A project's conversation from Claude Code's JSONL transcript: typed entries, a cursor
 /// that resumes without gap or duplicate, files read only beneath the member's directory.
 pub mod transcript;
+/// The rule for servers a member names: https, or plain http to loopback.
+pub mod web_url;
 /// The embedded web app.
 pub mod webapp;
 /// The data-dir layout, workspaces from `data-template/`, path confinement.

@@ -112,6 +112,23 @@ impl MasterKey {
         }
     }
 
+    /// Opens a sealed text as the database keeps it (a token, a password); None when it
+    /// cannot be opened (tampered with, or moved to another row or key) or is not text.
+    pub fn open_text(&self, nonce: &[u8], ciphertext: &[u8], aad: &[u8]) -> Option<String> {
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().ok()?;
+        let bytes = self
+            .cipher()
+            .decrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad,
+                },
+            )
+            .ok()?;
+        String::from_utf8(bytes).ok()
+    }
+
     pub fn open(&self, sealed: &Sealed, aad: &[u8]) -> Result<Vec<u8>, OpenError> {
         let nonce: [u8; NONCE_LEN] = sealed.nonce.as_slice().try_into().map_err(|_| OpenError)?;
         self.cipher()
@@ -128,6 +145,12 @@ impl MasterKey {
     fn cipher(&self) -> Aes256Gcm {
         Aes256Gcm::new((&self.0).into())
     }
+}
+
+/// The last four characters of a secret: enough for its owner to recognise it, never more.
+pub fn last4(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    chars[chars.len().saturating_sub(4)..].iter().collect()
 }
 
 #[cfg(test)]

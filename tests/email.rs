@@ -195,11 +195,24 @@ async fn a_member_who_opted_in_gets_an_email_through_the_admins_server() {
         "{data}"
     );
 
-    // Opting out stops the mails.
+    // Opting out stops the mails: the project's completion (an event the cooldown does not
+    // hold back) mails nobody.
     let (s, _) = app
         .delete("/api/notifications/channels/email", &alice.access)
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
+    app.state.journal.publish(ProjectEvent::Status {
+        project_id: pid,
+        status: ProjectStatus::Completed,
+        current_step: None,
+        question: None,
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        got.lock().expect("lock").len(),
+        1,
+        "no mail after opting out"
+    );
     let (s, _) = app.delete("/api/admin/smtp", &admin.access).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, _) = app.delete("/api/admin/smtp", &admin.access).await;

@@ -102,6 +102,10 @@ async fn permissions_and_stalls_notify_as_their_own_events() {
         )
         .await
         .expect("log");
+    assert!(
+        !push.wait_for(3, Duration::from_millis(700)).await,
+        "an error line that is not a stall was pushed"
+    );
     let (s, _) = app
         .put(
             "/api/notifications/settings",

@@ -359,6 +359,7 @@ export class ApiClient {
     this.request<void>('PUT', '/api/notifications/channels/telegram', { bot_token, chat_id });
   getSmtp = () => this.request<SmtpView | null>('GET', '/api/admin/smtp');
   setSmtp = (body: SmtpInput) => this.request<void>('PUT', '/api/admin/smtp', body);
+  deleteSmtp = () => this.request<void>('DELETE', '/api/admin/smtp');
   setEmail = (address: string) => this.request<void>('PUT', '/api/notifications/channels/email', { address });
   deleteChannel = (kind: NotifyChannel['kind']) => this.request<void>('DELETE', `/api/notifications/channels/${kind}`);
   sendTestNotification = () => this.request<{ queued: number }>('POST', '/api/push/test');

@@ -370,7 +370,7 @@ export interface PushSubscriptionRow {
   created_at: string;
 }
 
-/** An ntfy topic or a Telegram chat (`GET /api/notifications/channels`). */
+/** How the daemon talks to the admin's SMTP server (`none`: a server on this machine only). */
 export type SmtpSecurity = 'tls' | 'starttls' | 'none';
 
 /** `GET /api/admin/smtp` (null when no server is set up); the password is never sent back. */
@@ -394,6 +394,7 @@ export interface SmtpInput {
   password?: string;
 }
 
+/** An ntfy topic, a Telegram chat or an e-mail address (`GET /api/notifications/channels`). */
 export interface NotifyChannel {
   kind: 'ntfy' | 'telegram' | 'email';
   /** The ntfy topic URL, the Telegram chat id, or the e-mail address. */

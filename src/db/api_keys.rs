@@ -2,7 +2,7 @@
 
 use sqlx::SqlitePool;
 
-use crate::secrets::{MasterKey, Sealed};
+use crate::secrets::MasterKey;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct KeyRow {
@@ -22,12 +22,7 @@ pub fn aad(user_id: i64, key_id: i64) -> Vec<u8> {
 
 impl KeyRow {
     pub fn open(&self, master: &MasterKey) -> Option<String> {
-        let sealed = Sealed {
-            nonce: self.nonce.clone(),
-            ciphertext: self.ciphertext.clone(),
-        };
-        let bytes = master.open(&sealed, &aad(self.user_id, self.id)).ok()?;
-        String::from_utf8(bytes).ok()
+        master.open_text(&self.nonce, &self.ciphertext, &aad(self.user_id, self.id))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use sqlx::SqlitePool;
 
-use crate::secrets::{MasterKey, Sealed};
+use crate::secrets::MasterKey;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChannelRow {
@@ -22,12 +22,7 @@ fn aad(user_id: i64, kind: &str) -> Vec<u8> {
 impl ChannelRow {
     /// The Telegram bot token; None when absent or unreadable.
     pub fn secret(&self, master: &MasterKey) -> Option<String> {
-        let sealed = Sealed {
-            nonce: self.nonce.clone(),
-            ciphertext: self.secret.clone(),
-        };
-        let bytes = master.open(&sealed, &aad(self.user_id, &self.kind)).ok()?;
-        String::from_utf8(bytes).ok()
+        master.open_text(&self.nonce, &self.secret, &aad(self.user_id, &self.kind))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use sqlx::SqlitePool;
 
-use crate::secrets::{MasterKey, Sealed};
+use crate::secrets::MasterKey;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccountRow {
@@ -23,12 +23,11 @@ pub fn aad(user_id: i64, kind: &str) -> Vec<u8> {
 impl AccountRow {
     /// The stored secret; None when the record cannot be opened (tampered with or moved).
     pub fn open(&self, master: &MasterKey) -> Option<String> {
-        let sealed = Sealed {
-            nonce: self.nonce.clone(),
-            ciphertext: self.ciphertext.clone(),
-        };
-        let bytes = master.open(&sealed, &aad(self.user_id, &self.kind)).ok()?;
-        String::from_utf8(bytes).ok()
+        master.open_text(
+            &self.nonce,
+            &self.ciphertext,
+            &aad(self.user_id, &self.kind),
+        )
     }
 }
 

@@ -3,7 +3,7 @@
 
 use sqlx::SqlitePool;
 
-use crate::secrets::{MasterKey, Sealed};
+use crate::secrets::MasterKey;
 
 const AAD: &[u8] = b"autocode-smtp:v1";
 
@@ -27,11 +27,7 @@ impl SmtpRow {
         if self.secret.is_empty() {
             return None;
         }
-        let sealed = Sealed {
-            nonce: self.nonce.clone(),
-            ciphertext: self.secret.clone(),
-        };
-        String::from_utf8(master.open(&sealed, AAD).ok()?).ok()
+        master.open_text(&self.nonce, &self.secret, AAD)
     }
 }
 

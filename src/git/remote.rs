@@ -20,7 +20,6 @@ const HELPER: &str = "!f() { test \"$1\" = get || exit 0; \
      printf 'username=x-access-token\\npassword=%s\\n' \"$AUTOCODE_GIT_TOKEN\"; }; f";
 /// Cloning and pushing a big repository takes longer than the other commands.
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(300);
-const MAX_URL: usize = 2048;
 
 /// A checked remote URL: `https://host/path`, or `http://` on a loopback address (a local
 /// test server). Never a local path, `file://`, `ssh` or `git://`: a member must not clone
@@ -33,18 +32,10 @@ pub struct RemoteUrl {
 impl RemoteUrl {
     /// Checks `text`; the error says what is wrong, in words for the member.
     pub fn parse(text: &str) -> Result<Self, &'static str> {
-        if text.len() > MAX_URL {
-            return Err("must be at most 2048 characters");
-        }
         if text.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err("must not contain spaces or control characters");
         }
-        let url = reqwest::Url::parse(text).map_err(|_| "must be an https:// URL")?;
-        match url.scheme() {
-            "https" if url.host().is_some() => {}
-            "http" if is_loopback(&url) => {}
-            _ => return Err("must be an https:// URL"),
-        }
+        let url = crate::web_url::parse(text)?;
         if !url.username().is_empty() || url.password().is_some() {
             return Err("must not hold a user name or token: store the token in Settings");
         }
@@ -100,15 +91,6 @@ impl RemoteUrl {
         }
         (config, env)
     }
-}
-
-/// Whether `url`'s host is a loopback address: the one place plain http is accepted (a
-/// local test server), for git remotes as for push services.
-pub fn is_loopback(url: &reqwest::Url) -> bool {
-    url.host_str()
-        .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
-        .and_then(|h| h.parse::<std::net::IpAddr>().ok())
-        .is_some_and(|ip| ip.is_loopback())
 }
 
 /// Git's own words when a remote command fails, without the token should it ever echo it;

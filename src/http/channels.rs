@@ -37,7 +37,7 @@ pub fn routes() -> Vec<Route> {
 #[derive(Serialize)]
 pub struct ChannelView {
     kind: String,
-    /// The ntfy topic URL, or the Telegram chat id.
+    /// The ntfy topic URL, the Telegram chat id, or the e-mail address.
     target: String,
     /// The Telegram token's last four characters; null for ntfy or when unreadable.
     token_last4: Option<String>,
@@ -51,10 +51,10 @@ async fn list_channels(
     Ok(Json(
         rows.into_iter()
             .map(|r| ChannelView {
-                token_last4: r.secret(&state.master).map(|t| {
-                    let chars: Vec<char> = t.chars().collect();
-                    chars[chars.len().saturating_sub(4)..].iter().collect()
-                }),
+                token_last4: r
+                    .secret(&state.master)
+                    .as_deref()
+                    .map(crate::secrets::last4),
                 kind: r.kind,
                 target: r.target,
             })

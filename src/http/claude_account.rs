@@ -74,10 +74,10 @@ async fn view(state: &AppState, user_id: i64) -> ApiResult<AccountView> {
         });
     };
     let secret = row.open(&state.master);
-    let hint = secret.as_ref().filter(|s| !s.is_empty()).map(|s| {
-        let chars: Vec<char> = s.chars().collect();
-        chars[chars.len().saturating_sub(4)..].iter().collect()
-    });
+    let hint = secret
+        .as_ref()
+        .filter(|s| !s.is_empty())
+        .map(|s| crate::secrets::last4(s));
     Ok(AccountView {
         kind: Kind::parse(&row.kind),
         hint,

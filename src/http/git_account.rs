@@ -47,10 +47,7 @@ async fn view(state: &AppState, user_id: i64) -> ApiResult<TokenView> {
         });
     };
     let token = row.open(&state.master);
-    let last4 = token.as_ref().map(|t| {
-        let chars: Vec<char> = t.chars().collect();
-        chars[chars.len().saturating_sub(4)..].iter().collect()
-    });
+    let last4 = token.as_ref().map(|s| crate::secrets::last4(s));
     Ok(TokenView {
         set: true,
         last4,

@@ -72,6 +72,11 @@ fn option_reply(project: &Project, option: &str) -> ApiResult<&'static str> {
             "this question has no options: answer with text",
         ));
     }
+    parse_option(option)
+}
+
+/// A permission option as the reply it stands for.
+fn parse_option(option: &str) -> ApiResult<&'static str> {
     match option {
         "allow" => Ok("yes"),
         "deny" => Ok("no"),
@@ -117,12 +122,8 @@ async fn answer_with_token(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<TokenAnswer>,
 ) -> ApiResult<StatusCode> {
-    if !PERMISSION_OPTIONS.contains(&req.option.as_str()) {
-        return Err(ApiError::invalid(
-            "option",
-            format!("must be one of: {}", PERMISSION_OPTIONS.join(", ")),
-        ));
-    }
+    // Checked before the token is redeemed: a mistyped option does not use it up.
+    parse_option(&req.option)?;
     let grant = state
         .push
         .answers

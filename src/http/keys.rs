@@ -32,10 +32,10 @@ pub struct KeyView {
 }
 
 fn view(state: &AppState, row: KeyRow) -> KeyView {
-    let last4 = row.open(&state.master).map(|key| {
-        let chars: Vec<char> = key.chars().collect();
-        chars[chars.len().saturating_sub(4)..].iter().collect()
-    });
+    let last4 = row
+        .open(&state.master)
+        .as_deref()
+        .map(crate::secrets::last4);
     KeyView {
         id: row.id,
         readable: last4.is_some(),

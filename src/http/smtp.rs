@@ -65,19 +65,16 @@ pub struct PutSmtp {
     sender: String,
 }
 
-fn loopback(host: &str) -> bool {
-    host.trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<std::net::IpAddr>()
-        .is_ok_and(|ip| ip.is_loopback())
-}
-
 fn check(req: &PutSmtp) -> ApiResult<Security> {
     let host = req.host.as_str();
+    // A name or an address only: a port, a path or a login in it is refused (`:` only
+    // inside an IPv6 address's brackets).
     let host_ok = (1..=253).contains(&host.len())
         && host
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+        && reqwest::Url::parse(&format!("smtp://{host}"))
+            .is_ok_and(|u| u.port().is_none() && u.path().is_empty() && u.username().is_empty());
     if !host_ok {
         return Err(ApiError::invalid(
             "host",
@@ -89,7 +86,7 @@ fn check(req: &PutSmtp) -> ApiResult<Security> {
     }
     let security = Security::parse(&req.security)
         .ok_or_else(|| ApiError::invalid("security", "must be tls, starttls or none"))?;
-    if security == Security::None && !loopback(host) {
+    if security == Security::None && !crate::web_url::is_loopback_host(host) {
         return Err(ApiError::invalid(
             "security",
             "none sends the password in the clear: only for a server on this machine (127.0.0.1)",

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
 /// How long a token may answer: a phone left in a pocket for an afternoon still can.
-pub const TOKEN_TTL: Duration = Duration::from_secs(4 * 3600);
+const TOKEN_TTL: Duration = Duration::from_secs(4 * 3600);
 /// Outstanding tokens at most; the oldest are dropped first.
 const MAX_OUTSTANDING: usize = 10_000;
 
@@ -85,7 +85,8 @@ impl AnswerTokens {
         (grant.expires > now).then_some(grant)
     }
 
-    /// Tokens of this project that could still answer.
+    /// Tokens of this project that could still answer (tests watch revocation with it).
+    #[cfg(any(test, feature = "testkit"))]
     pub fn outstanding(&self, project_id: i64) -> usize {
         self.lock()
             .values()

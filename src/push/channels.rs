@@ -31,10 +31,6 @@ pub enum Sent {
     Refused(String),
 }
 
-fn text(msg: &Message, field: &str) -> String {
-    msg.payload[field].as_str().unwrap_or_default().to_owned()
-}
-
 /// `link_base` is the daemon's public URL, so a tap opens the project; None leaves it out.
 pub async fn send(
     http: &reqwest::Client,
@@ -42,7 +38,7 @@ pub async fn send(
     msg: &Message,
     link_base: Option<&str>,
 ) -> Sent {
-    let link = link_base.map(|b| format!("{}{}", b.trim_end_matches('/'), text(msg, "url")));
+    let link = link_base.map(|b| format!("{}{}", b.trim_end_matches('/'), msg.field("url")));
     let request = match channel {
         Channel::Email { smtp, to } => {
             return super::email::send(smtp, to, msg, link.as_deref()).await;
@@ -50,7 +46,7 @@ pub async fn send(
         Channel::Ntfy { url } => {
             let mut r = http
                 .post(url)
-                .header("Title", text(msg, "title"))
+                .header("Title", msg.field("title"))
                 .header(
                     "Priority",
                     if msg.urgency == Urgency::High {
@@ -59,8 +55,8 @@ pub async fn send(
                         "default"
                     },
                 )
-                .header("Tags", text(msg, "event"))
-                .body(text(msg, "body"));
+                .header("Tags", msg.field("event"))
+                .body(msg.field("body"));
             if let Some(link) = &link {
                 r = r.header("Click", link);
             }
@@ -71,7 +67,7 @@ pub async fn send(
             token,
             chat_id,
         } => {
-            let mut body = format!("{}\n{}", text(msg, "title"), text(msg, "body"));
+            let mut body = format!("{}\n{}", msg.field("title"), msg.field("body"));
             if let Some(link) = &link {
                 body.push('\n');
                 body.push_str(link);

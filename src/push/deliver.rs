@@ -49,6 +49,14 @@ pub struct Message {
     pub topic: String,
 }
 
+impl Message {
+    /// A text field of the payload (title, body, url...) for channels that are not a
+    /// browser: empty when absent.
+    pub fn field(&self, name: &str) -> String {
+        self.payload[name].as_str().unwrap_or_default().to_owned()
+    }
+}
+
 #[derive(Clone)]
 pub struct Delivery {
     vapid: Arc<vapid::Vapid>,

@@ -58,12 +58,8 @@ impl std::fmt::Debug for Smtp {
     }
 }
 
-fn text(msg: &Message, field: &str) -> String {
-    msg.payload[field].as_str().unwrap_or_default().to_owned()
-}
-
 /// The notification as a plain-text mail to `to`.
-pub fn compose(smtp: &Smtp, to: &str, msg: &Message, link: Option<&str>) -> Result<Mail, String> {
+fn compose(smtp: &Smtp, to: &str, msg: &Message, link: Option<&str>) -> Result<Mail, String> {
     let from: Mailbox = smtp
         .sender
         .parse()
@@ -71,7 +67,7 @@ pub fn compose(smtp: &Smtp, to: &str, msg: &Message, link: Option<&str>) -> Resu
     let to: Mailbox = to
         .parse()
         .map_err(|_| "the member's address is not valid".to_owned())?;
-    let mut body = text(msg, "body");
+    let mut body = msg.field("body");
     if let Some(link) = link {
         body.push_str("\n\nOpen it: ");
         body.push_str(link);
@@ -80,7 +76,7 @@ pub fn compose(smtp: &Smtp, to: &str, msg: &Message, link: Option<&str>) -> Resu
     Mail::builder()
         .from(from)
         .to(to)
-        .subject(text(msg, "title"))
+        .subject(msg.field("title"))
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .map_err(|e| format!("the e-mail could not be built: {e}"))

@@ -30,12 +30,12 @@ pub struct Push {
     pub answers: Arc<answer::AnswerTokens>,
 }
 
-/// What ntfy and Telegram deliveries need besides the queue.
+/// What ntfy, Telegram and e-mail deliveries need besides the queue.
 pub struct ChannelSetup {
     /// Opens the members' sealed Telegram tokens.
     pub master: Arc<crate::secrets::MasterKey>,
     pub telegram_api_base: String,
-    /// The daemon's public URL: links in ntfy and Telegram messages start with it.
+    /// The daemon's public URL: links in ntfy, Telegram and e-mail messages start with it.
     pub public_url: Option<String>,
 }
 

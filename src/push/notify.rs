@@ -196,8 +196,10 @@ impl Context<'_> {
         } else {
             Vec::new()
         };
-        // One token for all of the member's browsers: the first answer uses it up.
-        let token = (event == Event::Permission && !subs.is_empty()).then(|| {
+        // One token for all of the member's browsers: the first answer uses it up. Only
+        // for a command short enough to show whole (see `message::answerable`).
+        let buttons = event == Event::Permission && super::message::answerable(question);
+        let token = (buttons && !subs.is_empty()).then(|| {
             let q = question.unwrap_or_default();
             self.push
                 .answers
@@ -216,19 +218,22 @@ impl Context<'_> {
                 .delivery
                 .enqueue(self.db, sub, msg.clone(), self.cancel);
         }
-        send_to_channels(self.push, self.db, user_id, &msg, self.cancel).await
+        send_to_channels(self.push, self.db, user_id, &msg, self.cancel).await?;
+        Ok(())
     }
 }
 
-/// The member's ntfy topic and Telegram chat, if they set them up.
+/// The member's ntfy topic, Telegram chat and e-mail address, as far as they set them up
+/// (e-mail also needs the admin's SMTP server); returns how many were queued.
 pub async fn send_to_channels(
     push: &Push,
     db: &SqlitePool,
     user_id: i64,
     msg: &Message,
     cancel: &CancellationToken,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<usize> {
     let setup = &push.channels;
+    let mut queued = 0;
     for row in crate::db::channels::list(db, user_id).await? {
         let channel = match row.kind.as_str() {
             "ntfy" => super::channels::Channel::Ntfy { url: row.target },
@@ -257,8 +262,9 @@ pub async fn send_to_channels(
         };
         push.delivery
             .enqueue_channel(channel, msg.clone(), setup.public_url.clone(), cancel);
+        queued += 1;
     }
-    Ok(())
+    Ok(queued)
 }
 
 /// The admin's SMTP server, password opened; None when none is set up.

@@ -28,6 +28,24 @@ export function SmtpSettings() {
     setSender(s.sender);
   }, [current.data]);
 
+  async function remove() {
+    setBusy(true);
+    setError(null);
+    setSaved(false);
+    try {
+      await api.deleteSmtp();
+      setHost('');
+      setUsername('');
+      setSender('');
+      setPassword('');
+      await current.reload();
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
   async function save(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
@@ -69,9 +87,16 @@ export function SmtpSettings() {
         <Field label="Sender" hint="For example AutoCode <autocode@example.org>">
           {(p) => <input {...p} name="smtp_sender" value={sender} onChange={(e) => setSender(e.target.value)} />}
         </Field>
-        <Button type="submit" busy={busy} className="self-end">
-          Save e-mail server
-        </Button>
+        <div className="flex justify-end gap-2">
+          {current.data && (
+            <Button type="button" variant="secondary" busy={busy} onClick={() => void remove()}>
+              Stop e-mailing
+            </Button>
+          )}
+          <Button type="submit" busy={busy}>
+            Save e-mail server
+          </Button>
+        </div>
       </form>
     </Card>
   );

@@ -114,16 +114,20 @@ function ItemCard({ item, focused, onAnswered }: { item: InboxItem; focused: boo
 }
 
 export function InboxPage() {
-  const { inbox, error, reload } = useInbox();
+  const { inbox, error, live, reload } = useInbox();
   const { id } = useParams();
   const [answered, setAnswered] = useState<string | null>(null);
-  const items = inbox?.items ?? [];
+  // Items answered here, by the question they had: the server takes an answer before the
+  // project moves on, so the live stream drops the item a moment later. A new question of
+  // the same project shows again.
+  const [sent, setSent] = useState<ReadonlyMap<number, string | null>>(new Map());
+  const items = (inbox?.items ?? []).filter((i) => !sent.has(i.id) || sent.get(i.id) !== (i.question ?? null));
   const focus = id ? Number(id) : null;
 
-  // The live stream's first inbox may still be on its way: read it once over HTTP too.
+  // Without the live stream (not connected yet, or lost), read the inbox over HTTP.
   useEffect(() => {
-    void reload();
-  }, [reload]);
+    if (!live) void reload();
+  }, [live, reload]);
 
   return (
     <div className="flex flex-col gap-4">
@@ -143,7 +147,7 @@ export function InboxPage() {
             focused={item.id === focus}
             onAnswered={() => {
               setAnswered(`Sent to ${item.project_name}.`);
-              void reload();
+              setSent((before) => new Map(before).set(item.id, item.question ?? null));
             }}
           />
         ))
