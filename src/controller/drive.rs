@@ -266,7 +266,7 @@ fn hook_input(ev: &HookEvent) -> Hook {
         "PreToolUse" | "PermissionRequest" => {
             let tool = ev.payload["tool_name"].as_str().unwrap_or_default();
             let input = &ev.payload["tool_input"];
-            let subject = ["command", "file_path", "notebook_path", "url"]
+            let subject = ["command", "file_path", "notebook_path", "path", "url"]
                 .iter()
                 .find_map(|k| input[*k].as_str());
             let asked = ev.name == "PermissionRequest";
@@ -306,5 +306,37 @@ async fn recv_opt<T>(rx: &mut Option<tokio::sync::mpsc::Receiver<T>>) -> Option<
     match rx {
         Some(r) => r.recv().await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hook_input;
+    use crate::controller::machine::{Hook, ToolRequest};
+    use crate::hooks::HookEvent;
+
+    fn asked(payload: serde_json::Value) -> Hook {
+        hook_input(&HookEvent {
+            name: "PermissionRequest".into(),
+            session_id: None,
+            payload,
+        })
+    }
+
+    #[test]
+    fn a_search_is_judged_on_the_folder_it_reads() {
+        let grep = asked(
+            serde_json::json!({"tool_name": "Grep", "tool_input": {"pattern": "key", "path": "/etc"}}),
+        );
+        let want = ToolRequest {
+            tool: "Grep".into(),
+            subject: "/etc".into(),
+        };
+        assert_eq!(grep, Hook::PermissionAsked(want));
+        let bash = asked(
+            serde_json::json!({"tool_name": "Bash", "tool_input": {"command": "ls\nrm -rf x"}}),
+        );
+        assert!(matches!(bash, Hook::PermissionAsked(r) if r.subject == "ls\nrm -rf x"));
+        assert_eq!(asked(serde_json::json!({"tool_input": {}})), Hook::Other);
     }
 }

@@ -51,6 +51,22 @@ pub enum LifecycleError {
 
 pub type Result<T> = std::result::Result<T, LifecycleError>;
 
+impl LifecycleError {
+    /// The error as a member reads it in a project's log: faults of the server itself
+    /// (its database, its own files) in plain words, their detail left to the server log.
+    pub fn for_member(&self) -> String {
+        match self {
+            LifecycleError::Db(_) | LifecycleError::Control(ControlError::Db(_)) => {
+                "the server could not use its database (the administrator can see why in the server log)".into()
+            }
+            LifecycleError::Path(PathError::Io(_)) => {
+                "the server could not reach the project's folder (the administrator can see why in the server log)".into()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
 /// Starts, stops and messages projects; one per daemon, shared by the API and the scheduler.
 pub struct Lifecycle {
     controllers: Arc<Controllers>,
@@ -205,5 +221,21 @@ impl Lifecycle {
                 agent: agent.name.clone(),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_faults_are_told_in_plain_words() {
+        let db = LifecycleError::Db(sqlx::Error::PoolTimedOut).for_member();
+        assert!(db.contains("could not use its database"), "{db}");
+        let io = std::io::Error::other("disk on fire");
+        let folder = LifecycleError::Path(PathError::Io(io)).for_member();
+        assert!(!folder.contains("disk on fire"), "{folder}");
+        let busy = LifecycleError::Control(ControlError::AlreadyRunning).for_member();
+        assert_eq!(busy, "the project is already running");
     }
 }

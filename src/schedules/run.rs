@@ -89,7 +89,12 @@ pub(super) async fn fire(ctx: &Ctx, schedule_id: i64) {
             ctx.log(project.id, Level::Info, &msg).await;
         }
         Err(e) => {
-            let msg = format!("{what}: could not start: {e}");
+            tracing::error!(
+                schedule_id,
+                project_id = project.id,
+                "scheduled start failed: {e}"
+            );
+            let msg = format!("{what}: could not start: {}.", e.for_member());
             ctx.log(project.id, Level::Error, &msg).await;
         }
     }
@@ -124,7 +129,11 @@ pub(super) async fn pause_overdue(ctx: &Ctx) {
                 ctx.log(s.project_id, Level::Action, &msg).await;
             }
             Err(e) => {
-                let msg = format!("{what}: could not pause after {minutes} minutes: {e}");
+                tracing::error!(schedule_id = s.id, "scheduled pause failed: {e}");
+                let msg = format!(
+                    "{what}: could not pause after {minutes} minutes: {}.",
+                    e.for_member()
+                );
                 ctx.log(s.project_id, Level::Error, &msg).await;
             }
         }

@@ -110,7 +110,9 @@ impl Machine {
     ) {
         let hooked = self.last_tool.take();
         let (request, from_screen) = match (hooked, shown) {
-            (Some(h), Some(s)) if h.tool == s.tool => (h, false),
+            (Some(h), Some(s)) if h.tool == s.tool && same_call(&h.subject, &s.subject) => {
+                (h, false)
+            }
             (Some(h), None) => (h, false),
             (_, Some(s)) => (s, true),
             (None, None) => (
@@ -229,6 +231,19 @@ pub(super) fn error_name(kind: ErrorKind) -> &'static str {
         ErrorKind::PromptTooLong => "context full",
         ErrorKind::Other => "other error",
     }
+}
+
+/// Whether the hook's input and the menu on screen are about the same call: the screen's
+/// line (cut short, wrapped or shown relative to the workspace) appears within the hook's
+/// full subject. An empty hook subject or a stale one from an earlier call is not used.
+fn same_call(hooked: &str, shown: &str) -> bool {
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let shown = shown.trim_end();
+    let shown = shown
+        .strip_suffix('\u{2026}')
+        .or_else(|| shown.strip_suffix("..."))
+        .unwrap_or(shown);
+    !hooked.trim().is_empty() && words(hooked).contains(&words(shown))
 }
 
 /// Whether the screen showed only the start of a subject (the CLI ends a cut line with `…`).

@@ -69,7 +69,37 @@ pub(super) fn rows() -> Vec<Row> {
             name: "hook: a permission left to the owner gets no answer, the menu still asks",
             just_sent: false,
             feeds: || vec![now(asked("curl example.org")), now(menu("curl exa…"))],
-            check: |_, e| super::asked(e) && !e.iter().any(|e| matches!(e, Effect::AnswerHook(_))),
+            check: |_, e| {
+                asked_about(e, "Bash `curl example.org`")
+                    && !e.iter().any(|e| matches!(e, Effect::AnswerHook(_)))
+            },
+        },
+        Row {
+            name: "hook: an earlier call's input does not stand in for the menu on screen",
+            just_sent: false,
+            feeds: || {
+                vec![
+                    now(hook(Hook::ToolRequest(tool("Bash", "npm test")))),
+                    now(menu("curl example.org")),
+                ]
+            },
+            check: |_, e| {
+                asked_about(e, "Bash `curl example.org`")
+                    && !e.iter().any(|e| matches!(e, Effect::AnswerMenu(_)))
+            },
+        },
+        Row {
+            name: "hook: input without a subject does not hide the command the screen shows",
+            just_sent: false,
+            feeds: || {
+                vec![
+                    now(hook(Hook::PermissionAsked(tool("Bash", "")))),
+                    now(menu("rm -rf ../victim")),
+                ]
+            },
+            check: |_, e| {
+                e.contains(&Effect::AnswerMenu(MenuAction::Deny)) && logged(e, "it deletes files")
+            },
         },
         Row {
             name: "hook: a menu drawn right after the hook's answer is not answered again",
@@ -106,4 +136,11 @@ pub(super) fn rows() -> Vec<Row> {
             check: |_, e| e.is_empty(),
         },
     ]
+}
+
+/// The owner was asked about this tool and subject, in words that name it whole.
+fn asked_about(effects: &[Effect], what: &str) -> bool {
+    effects
+        .iter()
+        .any(|e| matches!(e, Effect::AskHuman { question } if question.contains(what)))
 }
