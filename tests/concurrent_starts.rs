@@ -135,3 +135,40 @@ async fn racing_starts_leave_one_instance_and_one_cli_across_a_daemon_restart() 
     );
     w.stop().await;
 }
+
+/// A project held still while its workspace changes (undoing a step) can be neither started
+/// nor stopped meanwhile: both are a 409 saying why; let go, a stop is judged as usual.
+#[tokio::test]
+async fn a_held_project_refuses_start_and_stop_until_let_go() {
+    let app = common::TestApp::start().await;
+    let admin = app.admin().await;
+    let alice = app.user(&admin, "alice").await;
+    let agent = app.agent(&alice, "helper").await;
+    let p = app
+        .project(&alice, agent["id"].as_i64().expect("id"), "Held")
+        .await;
+    let id = p["id"].as_i64().expect("id");
+    let project = autocode::db::projects::get(&app.state.db, alice.user_id, id)
+        .await
+        .expect("load")
+        .expect("project");
+    let held = app.state.lifecycle.hold_stopped(&project).expect("hold");
+    let path = |what: &str| format!("/api/projects/{id}/{what}");
+    let (status, body) = app.post(&path("stop"), &alice.access, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("being changed")),
+        "{body}"
+    );
+    let (status, body) = app.post(&path("start"), &alice.access, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        app.state.lifecycle.hold_stopped(&project).is_err(),
+        "one hold at a time"
+    );
+    drop(held);
+    let (_, body) = app.post(&path("stop"), &alice.access, json!({})).await;
+    assert_eq!(body["error"], "the project is not running", "{body}");
+}

@@ -123,13 +123,9 @@ impl Controllers {
     /// Keeps a stopped project from starting while the caller changes its workspace
     /// (undoing a step): refused if it runs or is starting; a start meanwhile is a 409.
     pub fn hold_stopped(&self, project: &Project) -> Result<Held<'_>, ControlError> {
-        let mut loops = self.loops();
-        if loops.is_running(project.id) || loops.starting.contains_key(&project.id) {
-            return Err(ControlError::AlreadyRunning);
-        }
-        loops.starting.insert(project.id, project.user_id);
+        // Not counted: holding a project still is not running it.
         Ok(Held {
-            _slot: Slot::new(self, project.id),
+            _slot: self.reserve(project, false)?,
         })
     }
 

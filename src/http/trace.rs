@@ -28,6 +28,9 @@ pub fn traced<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> 
                 )
             })
             .on_request(())
+            // A 5xx is logged once, by `ApiError` with its cause; the layer's own line would
+            // say the same without it.
+            .on_failure(())
             .on_response(|res: &Response<_>, latency: Duration, span: &Span| {
                 span.record("status", res.status().as_u16());
                 span.record("latency_ms", latency.as_secs_f64() * 1e3);
