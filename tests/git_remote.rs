@@ -349,10 +349,18 @@ async fn bad_repo_urls_and_failed_clones_leave_no_project() {
         git(&ws, &["symbolic-ref", "--short", "HEAD"]).trim(),
         "autocode/cloned"
     );
+    // The history is the remote's: AutoCode's ignores live in .git/info/exclude, so no
+    // commit of its own touches the member's .gitignore.
     let subjects = git(&ws, &["log", "--format=%s"]);
+    assert_eq!(subjects.lines().collect::<Vec<_>>(), ["Initial commit"]);
     assert_eq!(
-        subjects.lines().collect::<Vec<_>>(),
-        ["Project created", "Initial commit"]
+        std::fs::read_to_string(ws.join(".gitignore")).expect(".gitignore"),
+        git_support::SEED_GITIGNORE
+    );
+    assert_eq!(
+        git(&ws, &["status", "--porcelain"]),
+        "",
+        "nothing left over"
     );
     let tracked = git(&ws, &["ls-files"]);
     assert!(

@@ -335,13 +335,13 @@ export class ApiClient {
   setClaudeAccount = (body: { kind: ClaudeAccountKind; value?: string }) =>
     this.request<ClaudeAccount>('PUT', '/api/account/claude', body);
   deleteClaudeAccount = () => this.request<void>('DELETE', '/api/account/claude');
-  /** Starts "Log in here": a CLI session of the member's own where they run /login. */
   // ---- the member's git token (private remotes, pushes, pull requests) ----
 
   getGitToken = () => this.request<GitToken>('GET', '/api/account/git');
   setGitToken = (token: string) => this.request<GitToken>('PUT', '/api/account/git', { token });
   deleteGitToken = () => this.request<void>('DELETE', '/api/account/git');
 
+  /** Starts "Log in here": a CLI session of the member's own where they run /login. */
   startClaudeLogin = () => this.request<{ session: string }>('POST', '/api/account/claude/login');
   endClaudeLogin = () => this.request<void>('DELETE', '/api/account/claude/login');
   // ---- inbox and notifications ----

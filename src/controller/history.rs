@@ -10,7 +10,7 @@ use crate::git::{CO_AUTHOR, GITIGNORE, Repo};
 use crate::workspace::MemberDir;
 
 impl Run {
-    fn repo(&self) -> Repo {
+    pub(super) fn repo(&self) -> Repo {
         Repo::new(self.sandbox(), &self.workspace)
     }
 

@@ -35,7 +35,7 @@ impl Run {
         }
         let project = self.project().await?;
         // The last step's push already sent this commit: nothing new to push.
-        let head = Repo::new(self.sandbox(), &self.workspace).head().await.ok();
+        let head = self.repo().head().await.ok();
         let pushed = head.is_some() && head == remote.pushed_sha;
         if !pushed && !self.push(&project, &url, "at completion").await? {
             return Ok(());
@@ -84,7 +84,19 @@ impl Run {
             title: &project.name,
             body: &body,
         };
-        match github::open_pull_request(&github.github_api_base, &token, &pr).await {
+        // Boxed: the controller's future is deep already, this one holds an HTTP client.
+        let opened = Box::pin(github::open_pull_request(
+            &github.github_api_base,
+            &token,
+            &pr,
+        ));
+        // A stop never waits on a slow server.
+        let opened = self
+            .cancel
+            .run_until_cancelled(opened)
+            .await
+            .ok_or(Halt::Cancelled)?;
+        match opened {
             Ok(link) => {
                 db::project_remotes::set_pull_request(&self.deps.db, self.project_id, &link)
                     .await?;
@@ -118,8 +130,16 @@ impl Run {
     async fn push(&self, project: &Project, url: &RemoteUrl, when: &str) -> Result<bool, Halt> {
         let token = self.token().await?;
         let branch = Repo::branch(&project.slug);
-        let repo = Repo::new(self.sandbox(), &self.workspace);
-        match repo.push_to(url, token.as_deref(), &branch).await {
+        let repo = self.repo();
+        // Boxed: the controller's future is deep already (a debug build's stack is small).
+        let pushed = Box::pin(repo.push_to(url, token.as_deref(), &branch));
+        // A stop never waits on a slow server (the push's own timeout is minutes long).
+        let pushed = self
+            .cancel
+            .run_until_cancelled(pushed)
+            .await
+            .ok_or(Halt::Cancelled)?;
+        match pushed {
             Ok(sha) => {
                 db::project_remotes::set_pushed(&self.deps.db, self.project_id, &sha).await?;
                 let short: String = sha.chars().take(7).collect();

@@ -125,6 +125,8 @@ impl Repo {
             ("GIT_CONFIG_NOSYSTEM", "1"),
             ("GIT_CONFIG_GLOBAL", "/dev/null"),
             ("GIT_TERMINAL_PROMPT", "0"),
+            // Git's messages reach the member's log and are read here: one language.
+            ("LC_ALL", "C.UTF-8"),
             ("GIT_AUTHOR_NAME", AUTHOR_NAME),
             ("GIT_AUTHOR_EMAIL", AUTHOR_EMAIL),
             ("GIT_COMMITTER_NAME", AUTHOR_NAME),

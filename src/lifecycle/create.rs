@@ -69,6 +69,7 @@ impl Lifecycle {
             slug: &slug,
             description: new.description,
             architecture: new.architecture,
+            cloned: remote.is_some(),
         };
         // The repository runs git in the owner's sandbox: clone and first commit alike.
         let repo = crate::git::Repo::new(
@@ -83,6 +84,11 @@ impl Lifecycle {
             Ok::<_, LifecycleError>(())
         };
         if let Err(e) = made.await {
+            // A clone's folder was empty before (see `remote::check_folder`): what is in it
+            // now is the clone's, and goes with the row.
+            if remote.is_some() {
+                member.remove_tree(&dir)?;
+            }
             db::projects::delete(&deps.db, user_id, project.id).await?;
             return Err(e);
         }

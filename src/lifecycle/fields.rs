@@ -6,7 +6,7 @@ use crate::db::{self, projects::Step};
 const MAX_TEXT: usize = 200_000;
 const MAX_STEPS: usize = 200;
 
-fn invalid(field: impl Into<String>, reason: impl Into<String>) -> LifecycleError {
+pub(super) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> LifecycleError {
     LifecycleError::Invalid {
         field: field.into(),
         reason: reason.into(),

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::fields::invalid;
 use super::{Lifecycle, LifecycleError, Result};
 use crate::db::project_remotes::{NewRemote, PushMode};
 use crate::db::{self, projects::Project};
@@ -16,13 +17,6 @@ pub struct RemoteChoice {
     url: RemoteUrl,
     push: PushMode,
     pull_request: bool,
-}
-
-fn invalid(field: &str, reason: impl Into<String>) -> LifecycleError {
-    LifecycleError::Invalid {
-        field: field.into(),
-        reason: reason.into(),
-    }
 }
 
 /// Checks the creation's remote fields; none when no `repo_url` was given.

@@ -173,6 +173,9 @@ pub struct ProjectVars<'a> {
     pub slug: &'a str,
     pub description: &'a str,
     pub architecture: &'a str,
+    /// Made from a clone: the repository's `.gitignore` is the member's and is left alone
+    /// (AutoCode's ignores go to `.git/info/exclude`), so no AutoCode commit touches it.
+    pub cloned: bool,
 }
 
 /// Fills a project workspace from the template, confined to the member's directory: a
@@ -189,7 +192,12 @@ pub fn create_project_workspace(
         ("{{architecture}}", vars.architecture),
     ];
     member.create_dir_all(dir)?;
-    write_template(member, dir, PROJECT_TEMPLATE, &subs)
+    let files: Vec<_> = PROJECT_TEMPLATE
+        .iter()
+        .filter(|(rel, _)| !(vars.cloned && *rel == ".gitignore"))
+        .copied()
+        .collect();
+    write_template(member, dir, &files, &subs)
 }
 
 fn write_template(
@@ -292,6 +300,7 @@ mod tests {
             slug: "app",
             description: "Build it",
             architecture: "Rust",
+            cloned: false,
         };
         create_project_workspace(&member, &dir, &vars).expect("create");
         let claude = std::fs::read_to_string(dir.join(".claude/CLAUDE.md")).expect("read");

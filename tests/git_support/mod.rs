@@ -19,6 +19,9 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The served repository's own `.gitignore`: a clone must keep it as it is.
+pub const SEED_GITIGNORE: &str = "target/\n";
+
 /// `<root>/<owner>/app.git`, a bare repository with one commit on `main`, outside any
 /// member's directory: only a git server reaches it.
 pub fn bare_repo(root: &Path, owner: &str) -> PathBuf {
@@ -26,7 +29,8 @@ pub fn bare_repo(root: &Path, owner: &str) -> PathBuf {
     std::fs::create_dir_all(&seed).expect("mkdir");
     git(&seed, &["init", "--quiet", "--initial-branch", "main"]);
     std::fs::write(seed.join("README.md"), "# app\n").expect("readme");
-    git(&seed, &["add", "README.md"]);
+    std::fs::write(seed.join(".gitignore"), SEED_GITIGNORE).expect("gitignore");
+    git(&seed, &["add", "README.md", ".gitignore"]);
     git(&seed, &["commit", "--quiet", "-m", "Initial commit"]);
     let bare = root.join(owner).join("app.git");
     std::fs::create_dir_all(bare.parent().expect("parent")).expect("mkdir");
