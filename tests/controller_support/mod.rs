@@ -4,20 +4,39 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use autocode::testkit::claude_env::claude_binary_for_test;
-use autocode::testkit::mock_llm::{MockLlm, MockReply};
+use autocode::testkit::mock_llm::MockLlm;
 use autocode::testkit::{MockAnthropic, Script};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::common::{Session, TestApp, eventually};
 
+mod llm;
+
+pub use llm::*;
+
 pub const VERSIONS: &[&str] = &["2.1.197", "2.1.330"];
 
-pub type LlmHandler = Arc<dyn Fn(&Value) -> MockReply + Send + Sync>;
+/// Declares one test per pinned release of `$body(version)`, in a module `$name`; the
+/// file declaring them imports `VERSIONS`.
+#[allow(unused_macros)]
+macro_rules! per_version {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn v2_1_197() {
+                super::$body(super::VERSIONS[0]).await;
+            }
+            #[tokio::test]
+            async fn v2_1_330() {
+                super::$body(super::VERSIONS[1]).await;
+            }
+        }
+    };
+}
 
 pub struct World {
     pub app: TestApp,
@@ -27,36 +46,6 @@ pub struct World {
     pub agent_id: i64,
     pub claude: PathBuf,
     pub version: String,
-}
-
-/// The text of the last `user` message of a chat request (where the decision context is).
-pub fn last_user_text(request: &Value) -> String {
-    request["messages"]
-        .as_array()
-        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or("")
-        .to_owned()
-}
-
-pub fn offers(request: &Value, tool: &str) -> bool {
-    request["tools"]
-        .as_array()
-        .is_some_and(|t| t.iter().any(|t| t["function"]["name"] == tool))
-}
-
-/// A supervisor that approves every menu with option 1 and calls every finished turn done.
-pub fn agreeable(request: &Value) -> MockReply {
-    let text = last_user_text(request);
-    if text.contains("Event: permission") || text.contains("Event: question") {
-        MockReply::tool("answer_prompt", json!({"option": 1}))
-    } else {
-        MockReply::tool(
-            "mark_step_done",
-            json!({"summary": "the transcript shows the step is complete"}),
-        )
-    }
-    .with_usage(1200, 40)
 }
 
 impl World {
