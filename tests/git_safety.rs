@@ -122,8 +122,8 @@ async fn a_planted_hook_and_clean_filter_do_not_run_outside_the_sandbox() {
 
 #[tokio::test]
 async fn with_the_sandbox_off_the_hook_still_never_runs() {
-    // An admin may switch the sandbox off (one-person installs); the command line's own
-    // `core.hooksPath=/dev/null` still keeps hooks from running.
+    // An admin may switch the sandbox off (one-person installs); AutoCode's own
+    // `core.hooksPath=/dev/null`, given to every git it runs, still keeps hooks from running.
     let p = Planted::new();
     p.repo(false)
         .commit_all("Step 1", true)
