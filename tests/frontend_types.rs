@@ -81,7 +81,10 @@ fn inbox_item_kinds_and_options_match() {
         quoted_after(&source, "export type InboxItemKind =", ';'),
         words(&ItemKind::ALL)
     );
-    let options: Vec<&str> = PERMISSION_OPTIONS.into_iter().chain(STALL_OPTIONS).collect();
+    let options: Vec<&str> = PERMISSION_OPTIONS
+        .into_iter()
+        .chain(STALL_OPTIONS)
+        .collect();
     assert_eq!(
         quoted_after(&source, "export type InboxOption =", ';'),
         options

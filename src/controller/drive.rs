@@ -15,9 +15,9 @@ use super::machine::{
 use super::policy::{self, PolicyContext};
 use super::run::{Halt, Run};
 use super::session::Observed;
+use crate::db;
 use crate::db::logs::Level;
 use crate::db::projects::{ProjectStatus, StepStatus};
-use crate::db;
 use crate::hooks::HookEvent;
 use crate::journal::ProjectEvent;
 

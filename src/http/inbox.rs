@@ -129,7 +129,9 @@ pub async fn collect(state: &AppState, user_id: i64) -> sqlx::Result<Inbox> {
 
 /// A stalled project as an item: how long it has shown no progress, in plain words.
 async fn stalled_item(state: &AppState, p: db::projects::Project) -> sqlx::Result<Item> {
-    let secs = db::projects::stalled_for(&state.db, p.id).await?.unwrap_or(0);
+    let secs = db::projects::stalled_for(&state.db, p.id)
+        .await?
+        .unwrap_or(0);
     Ok(Item {
         id: p.id,
         kind: ItemKind::Stalled,

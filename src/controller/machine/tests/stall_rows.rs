@@ -105,9 +105,7 @@ pub(super) fn rows() -> Vec<Row> {
                     now(owner_says("Skip the slow test")),
                 ])
             },
-            check: |m, e| {
-                m.stalled && delivered(e) == vec![text("Skip the slow test")]
-            },
+            check: |m, e| m.stalled && delivered(e) == vec![text("Skip the slow test")],
         },
         Row {
             name: "stall: a message typed at the terminal ends it",
