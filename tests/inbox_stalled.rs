@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use autocode::testkit::mock_llm::MockReply;
-use autocode::testkit::push_service::{MockPushService, Subscriber};
+use autocode::testkit::push_service::MockPushService;
 use autocode::testkit::{Script, Turn};
 use controller_support::{World, agreeable, last_user_text};
 use reqwest::StatusCode;
@@ -67,26 +67,9 @@ async fn a_stalled_project_is_answered_from_the_inbox() {
     else {
         return;
     };
-    let (status, _) = w
-        .app
-        .put(
-            &format!("/api/agents/{}", w.agent_id),
-            &w.user.access,
-            json!({"stall_timeout_s": 10}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    w.set_agent(json!({"stall_timeout_s": 10})).await;
     let push = MockPushService::start().await.expect("push service");
-    let phone = Subscriber::default();
-    let (status, body) = w
-        .app
-        .post(
-            "/api/push/subscriptions",
-            &w.user.access,
-            json!({"endpoint": push.endpoint(1), "keys": {"p256dh": phone.p256dh(), "auth": phone.auth()}}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let phone = w.subscribe_phone(&push).await;
     let p = w.project("Stuck", &[("Hang", "")]).await;
     let id = p["id"].as_i64().expect("id");
     // Only the spinner moves: the step's answer, and then the answer to the owner's words,

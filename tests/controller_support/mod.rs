@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use autocode::testkit::claude_env::claude_binary_for_test;
 use autocode::testkit::mock_llm::{MockLlm, MockReply};
+use autocode::testkit::push_service::{MockPushService, Subscriber};
 use autocode::testkit::{MockAnthropic, Script};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -101,6 +102,34 @@ impl World {
             claude,
             version: version.to_owned(),
         })
+    }
+
+    /// Changes the agent's settings (`fields` as `PUT /api/agents/{id}` takes them).
+    pub async fn set_agent(&self, fields: Value) {
+        let (status, body) = self
+            .app
+            .put(
+                &format!("/api/agents/{}", self.agent_id),
+                &self.user.access,
+                fields,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    /// A phone subscribed to the member's pushes, delivered to `push`.
+    pub async fn subscribe_phone(&self, push: &MockPushService) -> Subscriber {
+        let phone = Subscriber::default();
+        let (status, body) = self
+            .app
+            .post(
+                "/api/push/subscriptions",
+                &self.user.access,
+                json!({"endpoint": push.endpoint(1), "keys": {"p256dh": phone.p256dh(), "auth": phone.auth()}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        phone
     }
 
     pub async fn project(&self, name: &str, steps: &[(&str, &str)]) -> Value {

@@ -15,6 +15,11 @@ fn stalled_then(then: Vec<Feed>) -> Vec<Feed> {
     f
 }
 
+/// A stall the supervisor answered with `action`.
+fn stall_decided(action: Action) -> Vec<Feed> {
+    stalled_then(vec![now(decided(vec![action], Source::Llm))])
+}
+
 fn wait_decided() -> Feed {
     now(decided(vec![Action::Wait { seconds: 60 }], Source::Llm))
 }
@@ -127,12 +132,9 @@ pub(super) fn rows() -> Vec<Row> {
             name: "stall: over before the step is done",
             just_sent: false,
             feeds: || {
-                stalled_then(vec![now(decided(
-                    vec![Action::MarkStepDone {
-                        summary: "it was done".into(),
-                    }],
-                    Source::Llm,
-                ))])
+                stall_decided(Action::MarkStepDone {
+                    summary: "it was done".into(),
+                })
             },
             check: |_, e| over_before(e, |x| matches!(x, Effect::StepDone { .. })),
         },
@@ -140,12 +142,9 @@ pub(super) fn rows() -> Vec<Row> {
             name: "stall: over before the step fails",
             just_sent: false,
             feeds: || {
-                stalled_then(vec![now(decided(
-                    vec![Action::MarkStepFailed {
-                        reason: "it hangs".into(),
-                    }],
-                    Source::Llm,
-                ))])
+                stall_decided(Action::MarkStepFailed {
+                    reason: "it hangs".into(),
+                })
             },
             check: |_, e| over_before(e, |x| matches!(x, Effect::StepFailed { .. })),
         },
@@ -164,12 +163,9 @@ pub(super) fn rows() -> Vec<Row> {
             name: "stall: a question for the owner takes its place",
             just_sent: false,
             feeds: || {
-                stalled_then(vec![now(decided(
-                    vec![Action::AskHuman {
-                        question: "Is the build meant to take this long?".into(),
-                    }],
-                    Source::Llm,
-                ))])
+                stall_decided(Action::AskHuman {
+                    question: "Is the build meant to take this long?".into(),
+                })
             },
             check: |_, e| over_before(e, |x| matches!(x, Effect::AskHuman { .. })),
         },
