@@ -546,7 +546,15 @@ async fn stalled_turn_is_interrupted(version: &'static str) {
     let Some(w) = World::new(version, Script::new(vec![]), llm).await else {
         return;
     };
-    w.set_agent(json!({"stall_timeout_s": 10})).await;
+    let (status, _) = w
+        .app
+        .put(
+            &format!("/api/agents/{}", w.agent_id),
+            &w.user.access,
+            json!({"stall_timeout_s": 10}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
     let p = w.project("Stuck", &[("Hang", "")]).await;
     let id = p["id"].as_i64().expect("id");
     // The model never answers the step: only the spinner moves.

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use autocode::testkit::claude_env::claude_binary_for_test;
 use autocode::testkit::mock_llm::{MockLlm, MockReply};
-use autocode::testkit::push_service::{MockPushService, Subscriber};
 use autocode::testkit::{MockAnthropic, Script};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -118,8 +117,11 @@ impl World {
     }
 
     /// A phone subscribed to the member's pushes, delivered to `push`.
-    pub async fn subscribe_phone(&self, push: &MockPushService) -> Subscriber {
-        let phone = Subscriber::default();
+    pub async fn subscribe_phone(
+        &self,
+        push: &autocode::testkit::push_service::MockPushService,
+    ) -> autocode::testkit::push_service::Subscriber {
+        let phone = autocode::testkit::push_service::Subscriber::default();
         let (status, body) = self
             .app
             .post(
