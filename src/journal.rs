@@ -28,16 +28,37 @@ pub enum ProjectEvent {
         project_id: i64,
         implementation_plan: Vec<Step>,
     },
+    /// The project's CLI worked `secs` without new output and was interrupted: the project
+    /// is stalled until [`ProjectEvent::StallOver`] (or any status change).
+    Stalled {
+        project_id: i64,
+        secs: u64,
+    },
+    /// The stalled project moved on.
+    StallOver {
+        project_id: i64,
+    },
 }
 
 impl ProjectEvent {
     pub fn project_id(&self) -> i64 {
         match self {
             ProjectEvent::Log { entry } => entry.project_id,
-            ProjectEvent::Status { project_id, .. } | ProjectEvent::Plan { project_id, .. } => {
-                *project_id
-            }
+            ProjectEvent::Status { project_id, .. }
+            | ProjectEvent::Plan { project_id, .. }
+            | ProjectEvent::Stalled { project_id, .. }
+            | ProjectEvent::StallOver { project_id } => *project_id,
         }
+    }
+
+    /// Whether the event can change what the project's owner finds in their inbox.
+    pub fn changes_inbox(&self) -> bool {
+        matches!(
+            self,
+            ProjectEvent::Status { .. }
+                | ProjectEvent::Stalled { .. }
+                | ProjectEvent::StallOver { .. }
+        )
     }
 }
 

@@ -3,6 +3,7 @@
 
 use autocode::db::logs::Level;
 use autocode::db::projects::{ProjectStatus, StepStatus};
+use autocode::http::inbox::{ItemKind, PERMISSION_OPTIONS, STALL_OPTIONS};
 use serde::Serialize;
 
 fn types_ts() -> String {
@@ -71,4 +72,21 @@ fn log_levels_match() {
     for l in Level::ALL {
         assert_eq!(words(&[l]), [l.as_str()]);
     }
+}
+
+#[test]
+fn inbox_item_kinds_and_options_match() {
+    let source = types_ts();
+    assert_eq!(
+        quoted_after(&source, "export type InboxItemKind =", ';'),
+        words(&ItemKind::ALL)
+    );
+    let options: Vec<&str> = PERMISSION_OPTIONS
+        .into_iter()
+        .chain(STALL_OPTIONS)
+        .collect();
+    assert_eq!(
+        quoted_after(&source, "export type InboxOption =", ';'),
+        options
+    );
 }

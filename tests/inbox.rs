@@ -10,7 +10,7 @@ mod controller_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use autocode::testkit::push_service::{MockPushService, Subscriber};
+use autocode::testkit::push_service::MockPushService;
 use autocode::testkit::{Script, Turn};
 use controller_support::{World, agreeable};
 use reqwest::StatusCode;
@@ -23,26 +23,10 @@ async fn a_permission_left_to_the_owner_is_answered_from_the_inbox() {
     let Some(w) = World::new("2.1.330", Script::new(vec![]), Arc::new(agreeable)).await else {
         return;
     };
-    let (status, _) = w
-        .app
-        .put(
-            &format!("/api/agents/{}", w.agent_id),
-            &w.user.access,
-            json!({"permission_policy": {"allow": [], "deny": [], "default": "ask"}}),
-        )
+    w.set_agent(json!({"permission_policy": {"allow": [], "deny": [], "default": "ask"}}))
         .await;
-    assert_eq!(status, StatusCode::OK);
     let push = MockPushService::start().await.expect("push service");
-    let phone = Subscriber::default();
-    let (status, body) = w
-        .app
-        .post(
-            "/api/push/subscriptions",
-            &w.user.access,
-            json!({"endpoint": push.endpoint(1), "keys": {"p256dh": phone.p256dh(), "auth": phone.auth()}}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let phone = w.subscribe_phone(&push).await;
     let p = w
         .project(
             "Notes",

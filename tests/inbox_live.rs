@@ -205,3 +205,74 @@ async fn answers_are_checked_and_answer_tokens_work_once() {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
+
+/// Marks a project stalled (or over it) the way the supervisor's driver does: the row, then
+/// the journal.
+async fn stall(app: &TestApp, id: i64, stalled: bool) {
+    if stalled {
+        projects::set_stalled(&app.state.db, id, 300)
+            .await
+            .expect("stalled");
+        app.state.journal.publish(ProjectEvent::Stalled {
+            project_id: id,
+            secs: 300,
+        });
+    } else {
+        projects::clear_stalled(&app.state.db, id)
+            .await
+            .expect("over");
+        app.state
+            .journal
+            .publish(ProjectEvent::StallOver { project_id: id });
+    }
+}
+
+#[tokio::test]
+async fn a_stall_of_a_running_project_is_an_item_until_it_moves_on() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let alice = app.user(&admin, "alice").await;
+    let notes = project(&app, &alice, "Notes").await;
+    let mut ws = connect(app.addr, "/api/ws/inbox", &Options::token(&alice.access))
+        .await
+        .expect("connects");
+    assert_eq!(ws.expect_type("inbox", ARRIVAL).await["count"], 0);
+
+    set_status(&app, notes, ProjectStatus::Running, None).await;
+    assert_eq!(ws.expect_type("inbox", ARRIVAL).await["count"], 0);
+    stall(&app, notes, true).await;
+    let live = ws.expect_type("inbox", ARRIVAL).await;
+    assert_eq!(live["count"], 1, "{live}");
+    let item = &live["items"][0];
+    assert_eq!(item["kind"], "stalled");
+    assert_eq!(item["options"], json!(["restart"]));
+    let question = item["question"].as_str().expect("question");
+    assert!(
+        question.starts_with("No progress for 5 minutes"),
+        "{question}"
+    );
+
+    // Checked before anything reaches the project (no controller runs here).
+    let answer = format!("/api/inbox/{notes}/answer");
+    let (s, err) = app
+        .post(&answer, &alice.access, json!({"option": "allow"}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["detail"]["field"], "option", "{err}");
+    let (s, err) = app
+        .post(&answer, &alice.access, json!({"text": "go on"}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "not running: {err}");
+
+    stall(&app, notes, false).await;
+    assert_eq!(ws.expect_type("inbox", ARRIVAL).await["count"], 0);
+    // Any status change ends a stall: a paused project is not stalled.
+    stall(&app, notes, true).await;
+    assert_eq!(ws.expect_type("inbox", ARRIVAL).await["count"], 1);
+    set_status(&app, notes, ProjectStatus::Paused, None).await;
+    assert_eq!(ws.expect_type("inbox", ARRIVAL).await["count"], 0);
+    set_status(&app, notes, ProjectStatus::Running, None).await;
+    let (_, inbox) = app.get("/api/inbox", &alice.access).await;
+    assert_eq!(inbox["count"], 0, "the stall did not come back: {inbox}");
+    app.stop().await;
+}

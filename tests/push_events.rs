@@ -77,11 +77,20 @@ async fn permissions_and_stalls_notify_as_their_own_events() {
             .is_some_and(|t| t.len() >= 40)
     );
 
+    // A stall is the supervisor's structured signal; its log line alone pushes nothing.
     app.state
         .journal
         .log(shop, None, Level::Error, &stall_line(300))
         .await
         .expect("log");
+    assert!(
+        !push.wait_for(2, Duration::from_millis(700)).await,
+        "a log line was taken for a stall"
+    );
+    app.state.journal.publish(ProjectEvent::Stalled {
+        project_id: shop,
+        secs: 300,
+    });
     assert!(push.wait_for(2, ARRIVAL).await, "the stall was pushed");
     let msg = &push.received()[1];
     assert_eq!(msg.header("urgency"), Some("normal"));
@@ -120,11 +129,10 @@ async fn permissions_and_stalls_notify_as_their_own_events() {
         current_step: None,
         question: Some(q),
     });
-    app.state
-        .journal
-        .log(blog, None, Level::Error, &stall_line(300))
-        .await
-        .expect("log");
+    app.state.journal.publish(ProjectEvent::Stalled {
+        project_id: blog,
+        secs: 300,
+    });
     assert!(
         !push.wait_for(3, Duration::from_millis(700)).await,
         "nothing else was pushed: {:?}",

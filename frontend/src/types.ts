@@ -249,6 +249,8 @@ export type LogsServerMessage =
   | { type: 'log'; entry: LogEntry }
   | { type: 'status'; status: ProjectStatus; current_step: number | null; question: string | null }
   | { type: 'plan'; implementation_plan: PlanStep[] }
+  | { type: 'stalled'; secs: number }
+  | { type: 'stall_over' }
   | { type: 'resubscribe' };
 
 export type TerminalKey = 'Enter' | 'Escape' | 'C-c' | 'Up' | 'Down' | 'Left' | 'Right' | 'Tab' | 'BSpace' | '1' | '2' | '3';
@@ -334,9 +336,13 @@ export interface ScheduleInput {
 }
 
 /** One thing waiting for the member (`GET /api/inbox`); its id is its project's id. */
+/** What an inbox item is: a question or permission, a failed project, or a running project
+ * whose CLI made no progress for its stall time (answered with text or "restart"). */
+export type InboxItemKind = 'needs_help' | 'failed' | 'stalled';
+
 export interface InboxItem {
   id: number;
-  kind: 'needs_help' | 'failed';
+  kind: InboxItemKind;
   project_id: number;
   project_name: string;
   question: string | null;
@@ -350,7 +356,8 @@ export interface InboxItem {
   url: string;
 }
 
-export type InboxOption = 'allow' | 'deny';
+/** A permission's options, then a stalled project's. */
+export type InboxOption = 'allow' | 'deny' | 'restart';
 
 export interface Inbox {
   count: number;

@@ -15,9 +15,11 @@ use super::machine::{
 use super::policy::{self, PolicyContext};
 use super::run::{Halt, Run};
 use super::session::Observed;
+use crate::db;
 use crate::db::logs::Level;
 use crate::db::projects::{ProjectStatus, StepStatus};
 use crate::hooks::HookEvent;
+use crate::journal::ProjectEvent;
 
 impl Run {
     /// Supervises step `index` until it is done (or failed: an error).
@@ -199,6 +201,8 @@ impl Run {
             }
             Effect::TrustIdle => self.session()?.turn_ended(),
             Effect::RecordSession(id) => self.record_cli_session(&id).await?,
+            Effect::Stalled { secs } => self.report_stall(Some(secs)).await?,
+            Effect::StallOver => self.report_stall(None).await?,
             Effect::WakeAt(at) => *wake = at,
             Effect::Log { level, text } => self.log(level, &text).await,
             Effect::StepDone { summary } => {
@@ -211,6 +215,30 @@ impl Run {
             }
         }
         Ok(None)
+    }
+
+    /// Records that the project is stalled (`Some(secs)` without output) or moved on, and
+    /// announces it: the inbox stream and the notifications go by the announcement. A stall
+    /// that a status change already ended is not announced as over twice.
+    pub(super) async fn report_stall(&self, stalled: Option<u64>) -> Result<(), Halt> {
+        let db = &self.deps.db;
+        let event = match stalled {
+            Some(secs) => {
+                db::projects::set_stalled(db, self.project_id, secs).await?;
+                ProjectEvent::Stalled {
+                    project_id: self.project_id,
+                    secs,
+                }
+            }
+            None if db::projects::clear_stalled(db, self.project_id).await? => {
+                ProjectEvent::StallOver {
+                    project_id: self.project_id,
+                }
+            }
+            None => return Ok(()),
+        };
+        self.deps.journal.publish(event);
+        Ok(())
     }
 
     /// The permission policy of the agent, with this project's paths.

@@ -182,6 +182,7 @@ mod tests {
             cli_session_id: None,
             pending_action: None,
             restarts: Json(vec![]),
+            stalled_since: None,
         }
     }
 

@@ -179,6 +179,8 @@ impl Run {
         };
         self.log(Level::Info, &format!("{verb}; controller running"))
             .await;
+        // A stall recorded before (a daemon restart) is this new supervisor's to find again.
+        self.report_stall(None).await?;
 
         self.bring_up_cli(&project, mode).await?;
         if project.implementation_plan.0.is_empty() {

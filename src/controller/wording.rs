@@ -1,6 +1,7 @@
 //! Words the controller shows the owner that other parts read back: the inbox and the
-//! notifications tell a permission left to the owner from a question, and a stall from
-//! any other error, by these lines. Kept together so the writer and the readers agree.
+//! notifications tell a permission left to the owner from a question by these lines. Kept
+//! together so the writer and the readers agree. (A stall is a structured signal of its
+//! own, `Effect::Stalled`; its log line is only for the owner to read.)
 
 /// The question asked when the policy leaves a tool use to the owner; `what` is the tool
 /// and its subject as the log shows them (``Bash `touch a.txt` ``).
@@ -31,13 +32,6 @@ pub fn stall_line(secs: u64) -> String {
     format!("No output for {secs} s while working: interrupting")
 }
 
-/// True for a log line written by [`stall_line`].
-pub fn is_stall_line(line: &str) -> bool {
-    line.strip_prefix("No output for ")
-        .and_then(|rest| rest.strip_suffix(" s while working: interrupting"))
-        .is_some_and(|secs| secs.parse::<u64>().is_ok())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,12 +42,5 @@ mod tests {
         assert_eq!(permission_subject(&q), Some("Bash `touch a.txt`"));
         assert_eq!(permission_subject("Which colour?"), None);
         assert!(allows(" Yes ") && allows("allow") && !allows("no") && !allows("yes please"));
-    }
-
-    #[test]
-    fn stall_lines_are_recognised() {
-        assert!(is_stall_line(&stall_line(300)));
-        assert!(!is_stall_line("No output for a while"));
-        assert!(!is_stall_line("Claude's model API failed (overloaded): x"));
     }
 }

@@ -108,6 +108,9 @@ pub struct Project {
     pub pending_action: Option<String>,
     #[serde(skip)]
     pub restarts: Json<Vec<u64>>,
+    /// While the CLI of a running project is stalled: when its output last moved.
+    #[serde(skip)]
+    pub stalled_since: Option<String>,
 }
 
 pub struct NewProject<'a> {
@@ -231,7 +234,8 @@ pub async fn with_running_instance(pool: &SqlitePool) -> sqlx::Result<Vec<Projec
     .await
 }
 
-/// Sets status, current step and question together (they change together).
+/// Sets status, current step and question together (they change together). Any status
+/// change means the project moved on: a stall it had is over.
 pub async fn set_status(
     pool: &SqlitePool,
     id: i64,
@@ -240,7 +244,7 @@ pub async fn set_status(
     question: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        r"update projects set status = ?, current_step = ?, question = ?,
+        r"update projects set status = ?, current_step = ?, question = ?, stalled_since = null,
               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') where id = ?",
     )
     .bind(status)
@@ -302,4 +306,42 @@ pub async fn set_restarts(pool: &SqlitePool, id: i64, restarts: &[u64]) -> sqlx:
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// Records that the project's CLI has shown no progress for `secs`; a stall already recorded
+/// keeps its start.
+pub async fn set_stalled(pool: &SqlitePool, id: i64, secs: u64) -> sqlx::Result<()> {
+    sqlx::query(
+        r"update projects
+          set stalled_since = coalesce(stalled_since, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?))
+          where id = ?",
+    )
+    .bind(format!("-{secs} seconds"))
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Ends a recorded stall; true when there was one.
+pub async fn clear_stalled(pool: &SqlitePool, id: i64) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "update projects set stalled_since = null where id = ? and stalled_since is not null",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// How long (whole seconds) the project's CLI has shown no progress; None when not stalled.
+pub async fn stalled_for(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<i64>> {
+    let row: Option<(Option<i64>,)> = sqlx::query_as(
+        r"select cast(round((julianday('now') - julianday(stalled_since)) * 86400) as integer)
+          from projects where id = ?",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.and_then(|(s,)| s))
 }

@@ -1,5 +1,6 @@
 //! Answering an inbox item: `POST /api/inbox/{id}/answer` with `{"text"}` or `{"option"}`
-//! from the signed-in member, and `POST /api/inbox/{id}/action` with `{"token", "option"}`
+//! from the signed-in member (a stalled project's `{"option": "restart"}` is the project
+//! page's restart), and `POST /api/inbox/{id}/action` with `{"token", "option"}`
 //! from a notification's Approve / Deny button (the service worker has no session; the
 //! token is single-use, bound to that member's project and question, and expires, see
 //! [`crate::push::answer`]). Both end in the project page's own message path, so the log
@@ -12,7 +13,7 @@ use serde::Deserialize;
 use super::control::send_message;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, AuthUser};
-use super::inbox::PERMISSION_OPTIONS;
+use super::inbox::{PERMISSION_OPTIONS, STALL_OPTIONS};
 use super::projects::load;
 use super::{Access, Route};
 use crate::controller::wording;
@@ -87,6 +88,11 @@ fn parse_option(option: &str) -> ApiResult<&'static str> {
     }
 }
 
+/// A running project whose CLI is stalled: its item takes text or "restart".
+fn stalled(project: &Project) -> bool {
+    project.status == ProjectStatus::Running && project.stalled_since.is_some()
+}
+
 async fn answer_item(
     State(state): State<AppState>,
     user: AuthUser,
@@ -94,9 +100,18 @@ async fn answer_item(
     ApiJson(req): ApiJson<Answer>,
 ) -> ApiResult<StatusCode> {
     let project = load(&state, user.id, id).await?;
-    check_waiting(&project)?;
-    let reply = match (&req.text, &req.option) {
+    let stalled = stalled(&project);
+    if !stalled {
+        check_waiting(&project)?;
+    }
+    let text = match (&req.text, &req.option) {
         (Some(text), None) => text.as_str(),
+        (None, Some(option)) if stalled => {
+            check_stall_option(option)?;
+            // The project page's restart: a new CLI continuing the conversation.
+            state.lifecycle.restart(&project).await?;
+            return Ok(StatusCode::ACCEPTED);
+        }
         (None, Some(option)) => option_reply(&project, option)?,
         (Some(_), Some(_)) => {
             return Err(ApiError::invalid(
@@ -106,8 +121,22 @@ async fn answer_item(
         }
         (None, None) => return Err(ApiError::invalid("text", "missing: write an answer")),
     };
-    send_message(&state, user.id, &project, reply).await?;
+    send_message(&state, user.id, &project, text).await?;
     Ok(StatusCode::ACCEPTED)
+}
+
+fn check_stall_option(option: &str) -> ApiResult<()> {
+    if STALL_OPTIONS.contains(&option) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            "option",
+            format!(
+                "must be one of: {} (or answer with text)",
+                STALL_OPTIONS.join(", ")
+            ),
+        ))
+    }
 }
 
 #[derive(Deserialize)]

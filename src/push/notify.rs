@@ -15,7 +15,6 @@ use tokio_util::sync::CancellationToken;
 use super::message::{About, message};
 use super::{Message, Push};
 use crate::controller::wording;
-use crate::db::logs::Level;
 use crate::db::projects::ProjectStatus;
 use crate::db::push::{self as store, Settings};
 use crate::journal::{Journal, ProjectEvent};
@@ -30,7 +29,8 @@ pub enum Event {
     Permission,
     Completed,
     Failed,
-    /// The CLI worked without output for the stall time and was interrupted.
+    /// The CLI worked without output for the stall time and was interrupted (the
+    /// supervisor's structured stall signal, never a log line's wording).
     Stalled,
 }
 
@@ -54,11 +54,7 @@ impl Event {
                 ProjectStatus::Failed => Some(Event::Failed),
                 _ => None,
             },
-            ProjectEvent::Log { entry }
-                if entry.level == Level::Error && wording::is_stall_line(&entry.message) =>
-            {
-                Some(Event::Stalled)
-            }
+            ProjectEvent::Stalled { .. } => Some(Event::Stalled),
             _ => None,
         }
     }

@@ -1,5 +1,5 @@
 //! The `/inbox` stream of one member: the whole inbox on connect, then again each time one
-//! of their projects changes status, so an item answered on the phone leaves the laptop's
+//! of their projects changes status or stalls or moves on from a stall, so an item answered on the phone leaves the laptop's
 //! page (and the sidebar count and app badge) at once. The journal is subscribed to
 //! before the first read, so no change between the two is missed. Inboxes are a handful of
 //! items; sending all of them is simpler than patches and cannot drift.
@@ -8,7 +8,6 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::conn::{CloseReason, Conn, ConnError};
 use super::protocol::InboxNotice;
-use crate::journal::ProjectEvent;
 use crate::state::AppState;
 
 /// Runs one `/inbox` connection until the client leaves, goes idle, or the server stops.
@@ -41,8 +40,8 @@ pub async fn run(socket: axum::extract::ws::WebSocket, state: AppState, user_id:
                 super::conn::Incoming::Gone => break None,
             },
             event = events.recv() => match event {
-                Ok(ProjectEvent::Status { project_id, .. }) => {
-                    if owns(&state, user_id, project_id).await {
+                Ok(event) if event.changes_inbox() => {
+                    if owns(&state, user_id, event.project_id()).await {
                         send_inbox(&mut conn, &state, user_id).await
                     } else {
                         Ok(None)

@@ -92,6 +92,37 @@ impl World {
         })
     }
 
+    /// Changes the agent's settings (`fields` as `PUT /api/agents/{id}` takes them).
+    pub async fn set_agent(&self, fields: Value) {
+        let (status, body) = self
+            .app
+            .put(
+                &format!("/api/agents/{}", self.agent_id),
+                &self.user.access,
+                fields,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    /// A phone subscribed to the member's pushes, delivered to `push`.
+    pub async fn subscribe_phone(
+        &self,
+        push: &autocode::testkit::push_service::MockPushService,
+    ) -> autocode::testkit::push_service::Subscriber {
+        let phone = autocode::testkit::push_service::Subscriber::default();
+        let (status, body) = self
+            .app
+            .post(
+                "/api/push/subscriptions",
+                &self.user.access,
+                json!({"endpoint": push.endpoint(1), "keys": {"p256dh": phone.p256dh(), "auth": phone.auth()}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        phone
+    }
+
     pub async fn project(&self, name: &str, steps: &[(&str, &str)]) -> Value {
         let plan: Vec<Value> = steps
             .iter()

@@ -1,4 +1,4 @@
-import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { describe, expect, it, vi } from 'vitest';
 import { api } from '../api';
@@ -30,6 +30,19 @@ const question: InboxItem = {
   options: [],
   screen: null,
   url: '/projects/5',
+};
+
+const stalled: InboxItem = {
+  id: 6,
+  kind: 'stalled',
+  project_id: 6,
+  project_name: 'Shop',
+  question: 'No progress for 5 minutes, so Claude was interrupted. Tell Claude how to go on, or restart it.',
+  permission: null,
+  options: ['restart'],
+  screen: '✻ Clauding… (312s)\n  ⎿  Interrupted',
+  since: '2026-01-01T00:05:00Z',
+  url: '/projects/6',
 };
 
 /** A socket the test drives: `push` delivers a server message. */
@@ -93,6 +106,43 @@ describe('InboxPage', () => {
     expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
     fireEvent.click(screen.getByRole('button', { name: 'Yes' }));
     await waitFor(() => expect(answer).toHaveBeenCalledWith(5, { text: 'yes' }));
+  });
+
+  it('shows a stalled project with its screen, and sends it words or restarts Claude', async () => {
+    vi.spyOn(api, 'getInbox').mockResolvedValue({ count: 2, items: [stalled, { ...stalled, id: 7, project_id: 7, project_name: 'Wiki' }] });
+    const answer = vi.spyOn(api, 'answerInbox').mockResolvedValue(undefined);
+    renderAt('/inbox');
+    const cards = await screen.findAllByTestId('inbox-item');
+    expect(cards).toHaveLength(2);
+    const shop = within(cards[0]);
+    expect(shop.getByText(/No progress for 5 minutes/)).toBeInTheDocument();
+    expect(shop.getByLabelText('Terminal')).toHaveTextContent('Interrupted');
+    // Neither a permission's buttons nor a question's Yes / No.
+    expect(shop.queryByRole('button', { name: 'Approve' })).toBeNull();
+    expect(shop.queryByRole('button', { name: 'Yes' })).toBeNull();
+    fireEvent.change(shop.getByLabelText('Your message to Claude in Shop'), { target: { value: '  Skip the slow test  ' } });
+    fireEvent.click(shop.getByRole('button', { name: 'Send to Claude' }));
+    await waitFor(() => expect(answer).toHaveBeenCalledWith(6, { text: 'Skip the slow test' }));
+    await waitFor(() => expect(screen.getAllByTestId('inbox-item')).toHaveLength(1));
+    expect(screen.getByText('Sent to Shop.')).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Restart Claude' }));
+    await waitFor(() => expect(answer).toHaveBeenCalledWith(7, { option: 'restart' }));
+    expect(await screen.findByText('Nothing is waiting for you.')).toBeInTheDocument();
+  });
+
+  it('keeps a stalled item hidden while its minutes tick, and shows a new stall again', async () => {
+    vi.spyOn(api, 'getInbox').mockReturnValue(new Promise(() => undefined));
+    vi.spyOn(api, 'answerInbox').mockResolvedValue(undefined);
+    const { socket, push } = fakeSocket();
+    renderAt('/inbox', async () => socket);
+    await waitFor(() => expect(socket.onmessage).not.toBeNull());
+    push({ count: 1, items: [stalled] });
+    fireEvent.click(await screen.findByRole('button', { name: 'Restart Claude' }));
+    expect(await screen.findByText('Nothing is waiting for you.')).toBeInTheDocument();
+    push({ count: 1, items: [{ ...stalled, question: 'No progress for 6 minutes, so Claude was interrupted.' }] });
+    expect(screen.getByText('Nothing is waiting for you.')).toBeInTheDocument();
+    push({ count: 1, items: [{ ...stalled, since: '2026-01-01T01:00:00Z' }] });
+    expect(await screen.findByRole('button', { name: 'Restart Claude' })).toBeInTheDocument();
   });
 
   it('follows the live stream: an item answered elsewhere disappears, and the badge follows', async () => {

@@ -1,6 +1,6 @@
 // Everything waiting for the member across projects, answerable from a phone: the question (or
-// the exact command a permission is about, with Approve / Deny), the end of the terminal, and a
-// reply box. The list is live (InboxContext): an item answered on another device disappears
+// the exact command a permission is about, with Approve / Deny; or how long a stalled project
+// has shown no progress, with Restart Claude), the end of the terminal, and a reply box. The list is live (InboxContext): an item answered on another device disappears
 // here at once. `/inbox/:id` (a notification's deep link) scrolls to that item.
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
@@ -37,6 +37,7 @@ function Answer({ item, onAnswered }: { item: InboxItem; onAnswered: () => void 
   }
 
   const permission = item.options.includes('allow');
+  const stalled = item.kind === 'stalled';
   return (
     <form onSubmit={submit} noValidate className="flex flex-col gap-2">
       <ErrorMessage>{error}</ErrorMessage>
@@ -50,6 +51,10 @@ function Answer({ item, onAnswered }: { item: InboxItem; onAnswered: () => void 
               Deny
             </Button>
           </>
+        ) : stalled ? (
+          <Button type="button" variant="ghost" busy={busy} onClick={() => void send({ option: 'restart' })}>
+            Restart Claude
+          </Button>
         ) : (
           <>
             <Button type="button" busy={busy} onClick={() => void send({ text: 'yes' })}>
@@ -61,11 +66,11 @@ function Answer({ item, onAnswered }: { item: InboxItem; onAnswered: () => void 
           </>
         )}
       </div>
-      <Field label={`Your answer to ${item.project_name}`}>
+      <Field label={stalled ? `Your message to Claude in ${item.project_name}` : `Your answer to ${item.project_name}`}>
         {(p) => <textarea {...p} name="answer" rows={2} value={text} onChange={(e) => setText(e.target.value)} />}
       </Field>
       <Button type="submit" busy={busy} className="self-end">
-        Send answer
+        {stalled ? 'Send to Claude' : 'Send answer'}
       </Button>
     </form>
   );
@@ -113,15 +118,21 @@ function ItemCard({ item, focused, onAnswered }: { item: InboxItem; focused: boo
   );
 }
 
+/** What an item waits on: its question, or for a stall when it began (its question counts the
+ * minutes, so it changes while the stall goes on). */
+function asked(item: InboxItem): string | null {
+  return item.kind === 'stalled' ? `stalled since ${item.since}` : (item.question ?? null);
+}
+
 export function InboxPage() {
   const { inbox, error, live, reload } = useInbox();
   const { id } = useParams();
   const [answered, setAnswered] = useState<string | null>(null);
-  // Items answered here, by the question they had: the server takes an answer before the
-  // project moves on, so the live stream drops the item a moment later. A new question of
-  // the same project shows again.
+  // Items answered here, by what they asked: the server takes an answer before the project
+  // moves on, so the live stream drops the item a moment later. A new question (or a new
+  // stall) of the same project shows again.
   const [sent, setSent] = useState<ReadonlyMap<number, string | null>>(new Map());
-  const items = (inbox?.items ?? []).filter((i) => !sent.has(i.id) || sent.get(i.id) !== (i.question ?? null));
+  const items = (inbox?.items ?? []).filter((i) => !sent.has(i.id) || sent.get(i.id) !== asked(i));
   const focus = id ? Number(id) : null;
 
   // Without the live stream (not connected yet, or lost), read the inbox over HTTP.
@@ -147,7 +158,7 @@ export function InboxPage() {
             focused={item.id === focus}
             onAnswered={() => {
               setAnswered(`Sent to ${item.project_name}.`);
-              setSent((before) => new Map(before).set(item.id, item.question ?? null));
+              setSent((before) => new Map(before).set(item.id, asked(item)));
             }}
           />
         ))

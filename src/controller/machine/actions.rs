@@ -59,11 +59,13 @@ impl Machine {
             }
             Action::MarkStepDone { summary } => {
                 out.push(log(Level::Action, format!("Step {step} done: {summary}")));
+                self.unstall(out);
                 out.push(Effect::StepDone { summary });
                 self.end();
             }
             Action::MarkStepFailed { reason } => {
                 out.push(log(Level::Action, format!("Step {step} failed: {reason}")));
+                self.unstall(out);
                 out.push(Effect::StepFailed { reason });
                 self.end();
             }

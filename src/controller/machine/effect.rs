@@ -46,6 +46,12 @@ pub enum Effect {
     RecordSession(String),
     /// Look again at this time, even if nothing changes (`None`: no timer).
     WakeAt(Option<Instant>),
+    /// The CLI worked `secs` without new output: the project is stalled until
+    /// [`Effect::StallOver`] (the inbox lists it, the owner's phone hears of it).
+    Stalled { secs: u64 },
+    /// The stalled project moved on (a message taken, the turn or step over, a restart, a
+    /// question for the owner instead).
+    StallOver,
     /// A line for the project's log, in plain language.
     Log { level: Level, text: String },
     /// The step is done; supervising it ends.

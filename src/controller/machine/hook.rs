@@ -25,11 +25,14 @@ impl Machine {
                 self.turn.stop_seen = true;
                 self.handled_seq = None;
                 out.push(Effect::TrustIdle);
+                self.unstall(out);
             }
             Hook::Stop | Hook::Other => {}
+            // Taken from us or from a person at the terminal: a new turn, past any stall.
             Hook::PromptSubmitted => {
                 self.turn.prompt_seen = true;
                 self.turn.stop_seen = false;
+                self.unstall(out);
             }
             Hook::ToolRequest(request) => self.last_tool = Some(request),
             Hook::PermissionAsked(request) => self.permission_asked(request, out),

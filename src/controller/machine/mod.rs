@@ -11,6 +11,7 @@ mod hook;
 mod input;
 mod look;
 mod owner;
+mod stall;
 mod turn;
 
 #[cfg(test)]
@@ -103,6 +104,8 @@ pub struct Machine {
     last_tool: Option<ToolRequest>,
     /// The `last_output` of the stall already dealt with: one stall, one interrupt.
     stall_handled: Option<Instant>,
+    /// A stall was reported ([`Effect::Stalled`]) and is not over yet.
+    stalled: bool,
     /// A permission answered through the CLI's hook, waiting to hear that the answer went.
     hook_answer: Option<(ToolRequest, Verdict)>,
     /// When a permission was last answered through the hook: a menu the CLI still draws
@@ -133,6 +136,7 @@ impl Machine {
             inbox: VecDeque::new(),
             last_tool: None,
             stall_handled: None,
+            stalled: false,
             hook_answer: None,
             hook_answered_at: None,
             finished: false,
@@ -166,6 +170,7 @@ impl Machine {
                 // A new session numbers its states afresh.
                 self.screen = None;
                 self.handled_seq = None;
+                self.unstall(&mut out);
             }
         }
         if !self.finished {
@@ -253,14 +258,7 @@ impl Machine {
             && self.stall_handled != Some(screen.last_output)
             && now >= screen.last_output + self.config.stall_after;
         if stalled && self.waiting == Waiting::Nothing && self.free() {
-            self.stall_handled = Some(screen.last_output);
-            let secs = self.config.stall_after.as_secs();
-            out.push(log(
-                Level::Error,
-                crate::controller::wording::stall_line(secs),
-            ));
-            out.push(Effect::Interrupt);
-            self.consult(Event::Stall { secs }, out);
+            self.stall(screen.last_output, out);
             return;
         }
         // The wait is over, or a quiet turn's grace ran out: look again at the same screen.
@@ -309,6 +307,8 @@ impl Machine {
     }
 
     fn ask(&mut self, question: String, after: AfterAnswer, out: &mut Vec<Effect>) {
+        // The project needs help instead: the question replaces the stall in the inbox.
+        self.unstall(out);
         out.push(Effect::AskHuman { question });
         self.waiting = Waiting::Human(after);
     }
@@ -334,6 +334,7 @@ impl Machine {
         match result {
             Delivery::Confirmed => {
                 out.push(log(Level::Action, line));
+                self.unstall(out);
                 // The screen acted on stays handled: a stale error or menu is not judged
                 // twice; the CLI's answer to the message is a new screen.
                 self.turn.reset(now);

@@ -8,6 +8,7 @@ use tokio::time::Instant;
 mod hook_rows;
 mod owner_rows;
 mod rows;
+mod stall_rows;
 
 use super::*;
 use crate::controller::decide::{Action, Decision, Source};

@@ -325,5 +325,6 @@ pub(super) fn rows() -> Vec<Row> {
     .into_iter()
     .chain(super::owner_rows::rows())
     .chain(super::hook_rows::rows())
+    .chain(super::stall_rows::rows())
     .collect()
 }
