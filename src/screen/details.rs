@@ -24,6 +24,23 @@ pub(crate) fn captures(s: &Screen<'_>, m: &Matcher, group: &str) -> Vec<String> 
     }
 }
 
+/// The setup problem's lines (group `text` of any `setup_problem` pattern), top to bottom,
+/// joined with `; `.
+pub(crate) fn setup_problem(s: &Screen<'_>, rules: &ScreenRules) -> Option<String> {
+    let parts: Vec<&str> = s
+        .lines
+        .iter()
+        .filter_map(|l| {
+            rules
+                .details
+                .setup_problem
+                .iter()
+                .find_map(|p| Some(p.captures(l)?.name("text")?.as_str().trim()))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
 /// Room left before auto-compaction: the `percent` group, or 0 for a match without it.
 pub(crate) fn compact_left(s: &Screen<'_>, m: &Matcher) -> Option<u8> {
     let caps = s

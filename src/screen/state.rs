@@ -177,6 +177,9 @@ pub struct Classification {
     pub last_assistant_message: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit: Option<ExitInfo>,
+    /// What stops the CLI from starting, in its own words (a `setup_error` screen).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_problem: Option<String>,
 }
 
 impl Classification {
@@ -195,6 +198,7 @@ impl Classification {
             input_text: None,
             last_assistant_message: None,
             exit: None,
+            setup_problem: None,
         }
     }
 
@@ -217,6 +221,7 @@ impl Classification {
                     && self.question == other.question
             }
             State::ApiError => self.error == other.error,
+            State::SetupError => self.setup_problem == other.setup_problem,
             _ => true,
         }
     }
