@@ -190,7 +190,9 @@ fn compile_turn(spec: &TurnSpec) -> Result<Turn, RulesError> {
                 let unless = o.unless.as_deref();
                 Ok((
                     regex("turn.output", &o.pattern, &[])?,
-                    unless.map(|u| regex("turn.output.unless", u, &[])).transpose()?,
+                    unless
+                        .map(|u| regex("turn.output.unless", u, &[]))
+                        .transpose()?,
                 ))
             })
             .collect::<Result<_, RulesError>>()?,

@@ -86,7 +86,8 @@ mod tests {
         assert!(!turn_has_output(&spinning));
         assert!(turn_has_output(&format!("no echo at all\n{box_}")));
         // 2.1.330's summary carries the time of day.
-        let done = format!("\u{276f} do step 2\n\n\u{273b} Baked for 6s \u{b7} done 2:15 PM\n\n{box_}");
+        let done =
+            format!("\u{276f} do step 2\n\n\u{273b} Baked for 6s \u{b7} done 2:15 PM\n\n{box_}");
         assert!(turn_has_output(&done));
     }
 
@@ -96,7 +97,10 @@ mod tests {
         assert!(echoes("\u{276f} do step 2 now", "do step 2", &rules));
         assert!(echoes("  \u{276f} do step 2", "do step 2", &rules));
         assert!(echoes("! ls -la", "! ls", &rules));
-        assert!(!echoes("do step 2", "do step 2", &rules), "no glyph, no echo");
+        assert!(
+            !echoes("do step 2", "do step 2", &rules),
+            "no glyph, no echo"
+        );
         assert!(!echoes("\u{276f} other", "do step 2", &rules));
         assert!(!echoes("\u{276f} anything", "", &rules));
     }
