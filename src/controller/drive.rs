@@ -244,6 +244,7 @@ impl Run {
                 tool: p.tool.clone().unwrap_or_else(|| "unknown".into()),
                 subject: p.target.clone().unwrap_or_default(),
             }),
+            cut_short: c.permission.as_ref().is_some_and(|p| p.cut_short),
             error: c.error.as_ref().map(|e| (e.kind, e.message.clone())),
         }))
     }

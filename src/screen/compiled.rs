@@ -59,6 +59,7 @@ pub(crate) struct Details {
     pub question_header: Option<Regex>,
     pub tool_calls: Vec<Matcher>,
     pub tool_titles: BTreeMap<String, String>,
+    pub cut_short: Option<Regex>,
     pub assistant_message: Option<Regex>,
     pub not_messages: Vec<Regex>,
     pub continuation: Option<Regex>,
@@ -140,6 +141,7 @@ impl ScreenRules {
                 .map(|m| matcher("details.tool_calls", m, &["target"]))
                 .collect::<Result<_, _>>()?,
             tool_titles: d.tool_titles.clone(),
+            cut_short: opt_regex("details.cut_short", &d.cut_short, &[])?,
             assistant_message: opt_regex(
                 "details.assistant_message",
                 &d.assistant_message,

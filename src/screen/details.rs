@@ -192,9 +192,14 @@ pub(crate) fn permission(s: &Screen<'_>, rules: &ScreenRules) -> PermissionReque
             .map(|t| t.as_str().trim().to_owned())
     };
     let tool = group("tool").or_else(|| title.as_ref().and_then(|t| d.tool_titles.get(t).cloned()));
+    let target = group("target");
+    let cut_short = target
+        .as_deref()
+        .is_some_and(|t| d.cut_short.as_ref().is_some_and(|c| c.is_match(t)));
     PermissionRequest {
         tool,
-        target: group("target"),
+        target,
+        cut_short,
         title,
         prompt: menu_prompt(s, rules),
     }

@@ -142,6 +142,9 @@ pub struct DetailsSpec {
     /// names the tool a permission prompt is about. Such lines are not assistant messages.
     #[serde(default)]
     pub tool_calls: Vec<MatchSpec>,
+    /// A tool-call target the screen shows only the start of (the line was cut short): such a
+    /// permission request must not be judged on what is shown.
+    pub cut_short: Option<String>,
     /// Tool named by a permission dialog's title, for when the tool-call line is off screen.
     #[serde(default)]
     pub tool_titles: BTreeMap<String, String>,

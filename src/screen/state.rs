@@ -88,6 +88,9 @@ pub struct PermissionRequest {
     /// The command or path the tool call shows, e.g. `touch marker.txt && ls` or `hello.txt`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// The target is only the start of what the tool will do: the screen cut its line short.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cut_short: bool,
     /// The dialog's title line, e.g. `Bash command` or `Create file`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,

@@ -51,7 +51,7 @@ impl Machine {
             }
             State::Permission => {
                 let shown = screen.permission.clone();
-                self.permission(shown, &screen.options, out);
+                self.permission(shown, screen.cut_short, &screen.options, out);
                 true
             }
             State::Question => {
@@ -105,6 +105,7 @@ impl Machine {
     fn permission(
         &mut self,
         shown: Option<ToolRequest>,
+        cut_short: bool,
         options: &[String],
         out: &mut Vec<Effect>,
     ) {
@@ -125,7 +126,7 @@ impl Machine {
         let verdict = match (self.judge)(&request) {
             // A line the screen cut short may hide what the policy denies past its end:
             // never approve on it, ask the owner instead.
-            Verdict::Approve if from_screen && cut_short(&request.subject) => Verdict::AskHuman,
+            Verdict::Approve if from_screen && cut_short => Verdict::AskHuman,
             verdict => verdict,
         };
         match verdict {
@@ -229,10 +230,4 @@ pub(super) fn error_name(kind: ErrorKind) -> &'static str {
         ErrorKind::PromptTooLong => "context full",
         ErrorKind::Other => "other error",
     }
-}
-
-/// Whether the screen showed only the start of a subject (the CLI ends a cut line with `…`).
-fn cut_short(subject: &str) -> bool {
-    let end = subject.trim_end();
-    end.ends_with('\u{2026}') || end.ends_with("...")
 }
