@@ -265,13 +265,14 @@ impl Run {
             seq: o.seq,
             state: o.state(),
             last_output: o.last_output,
-            turn_output: super::session::turn_has_output(&self.session()?.screen_text()),
+            turn_output: self.session()?.turn_has_output(),
             question: c.question.as_ref().and_then(|q| q.prompt.clone()),
             options: c.options.iter().map(|o| o.label.clone()).collect(),
             permission: c.permission.as_ref().map(|p| ToolRequest {
                 tool: p.tool.clone().unwrap_or_else(|| "unknown".into()),
                 subject: p.target.clone().unwrap_or_default(),
             }),
+            cut_short: c.permission.as_ref().is_some_and(|p| p.cut_short),
             error: c.error.as_ref().map(|e| (e.kind, e.message.clone())),
         }))
     }

@@ -11,14 +11,10 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 mod pane_watch;
-mod transcript;
-
-use transcript::echoes;
-pub use transcript::turn_has_output;
 
 use crate::hooks::Posted;
 use crate::profile::{MenuAction, Profile, Resume, SessionContext};
-use crate::screen::{Classification, ScreenRules, State, classify};
+use crate::screen::{Classification, ScreenRules, State, classify, echoes};
 use crate::tmux::{
     Key, Monitor, PaneId, SessionName, SessionSpec, SubmitCheck, SubmitOptions, TmuxError,
 };
@@ -215,6 +211,12 @@ impl CliSession {
         self.monitor.screens().text(self.pane).unwrap_or_default()
     }
 
+    /// Whether the screen shows output for the last submitted message (see
+    /// [`crate::screen::turn_has_output`]).
+    pub fn turn_has_output(&self) -> bool {
+        crate::screen::turn_has_output(&self.screen_text(), &self.rules)
+    }
+
     /// Waits until `accept` holds for the observed state, or the timeout passes.
     pub async fn wait_for(
         &self,
@@ -262,7 +264,9 @@ impl CliSession {
                 | State::Question => SubmitCheck::Submitted,
                 // An empty box alone proves nothing (the paste may not have landed yet);
                 // the echoed message does.
-                State::Idle | State::ApiError if screen.lines().any(|l| echoes(l, &first)) => {
+                State::Idle | State::ApiError
+                    if screen.lines().any(|l| echoes(l, &first, &rules)) =>
+                {
                     SubmitCheck::Submitted
                 }
                 // The box emptied, or a command (`/help`) opened a panel of its own.

@@ -43,7 +43,16 @@ impl Run {
                 State::ApiKeyDialog => self.choose(MenuAction::AcceptApiKey, 1).await?,
                 State::BypassDialog => self.choose(MenuAction::AcceptBypass, 2).await?,
                 State::AutoModeDialog => self.choose(MenuAction::KeepManualMode, 2).await?,
-                State::Exited | State::SetupError => {
+                // Restarting would show the same error: the owner must fix what the CLI
+                // names (a broken settings file, no connection) first.
+                State::SetupError => {
+                    let q = setup_error_question(&observed.classification);
+                    self.ask_human(&q).await?;
+                    self.restart_cli("the owner fixed a setup error").await?;
+                    // The owner took their time: the new CLI gets a start-up time of its own.
+                    return Box::pin(self.wait_ready()).await;
+                }
+                State::Exited => {
                     // A resumed conversation that cannot be loaded (e.g. the CLI was killed
                     // before it saved it) makes the CLI exit at once: start afresh instead.
                     self.fresh_restart = true;
@@ -360,4 +369,13 @@ fn dialog_answer(action: MenuAction) -> &'static str {
         MenuAction::Approve | MenuAction::ApproveAlways => "allowed it",
         MenuAction::Deny => "refused it",
     }
+}
+
+/// The owner's question for a CLI that cannot start, in its own words when the screen says why.
+fn setup_error_question(c: &crate::screen::Classification) -> String {
+    let why = c.setup_problem.as_deref().map_or_else(
+        || "see the terminal".to_owned(),
+        |p| format!("it says: {p}"),
+    );
+    format!("Claude Code cannot start ({why}). Fix this, then reply to start it again.")
 }

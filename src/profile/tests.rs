@@ -265,3 +265,24 @@ fn a_second_cli_is_just_another_profile() {
         .expect("launch line builds");
     assert_eq!(launch.args, vec!["--workdir", "/d/work", "--resume-last"]);
 }
+
+#[test]
+fn a_tool_call_line_cut_short_is_flagged() {
+    let rules = Profile::claude_code()
+        .and_then(|p| p.screen_rules(Some("2.1.330")))
+        .expect("rules");
+    let screen = include_str!("../../tests/fixtures/claude-code-2.1.330/14_permission_bash.txt");
+    let permission = |s: &str| classify(s, None, &rules).permission.expect("a permission");
+    let whole = permission(screen);
+    assert_eq!(whole.target.as_deref(), Some("touch marker.txt && ls"));
+    assert!(!whole.cut_short);
+    let cut = permission(&screen.replace(
+        "  Running touch marker.txt && ls",
+        "  Running touch marker.txt && echo xxxxxxxx\u{2026}",
+    ));
+    assert_eq!(
+        cut.target.as_deref(),
+        Some("touch marker.txt && echo xxxxxxxx\u{2026}")
+    );
+    assert!(cut.cut_short);
+}

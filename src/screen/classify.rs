@@ -62,6 +62,7 @@ pub fn classify(screen: &str, meta: Option<&PaneMeta>, rules: &ScreenRules) -> C
         // With text typed after a failed turn the error still describes that turn.
         State::ApiError | State::IdleWithInput => c.error = error,
         State::Retrying => c.retry = details::retry(&s, rules),
+        State::SetupError => c.setup_problem = details::setup_problem(&s, rules),
         State::Exited => {
             c.exit = Some(ExitInfo {
                 status: meta.and_then(|m| m.dead_status),

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use regex::Regex;
 
-use super::rules::{BoxCondition, InputCondition, MatchSpec, Region, RuleSpec, RulesSpec};
+use super::rules::{
+    BoxCondition, InputCondition, MatchSpec, Region, RuleSpec, RulesSpec, TurnSpec,
+};
 use super::state::{ErrorKind, State};
 
 /// A pattern in the rules does not compile or lacks a capture group the classifier reads.
@@ -57,6 +59,7 @@ pub(crate) struct Details {
     pub question_header: Option<Regex>,
     pub tool_calls: Vec<Matcher>,
     pub tool_titles: BTreeMap<String, String>,
+    pub cut_short: Option<Regex>,
     pub assistant_message: Option<Regex>,
     pub not_messages: Vec<Regex>,
     pub continuation: Option<Regex>,
@@ -65,8 +68,17 @@ pub(crate) struct Details {
     pub retry: Option<Matcher>,
     pub queued: Option<Matcher>,
     pub resume: Option<Matcher>,
+    pub setup_problem: Vec<Regex>,
     pub error_lines: Vec<Regex>,
     pub error_kinds: Vec<(ErrorKind, Regex)>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Turn {
+    pub echo: Vec<Regex>,
+    /// (pattern, unless)
+    pub output: Vec<(Regex, Option<Regex>)>,
+    pub animated: Vec<Regex>,
 }
 
 /// Compiled screen rules for one CLI (and version). Build with [`ScreenRules::compile`].
@@ -75,6 +87,7 @@ pub struct ScreenRules {
     pub(crate) layout: Layout,
     pub(crate) rules: Vec<Rule>,
     pub(crate) details: Details,
+    pub(crate) turn: Turn,
     pub(crate) process_names: Vec<String>,
 }
 
@@ -128,6 +141,7 @@ impl ScreenRules {
                 .map(|m| matcher("details.tool_calls", m, &["target"]))
                 .collect::<Result<_, _>>()?,
             tool_titles: d.tool_titles.clone(),
+            cut_short: opt_regex("details.cut_short", &d.cut_short, &[])?,
             assistant_message: opt_regex(
                 "details.assistant_message",
                 &d.assistant_message,
@@ -144,6 +158,7 @@ impl ScreenRules {
             retry: opt_matcher("details.retry", &d.retry, &["attempt", "max"])?,
             queued: opt_matcher("details.queued", &d.queued, &["text"])?,
             resume: opt_matcher("details.resume", &d.resume, &["session_id"])?,
+            setup_problem: regexes("details.setup_problem", &d.setup_problem, &["text"])?,
             error_lines: d
                 .errors
                 .lines
@@ -161,9 +176,38 @@ impl ScreenRules {
             layout,
             rules,
             details,
+            turn: compile_turn(&spec.turn)?,
             process_names: spec.process_names.clone(),
         })
     }
+}
+
+fn compile_turn(spec: &TurnSpec) -> Result<Turn, RulesError> {
+    Ok(Turn {
+        echo: regexes("turn.echo", &spec.echo, &["text"])?,
+        output: spec
+            .output
+            .iter()
+            .map(|o| {
+                let unless = o.unless.as_deref();
+                Ok((
+                    regex("turn.output", &o.pattern, &[])?,
+                    unless
+                        .map(|u| regex("turn.output.unless", u, &[]))
+                        .transpose()?,
+                ))
+            })
+            .collect::<Result<_, RulesError>>()?,
+        animated: regexes("turn.animated", &spec.animated, &[])?,
+    })
+}
+
+fn regexes(
+    what: &str,
+    patterns: &[String],
+    groups: &[&'static str],
+) -> Result<Vec<Regex>, RulesError> {
+    patterns.iter().map(|p| regex(what, p, groups)).collect()
 }
 
 fn compile_rule(index: usize, spec: &RuleSpec) -> Result<Rule, RulesError> {

@@ -24,6 +24,23 @@ pub(crate) fn captures(s: &Screen<'_>, m: &Matcher, group: &str) -> Vec<String> 
     }
 }
 
+/// The setup problem's lines (group `text` of any `setup_problem` pattern), top to bottom,
+/// joined with `; `.
+pub(crate) fn setup_problem(s: &Screen<'_>, rules: &ScreenRules) -> Option<String> {
+    let parts: Vec<&str> = s
+        .lines
+        .iter()
+        .filter_map(|l| {
+            rules
+                .details
+                .setup_problem
+                .iter()
+                .find_map(|p| Some(p.captures(l)?.name("text")?.as_str().trim()))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
 /// Room left before auto-compaction: the `percent` group, or 0 for a match without it.
 pub(crate) fn compact_left(s: &Screen<'_>, m: &Matcher) -> Option<u8> {
     let caps = s
@@ -175,9 +192,14 @@ pub(crate) fn permission(s: &Screen<'_>, rules: &ScreenRules) -> PermissionReque
             .map(|t| t.as_str().trim().to_owned())
     };
     let tool = group("tool").or_else(|| title.as_ref().and_then(|t| d.tool_titles.get(t).cloned()));
+    let target = group("target");
+    let cut_short = target
+        .as_deref()
+        .is_some_and(|t| d.cut_short.as_ref().is_some_and(|c| c.is_match(t)));
     PermissionRequest {
         tool,
-        target: group("target"),
+        target,
+        cut_short,
         title,
         prompt: menu_prompt(s, rules),
     }

@@ -10,6 +10,7 @@ mod layout;
 mod meta;
 mod rules;
 mod state;
+mod turn;
 
 pub use classify::classify;
 pub use compiled::{RulesError, ScreenRules};
@@ -17,9 +18,10 @@ pub use debounce::{DEFAULT_SETTLE, DebounceConfig, Debouncer, StateChange};
 pub use meta::{PaneMeta, PaneMetaError};
 pub use rules::{
     BoxCondition, DetailsSpec, ErrorKindSpec, ErrorsSpec, InputCondition, LayoutSpec, MatchSpec,
-    Region, RuleSpec, RulesSpec,
+    OutputSpec, Region, RuleSpec, RulesSpec, TurnSpec,
 };
 pub use state::{
     ApiErrorInfo, Classification, ErrorKind, ExitInfo, MenuOption, PermissionRequest,
     QuestionRequest, RetryInfo, State,
 };
+pub use turn::{echoes, progress_fingerprint, turn_has_output};

@@ -20,6 +20,9 @@ pub struct RulesSpec {
     pub rules: Vec<RuleSpec>,
     #[serde(default)]
     pub details: DetailsSpec,
+    /// How a submitted message and the turn it starts show in the transcript.
+    #[serde(default)]
+    pub turn: TurnSpec,
     /// Names `pane_current_command` shows while the CLI runs. When metadata names another
     /// command on a screen the CLI has drawn, the CLI has exited (e.g. a wrapper shell took over).
     /// Empty disables the check.
@@ -139,6 +142,9 @@ pub struct DetailsSpec {
     /// names the tool a permission prompt is about. Such lines are not assistant messages.
     #[serde(default)]
     pub tool_calls: Vec<MatchSpec>,
+    /// A tool-call target the screen shows only the start of (the line was cut short): such a
+    /// permission request must not be judged on what is shown.
+    pub cut_short: Option<String>,
     /// Tool named by a permission dialog's title, for when the tool-call line is off screen.
     #[serde(default)]
     pub tool_titles: BTreeMap<String, String>,
@@ -159,6 +165,10 @@ pub struct DetailsSpec {
     pub queued: Option<MatchSpec>,
     /// The resume hint printed on exit: group `session_id`.
     pub resume: Option<MatchSpec>,
+    /// Lines (anywhere on screen) that say what stops the CLI from starting, read on a
+    /// `setup_error` screen: group `text`; the matches are joined in screen order.
+    #[serde(default)]
+    pub setup_problem: Vec<String>,
     #[serde(default)]
     pub errors: ErrorsSpec,
 }
@@ -180,4 +190,32 @@ pub struct ErrorsSpec {
 pub struct ErrorKindSpec {
     pub kind: ErrorKind,
     pub pattern: String,
+}
+
+/// How a submitted message and its turn show in the transcript, for the controller: whether
+/// a message was echoed (it was submitted), whether its turn has shown output yet, and which
+/// lines animate on their own (so that a changed screen is not mistaken for progress).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TurnSpec {
+    /// A transcript line echoing a submitted message: group `text` is where the message
+    /// starts. Empty: an echo is never recognised.
+    #[serde(default)]
+    pub echo: Vec<String>,
+    /// Lines of the last turn that are the CLI's answer to it (a reply, a tool row, the
+    /// turn's summary). Empty: every turn counts as answered.
+    #[serde(default)]
+    pub output: Vec<OutputSpec>,
+    /// Lines that change while nothing progresses (a spinner and its timer, a footer hint):
+    /// any line matching one is left out of the progress fingerprint.
+    #[serde(default)]
+    pub animated: Vec<String>,
+}
+
+/// An output line: `pattern` must match and `unless` (when given) must not.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    pub pattern: String,
+    pub unless: Option<String>,
 }

@@ -88,6 +88,9 @@ pub struct PermissionRequest {
     /// The command or path the tool call shows, e.g. `touch marker.txt && ls` or `hello.txt`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// The target is only the start of what the tool will do: the screen cut its line short.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cut_short: bool,
     /// The dialog's title line, e.g. `Bash command` or `Create file`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -177,6 +180,9 @@ pub struct Classification {
     pub last_assistant_message: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit: Option<ExitInfo>,
+    /// What stops the CLI from starting, in its own words (a `setup_error` screen).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_problem: Option<String>,
 }
 
 impl Classification {
@@ -195,6 +201,7 @@ impl Classification {
             input_text: None,
             last_assistant_message: None,
             exit: None,
+            setup_problem: None,
         }
     }
 
@@ -217,6 +224,7 @@ impl Classification {
                     && self.question == other.question
             }
             State::ApiError => self.error == other.error,
+            State::SetupError => self.setup_problem == other.setup_problem,
             _ => true,
         }
     }

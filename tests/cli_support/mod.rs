@@ -3,6 +3,7 @@
 //!
 //! This deliberately uses plain `tmux` commands and `capture-pane`: the real driver lives in
 //! `src/tmux/` and must not be what these tests rely on to prove the harness works.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -45,6 +45,8 @@ pub struct Screen {
     pub options: Vec<String>,
     /// The tool and its subject as the permission menu shows them (maybe cut short).
     pub permission: Option<ToolRequest>,
+    /// The permission menu's subject is only the start of it (the screen cut its line short).
+    pub cut_short: bool,
     /// The API error the last turn ended with.
     pub error: Option<(ErrorKind, String)>,
 }

@@ -51,7 +51,7 @@ impl Machine {
             }
             State::Permission => {
                 let shown = screen.permission.clone();
-                self.permission(shown, &screen.options, out);
+                self.permission(shown, screen.cut_short, &screen.options, out);
                 true
             }
             State::Question => {
@@ -105,12 +105,15 @@ impl Machine {
     fn permission(
         &mut self,
         shown: Option<ToolRequest>,
+        cut_short: bool,
         options: &[String],
         out: &mut Vec<Effect>,
     ) {
         let hooked = self.last_tool.take();
         let (request, from_screen) = match (hooked, shown) {
-            (Some(h), Some(s)) if h.tool == s.tool && same_call(&h.subject, &s.subject) => {
+            (Some(h), Some(s))
+                if h.tool == s.tool && same_call(&h.subject, &s.subject, cut_short) =>
+            {
                 (h, false)
             }
             (Some(h), None) => (h, false),
@@ -127,7 +130,7 @@ impl Machine {
         let verdict = match (self.judge)(&request) {
             // A line the screen cut short may hide what the policy denies past its end:
             // never approve on it, ask the owner instead.
-            Verdict::Approve if from_screen && cut_short(&request.subject) => Verdict::AskHuman,
+            Verdict::Approve if from_screen && cut_short => Verdict::AskHuman,
             verdict => verdict,
         };
         match verdict {
@@ -234,20 +237,17 @@ pub(super) fn error_name(kind: ErrorKind) -> &'static str {
 }
 
 /// Whether the hook's input and the menu on screen are about the same call: the screen's
-/// line (cut short, wrapped or shown relative to the workspace) appears within the hook's
-/// full subject. An empty hook subject or a stale one from an earlier call is not used.
-fn same_call(hooked: &str, shown: &str) -> bool {
+/// line (wrapped, shown relative to the workspace, or cut short, its mark at the end
+/// dropped) appears within the hook's full subject. An empty hook subject or a stale one
+/// from an earlier call is not used.
+fn same_call(hooked: &str, shown: &str, cut_short: bool) -> bool {
     let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let shown = shown.trim_end();
-    let shown = shown
-        .strip_suffix('\u{2026}')
-        .or_else(|| shown.strip_suffix("..."))
-        .unwrap_or(shown);
-    !hooked.trim().is_empty() && words(hooked).contains(&words(shown))
-}
-
-/// Whether the screen showed only the start of a subject (the CLI ends a cut line with `…`).
-fn cut_short(subject: &str) -> bool {
-    let end = subject.trim_end();
-    end.ends_with('\u{2026}') || end.ends_with("...")
+    let mut shown = words(shown);
+    if cut_short {
+        // The profile says how a cut is marked; its mark is at most three characters
+        // (`…`, `...`), and dropping a real one or two only asks less of the match.
+        let keep = shown.chars().count().saturating_sub(3);
+        shown = shown.chars().take(keep).collect();
+    }
+    !hooked.trim().is_empty() && words(hooked).contains(&shown)
 }

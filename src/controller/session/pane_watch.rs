@@ -10,7 +10,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::Observed;
-use crate::screen::{DebounceConfig, Debouncer, PaneMeta, ScreenRules, classify};
+use crate::screen::{
+    DebounceConfig, Debouncer, PaneMeta, ScreenRules, classify, progress_fingerprint,
+};
 use crate::tmux::{Monitor, PaneId, ScreenEvent};
 
 /// What the pane watcher works with.
@@ -46,7 +48,7 @@ pub(super) async fn watch_pane(watch: Watch, mut dead: bool, cancel: Cancellatio
         };
         (
             classify(&text, Some(&meta), &rules),
-            progress_fingerprint(&text),
+            progress_fingerprint(&text, &rules),
         )
     };
     let mut publish = |change: Option<crate::screen::StateChange>,
@@ -107,34 +109,5 @@ pub(super) async fn watch_pane(watch: Watch, mut dead: bool, cancel: Cancellatio
                 }
             }
         }
-    }
-}
-
-/// A hash of the screen without what animates on its own while the CLI waits: spinner
-/// lines (`✢ Clauding… (12s · ↓ 40 tokens)`) and the footer hint. Equal fingerprints over
-/// time mean no progress.
-fn progress_fingerprint(text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for line in text.lines() {
-        if line.contains('\u{2026}') || line.contains("esc to interrupt") {
-            continue;
-        }
-        line.hash(&mut h);
-    }
-    h.finish()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::progress_fingerprint;
-
-    #[test]
-    fn spinner_animation_is_not_progress() {
-        let a = "\u{276f} go\n\u{2722} Clauding\u{2026} (3s \u{b7} \u{2193} 4 tokens)\n  esc to interrupt";
-        let b = "\u{276f} go\n\u{2733} Clauding\u{2026} (9s \u{b7} \u{2193} 40 tokens)\n  esc to interrupt";
-        assert_eq!(progress_fingerprint(a), progress_fingerprint(b));
-        let c = "\u{276f} go\n\u{25cf} I made a file.\n\u{2733} Clauding\u{2026} (9s)\n  esc to interrupt";
-        assert_ne!(progress_fingerprint(a), progress_fingerprint(c));
     }
 }

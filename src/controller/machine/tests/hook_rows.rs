@@ -12,9 +12,11 @@ fn asked(subject: &str) -> Input {
     hook(Hook::PermissionAsked(tool("Bash", subject)))
 }
 
+/// A permission menu; a subject ending in `…` is one the profile flags as cut short.
 fn menu(subject: &str) -> Input {
     screen_with(State::Permission, |s| {
-        s.permission = Some(tool("Bash", subject))
+        s.permission = Some(tool("Bash", subject));
+        s.cut_short = subject.ends_with('\u{2026}');
     })
 }
 

@@ -74,6 +74,7 @@ pub(super) fn screen_with(state: State, edit: impl FnOnce(&mut Screen)) -> Input
         question: None,
         options: Vec::new(),
         permission: None,
+        cut_short: false,
         error: None,
     };
     edit(&mut s);

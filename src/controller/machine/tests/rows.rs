@@ -212,7 +212,8 @@ pub(super) fn rows() -> Vec<Row> {
                 vec![
                     now(hook(Hook::ToolRequest(tool("Bash", &long)))),
                     now(screen_with(State::Permission, |s| {
-                        s.permission = Some(tool("Bash", &format!("echo {}…", "x".repeat(100))))
+                        s.permission = Some(tool("Bash", &format!("echo {}…", "x".repeat(100))));
+                        s.cut_short = true;
                     })),
                 ]
             },
@@ -227,7 +228,8 @@ pub(super) fn rows() -> Vec<Row> {
             just_sent: false,
             feeds: || {
                 vec![now(screen_with(State::Permission, |s| {
-                    s.permission = Some(tool("Bash", &format!("npm test && echo {}\u{2026}", "x".repeat(90))))
+                    s.permission = Some(tool("Bash", &format!("npm test && echo {}\u{2026}", "x".repeat(90))));
+                    s.cut_short = true;
                 }))]
             },
             check: |_, e| {
