@@ -118,6 +118,12 @@ async fn subscriptions_and_settings_are_checked_and_per_member() {
 
     let (s, err) = app.post("/api/push/test", &alice.access, json!({})).await;
     assert_eq!(s, StatusCode::CONFLICT, "nothing subscribed yet: {err}");
+    assert!(
+        err["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no browser is subscribed yet")),
+        "said in words: {err}"
+    );
 
     let (s, body) = app
         .post(

@@ -176,7 +176,7 @@ async fn send_test(
             .await?;
     if queued == 0 {
         return Err(ApiError::Conflict(
-            "nothing can be notified yet: turn notifications on in this browser, or set up an ntfy, Telegram or e-mail channel (e-mail also needs the admin's mail server)".into(),
+            "no browser is subscribed yet and no ntfy, Telegram or e-mail channel is set up: turn notifications on first (e-mail also needs the admin's mail server)".into(),
         ));
     }
     Ok((StatusCode::ACCEPTED, Json(json!({ "queued": queued }))))
