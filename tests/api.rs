@@ -1,7 +1,10 @@
 //! The user and agent endpoints' happy paths and bad inputs, over real HTTP against a real
 //! SQLite file (projects are in `api_projects.rs`, bodies and API keys in `api_bodies.rs`).
 
-mod common;
+#[macro_use]
+mod support;
+
+use support::common;
 
 use common::TestApp;
 use reqwest::StatusCode;

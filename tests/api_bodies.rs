@@ -1,7 +1,10 @@
 //! Bad request bodies get a clear JSON error with the right status, and stored API keys
 //! round-trip sealed (a tampered one is refused).
 
-mod common;
+#[macro_use]
+mod support;
+
+use support::common;
 
 use common::TestApp;
 use reqwest::StatusCode;

@@ -1,7 +1,10 @@
 //! The project API over real HTTP and SQLite: create, edit, delete, their workspace and log,
 //! and names that must stay inside the member's directory and be safe as tmux names.
 
-mod common;
+#[macro_use]
+mod support;
+
+use support::common;
 
 use common::TestApp;
 use reqwest::StatusCode;

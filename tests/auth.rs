@@ -1,7 +1,10 @@
 //! Authentication over real HTTP: login, refresh rotation and reuse detection, logout,
 //! expiry, revocation by password change and deletion, brute-force limits.
 
-mod common;
+#[macro_use]
+mod support;
+
+use support::common;
 
 use std::time::Duration;
 

@@ -2,8 +2,10 @@
 //! one: the same users, projects, logs and workspace, and API keys that still decrypt. And
 //! restore refuses what it must: a non-empty dir (without --force), a file that is no backup.
 
-mod common;
-mod controller_support;
+#[macro_use]
+mod support;
+
+use support::{common, controller_support};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -3,8 +3,10 @@
 //! headers reach the browser, hooks and metrics answer 404 at Caddy, a body over the limit
 //! stops there, and the API and a live-log WebSocket pass through.
 
-mod common;
-mod ws_support;
+#[macro_use]
+mod support;
+
+use support::{common, ws_support};
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -2,7 +2,10 @@
 //! input refused field by field, the bot token sealed and never shown), then a project
 //! that needs help reaches both with its title, question and link.
 
-mod common;
+#[macro_use]
+mod support;
+
+use support::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,7 +1,10 @@
 //! Each member's own Claude Code account over the API: sealed at rest, write-only, per
 //! member; and the ready default agent a new member gets from `[default_agent]`.
 
-mod common;
+#[macro_use]
+mod support;
+
+use support::common;
 
 use autocode::config::{DefaultAgent, FileConfig};
 use common::TestApp;

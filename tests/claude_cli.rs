@@ -5,7 +5,10 @@
 //! Skips loudly when a release is not installed (run `scripts/install-test-tools.sh`), unless
 //! `AUTOCODE_REQUIRE_CLI` is set, as in CI, where a missing CLI fails.
 
-mod cli_support;
+#[macro_use]
+mod support;
+
+use support::cli_support;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -2,8 +2,10 @@
 //! sandbox (never bare, no secret on its command line), its terminal is theirs to type into
 //! without a take-over, nobody else can reach it, and it ends when they close it.
 
-mod common;
-mod ws_support;
+#[macro_use]
+mod support;
+
+use support::{common, ws_support};
 
 use std::time::Duration;
 

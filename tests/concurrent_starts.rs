@@ -2,8 +2,10 @@
 //! exactly one wins, and exactly one instance row and one CLI session exist, also after a
 //! daemon restart re-adopts the project. Real tmux, real SQLite, the real Claude Code CLI.
 
-mod common;
-mod controller_support;
+#[macro_use]
+mod support;
+
+use support::{common, controller_support};
 
 use std::sync::Arc;
 use std::time::Duration;

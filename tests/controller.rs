@@ -2,9 +2,10 @@
 //! against the mock Anthropic API, a scripted mock supervising LLM, driven through the
 //! HTTP API only. The faults it recovers from are in `controller_faults.rs`.
 
-mod common;
 #[macro_use]
-mod controller_support;
+mod support;
+
+use support::{common, controller_support};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,9 +2,10 @@
 //! LLM down or talking nonsense, model API errors, a stall, a full context), against the
 //! real Claude Code CLI of every pinned release, driven through the HTTP API only.
 
-mod common;
 #[macro_use]
-mod controller_support;
+mod support;
+
+use support::{common, controller_support};
 
 use std::sync::Arc;
 use std::time::Duration;

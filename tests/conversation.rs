@@ -7,9 +7,10 @@
 //! member gets 404; a link planted where the transcript is, pointing
 //! at another member's file, is not read.
 
-mod common;
-mod controller_support;
-mod ws_support;
+#[macro_use]
+mod support;
+
+use support::{common, controller_support, ws_support};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -3,7 +3,10 @@
 //! shown), a member opts in with their address, and a project needing help mails them with
 //! the right headers and body.
 
-mod common;
+#[macro_use]
+mod support;
+
+use support::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

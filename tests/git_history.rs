@@ -2,8 +2,10 @@
 //! mock Anthropic API and mock supervising LLM) leaves one commit per step, the API lists
 //! them and shows their diffs, and undoing step 2 takes its changes back.
 
-mod common;
-mod controller_support;
+#[macro_use]
+mod support;
+
+use support::{common, controller_support};
 
 use std::process::Command;
 use std::sync::Arc;

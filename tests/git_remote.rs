@@ -2,8 +2,10 @@
 //! push back to it, both through the member's sandbox, with the token never on a command
 //! line, in `.git/config` or in a log; and the `repo_url` checks of project creation.
 
-mod common;
-mod git_support;
+#[macro_use]
+mod support;
+
+use support::{common, git_support};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

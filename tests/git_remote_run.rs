@@ -4,9 +4,10 @@
 //! API, whose link the project then shows. A pull request GitHub refuses is logged and
 //! the project completes all the same.
 
-mod common;
-mod controller_support;
-mod git_support;
+#[macro_use]
+mod support;
+
+use support::{common, controller_support, git_support};
 
 use std::path::PathBuf;
 use std::sync::Arc;

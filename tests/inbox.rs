@@ -4,8 +4,10 @@
 //! notification (the token), the second from the inbox (`{"option": "allow"}`); both take the
 //! project page's message path and the project completes.
 
-mod common;
-mod controller_support;
+#[macro_use]
+mod support;
+
+use support::{common, controller_support};
 
 use std::sync::Arc;
 use std::time::Duration;

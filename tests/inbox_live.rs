@@ -3,8 +3,10 @@
 //! reaches a project; a notification's answer token works once, for its own project and
 //! question, and is refused replayed, foreign, stale or made up.
 
-mod common;
-mod ws_support;
+#[macro_use]
+mod support;
+
+use support::{common, ws_support};
 
 use std::time::Duration;
 

@@ -5,9 +5,10 @@
 //! project page's own message path; the item leaves. Stalled again, "restart" restarts the
 //! CLI the way the project page does, and the project goes on to complete.
 
-mod common;
-mod controller_support;
-mod ws_support;
+#[macro_use]
+mod support;
+
+use support::{common, controller_support, ws_support};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,10 @@
 //! second user's token against the first user's ids. A new route is covered without
 //! anyone touching this file; a new kind of `{id}` makes the test fail until it is mapped.
 
-mod common;
+#[macro_use]
+mod support;
+
+use support::common;
 
 use autocode::http::{Access, endpoints};
 use common::TestApp;

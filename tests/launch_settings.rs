@@ -3,7 +3,10 @@
 //! refused with a 422 naming the field, on save and, for agents saved before the rules, on
 //! start.
 
-mod common;
+#[macro_use]
+mod support;
+
+use support::common;
 
 use autocode::config::{CliInstallation, FileConfig};
 use common::TestApp;

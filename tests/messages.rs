@@ -2,8 +2,10 @@
 //! a `!` shell line), while Claude works or while it is idle, reaches the real CLI once
 //! and the project goes on to complete.
 
-mod common;
-mod controller_support;
+#[macro_use]
+mod support;
+
+use support::{common, controller_support};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

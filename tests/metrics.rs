@@ -2,7 +2,10 @@
 //! token or a local scraper without one; a member's token, or a request forwarded by a proxy
 //! (an internet client through Caddy) without an admin token, is refused.
 
-mod common;
+#[macro_use]
+mod support;
+
+use support::common;
 
 use std::collections::{HashMap, HashSet};
 

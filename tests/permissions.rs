@@ -1,8 +1,10 @@
 //! Permissions are judged on the exact tool input the CLI's hook hands over: a command
 //! longer than the screen is wide is judged on all of it, not on what the menu shows.
 
-mod common;
-mod controller_support;
+#[macro_use]
+mod support;
+
+use support::{common, controller_support};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,8 +3,10 @@
 //! its own pane), and the per-member limit of running projects. The CLI is a registered
 //! stand-in that prints where it runs and then waits: these points need no model.
 
-mod common;
-mod ws_support;
+#[macro_use]
+mod support;
+
+use support::{common, ws_support};
 
 use std::time::Duration;
 

@@ -2,9 +2,10 @@
 //! decrypts each message with the subscription's private key (RFC 8291) and checks the
 //! VAPID JWT (RFC 8292); last, a real Claude Code CLI whose project needs help.
 
-mod common;
-mod controller_support;
-mod ws_support;
+#[macro_use]
+mod support;
+
+use support::{common, controller_support, ws_support};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

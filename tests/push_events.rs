@@ -2,7 +2,10 @@
 //! with its urgency, topic and deep link, a permission with Approve / Deny and an answer
 //! token, and each switched off by its own setting.
 
-mod common;
+#[macro_use]
+mod support;
+
+use support::common;
 
 use std::time::Duration;
 

@@ -2,8 +2,10 @@
 //! gone. On the next start the project comes back by itself: a new CLI continuing the last
 //! conversation, and its log tells the owner what happened.
 
-mod common;
-mod controller_support;
+#[macro_use]
+mod support;
+
+use support::{common, controller_support};
 
 use std::sync::Arc;
 use std::time::Duration;

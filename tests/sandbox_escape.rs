@@ -5,9 +5,10 @@
 //! processes and the daemon's environment. Every attempt fails, while B's own commands run
 //! and his step completes.
 
-mod common;
-mod controller_support;
-mod ws_support;
+#[macro_use]
+mod support;
+
+use support::{common, controller_support, ws_support};
 
 use std::sync::Arc;
 use std::time::Duration;

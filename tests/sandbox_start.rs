@@ -2,8 +2,10 @@
 //! half-started) when it cannot be created; the admin sees why; the CLI's version probe runs
 //! inside the member's sandbox.
 
-mod common;
-mod controller_support;
+#[macro_use]
+mod support;
+
+use support::{common, controller_support};
 
 use std::sync::Arc;
 use std::time::Duration;

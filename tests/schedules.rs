@@ -3,8 +3,10 @@
 //! `max_run_minutes` pausing the run, and a run missed while the daemon was down reported in
 //! the project's log after the restart.
 
-mod common;
-mod controller_support;
+#[macro_use]
+mod support;
+
+use support::{common, controller_support};
 
 use std::sync::Arc;
 use std::time::Duration;

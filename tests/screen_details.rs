@@ -1,6 +1,9 @@
 //! The details the classifier reads off real screens (2.1.197 and 2.1.330 fixtures).
 
-mod screen_support;
+#[macro_use]
+mod support;
+
+use support::screen_support;
 
 use std::path::Path;
 

@@ -2,7 +2,10 @@
 //! Fixture sets: the shared 2.1.197 captures and any `tests/fixtures/claude-code-<version>*/`
 //! (each with an optional `meta/` set); the rules used are the profile's for that version.
 
-mod screen_support;
+#[macro_use]
+mod support;
+
+use support::screen_support;
 
 use std::path::{Path, PathBuf};
 

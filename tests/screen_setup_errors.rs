@@ -1,7 +1,10 @@
 //! Setup errors say in the CLI's own words what stops it from starting, for the owner: the
 //! settings-error menu of both releases and the connectivity failure.
 
-mod screen_support;
+#[macro_use]
+mod support;
+
+use support::screen_support;
 
 use std::path::Path;
 

@@ -4,9 +4,10 @@
 //! the owner in plain words instead of hanging or restarting in a loop; once the file is fixed
 //! and the owner replies, the step runs.
 
-mod cli_support;
-mod common;
-mod controller_support;
+#[macro_use]
+mod support;
+
+use support::{cli_support, common, controller_support};
 
 use std::sync::Arc;
 use std::time::Duration;

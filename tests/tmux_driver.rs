@@ -1,7 +1,10 @@
 //! The tmux driver against a real tmux server (own socket): sessions, arguments that must
 //! not reach a shell, literal text, bracketed pastes, verified submits.
 
-mod tmux_support;
+#[macro_use]
+mod support;
+
+use support::tmux_support;
 
 use std::time::Duration;
 

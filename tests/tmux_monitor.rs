@@ -2,7 +2,10 @@
 //! `capture-pane`, deaths are reported within a second, a killed control client is
 //! replaced and screens resynced, and a restarted monitor re-adopts linked panes.
 
-mod tmux_support;
+#[macro_use]
+mod support;
+
+use support::tmux_support;
 
 use std::time::{Duration, Instant};
 

@@ -3,8 +3,10 @@
 //! project; and a symlink planted in member B's tree never makes the daemon create,
 //! write or delete anything of member A's.
 
-mod common;
-mod controller_support;
+#[macro_use]
+mod support;
+
+use support::{common, controller_support};
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;

@@ -1,7 +1,10 @@
 //! The binary serves the web app: the shell on `/` and on every client route, assets with
 //! their types, a 404 for a missing asset, and JSON (never HTML) under `/api`.
 
-mod common;
+#[macro_use]
+mod support;
+
+use support::common;
 
 use common::TestApp;
 

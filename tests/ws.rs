@@ -1,8 +1,10 @@
 //! The WebSocket endpoints over a real server and a real client: authentication before
 //! the upgrade, limits and keep-alive, and logs resuming without gap or duplicate.
 
-mod common;
-mod ws_support;
+#[macro_use]
+mod support;
+
+use support::{common, ws_support};
 
 use std::time::Duration;
 

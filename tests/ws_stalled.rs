@@ -1,8 +1,10 @@
 //! Backpressure on the `/terminal` stream: a viewer that stops reading is skipped and
 //! later redrawn, and does not delay another viewer of the same pane.
 
-mod common;
-mod ws_support;
+#[macro_use]
+mod support;
+
+use support::{common, ws_support};
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -2,8 +2,10 @@
 //! `capture-pane -e`, bytes follow in order, input only after take-over, a placeholder
 //! until a pane exists, a redraw when the pane is resized.
 
-mod common;
-mod ws_support;
+#[macro_use]
+mod support;
+
+use support::{common, ws_support};
 
 use std::time::Duration;
 

@@ -13,12 +13,13 @@ use super::machine::{
     self, Delivery, Effect, Hook, Input, Machine, Message, Owner, Screen, ToolRequest,
 };
 use super::policy::{self, PolicyContext};
+use super::claude_hooks;
 use super::run::{Halt, Run};
 use super::session::Observed;
 use crate::db;
 use crate::db::logs::Level;
 use crate::db::projects::{ProjectStatus, StepStatus};
-use crate::hooks::HookEvent;
+
 use crate::journal::ProjectEvent;
 
 impl Run {
@@ -81,7 +82,7 @@ impl Run {
                 },
                 Some(posted) = recv_opt(&mut self.hook_events) => {
                     tracing::debug!(event = %posted.event.name, "hook");
-                    let mut hook = hook_input(&posted.event);
+                    let mut hook = claude_hooks::input(&posted.event);
                     // A permission the CLI no longer waits on (the answer's time ran out)
                     // is only the exact input for the menu it shows instead.
                     match posted.answer.filter(|a| !a.is_closed()) {
@@ -278,52 +279,6 @@ impl Run {
     }
 }
 
-/// The machine's view of a hook event. A tool request carries the exact input for the
-/// tools whose subject the policy judges (a command, a path, a URL).
-fn hook_input(ev: &HookEvent) -> Hook {
-    match ev.name.as_str() {
-        "Stop" => Hook::Stop,
-        // A turn ended by an API error (context full, overloaded, auth) is not vouched for:
-        // the screen must first show which error it was, with the usual settle, or the
-        // idle frame drawn before the error would count as a finished turn.
-        "StopFailure" => Hook::Other,
-        "UserPromptSubmit" => Hook::PromptSubmitted,
-        "SessionStart" => match &ev.session_id {
-            Some(id) => Hook::SessionStart { id: id.clone() },
-            None => Hook::Other,
-        },
-        "PreToolUse" | "PermissionRequest" => {
-            let tool = ev.payload["tool_name"].as_str().unwrap_or_default();
-            let input = &ev.payload["tool_input"];
-            let subject = ["command", "file_path", "notebook_path", "path", "url"]
-                .iter()
-                .find_map(|k| input[*k].as_str());
-            let asked = ev.name == "PermissionRequest";
-            match subject {
-                _ if tool.is_empty() => Hook::Other,
-                // A tool without a subject is judged on its name, as its menu would be.
-                None if asked => Hook::PermissionAsked(ToolRequest {
-                    tool: tool.to_owned(),
-                    subject: String::new(),
-                }),
-                None => Hook::Other,
-                Some(s) => {
-                    let request = ToolRequest {
-                        tool: tool.to_owned(),
-                        subject: s.to_owned(),
-                    };
-                    if asked {
-                        Hook::PermissionAsked(request)
-                    } else {
-                        Hook::ToolRequest(request)
-                    }
-                }
-            }
-        }
-        _ => Hook::Other,
-    }
-}
-
 async fn sleep_until_opt(at: Option<Instant>) {
     match at {
         Some(t) => tokio::time::sleep_until(t).await,
@@ -335,37 +290,5 @@ async fn recv_opt<T>(rx: &mut Option<tokio::sync::mpsc::Receiver<T>>) -> Option<
     match rx {
         Some(r) => r.recv().await,
         None => std::future::pending().await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::hook_input;
-    use crate::controller::machine::{Hook, ToolRequest};
-    use crate::hooks::HookEvent;
-
-    fn asked(payload: serde_json::Value) -> Hook {
-        hook_input(&HookEvent {
-            name: "PermissionRequest".into(),
-            session_id: None,
-            payload,
-        })
-    }
-
-    #[test]
-    fn a_search_is_judged_on_the_folder_it_reads() {
-        let grep = asked(
-            serde_json::json!({"tool_name": "Grep", "tool_input": {"pattern": "key", "path": "/etc"}}),
-        );
-        let want = ToolRequest {
-            tool: "Grep".into(),
-            subject: "/etc".into(),
-        };
-        assert_eq!(grep, Hook::PermissionAsked(want));
-        let bash = asked(
-            serde_json::json!({"tool_name": "Bash", "tool_input": {"command": "ls\nrm -rf x"}}),
-        );
-        assert!(matches!(bash, Hook::PermissionAsked(r) if r.subject == "ls\nrm -rf x"));
-        assert_eq!(asked(serde_json::json!({"tool_input": {}})), Hook::Other);
     }
 }

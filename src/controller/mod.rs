@@ -2,6 +2,7 @@
 //! starts, stops, pauses and messages them. A loop owns its project's CLI session; the
 //! registry owns the loops (one per project, ever) and the cancellation tree.
 
+mod claude_hooks;
 mod consult;
 pub mod decide;
 mod drive;

@@ -12,7 +12,7 @@ use autocode::testkit::{MockAnthropic, Script};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{Session, TestApp, eventually};
+use crate::support::common::{Session, TestApp, eventually};
 
 mod llm;
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 
-use crate::common::TestApp;
+use crate::support::common::TestApp;
 use autocode::tmux::{PaneId, SessionName, SessionSpec};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -20,7 +20,7 @@ pub struct Fixture {
     /// First, so it is dropped while the app's data dir (holding the socket) still exists.
     _tmux: KillTmuxOnDrop,
     pub app: TestApp,
-    pub alice: crate::common::Session,
+    pub alice: crate::support::common::Session,
     pub project_id: i64,
     pub session: String,
 }
