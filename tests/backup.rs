@@ -5,7 +5,7 @@
 #[macro_use]
 mod support;
 
-use support::{common, controller_support};
+use support::controller_support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

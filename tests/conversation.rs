@@ -10,7 +10,7 @@
 #[macro_use]
 mod support;
 
-use support::{common, controller_support, ws_support};
+use support::{controller_support, ws_support};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -7,7 +7,7 @@
 #[macro_use]
 mod support;
 
-use support::{common, controller_support, git_support};
+use support::{controller_support, git_support};
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -8,7 +8,7 @@
 #[macro_use]
 mod support;
 
-use support::{common, controller_support, ws_support};
+use support::{controller_support, ws_support};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 #[macro_use]
 mod support;
 
-use support::{common, controller_support};
+use support::controller_support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -7,7 +7,7 @@
 #[macro_use]
 mod support;
 
-use support::{cli_support, common, controller_support};
+use support::{cli_support, controller_support};
 
 use std::sync::Arc;
 use std::time::Duration;

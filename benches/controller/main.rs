@@ -3,7 +3,7 @@
 //! `--slow-ms N` (4000). Needs Claude Code 2.1.197 from `scripts/install-test-tools.sh`
 //! (`AUTOCODE_TEST_TOOLS` points elsewhere).
 //!
-//! The world is the one of the controller tests (tests/controller_support): the real
+//! The world is the one of the controller tests (tests/support/controller_support): the real
 //! daemon with its own tmux server, the real CLI against the mock Anthropic API, the mock
 //! supervising LLM calling every finished turn done. Each project has N steps whose turns
 //! are one plain text reply; in "slow" projects every even step's reply comes after
@@ -11,12 +11,10 @@
 //! splits, supervising-LLM calls and tokens per completed step, and calls made while the
 //! CLI was working.
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-#[path = "../../tests/controller_support/mod.rs"]
-mod controller_support;
 mod report;
 mod screen_log;
+#[path = "../../tests/support/mod.rs"]
+mod support;
 mod timeline;
 
 use std::sync::Arc;
@@ -27,9 +25,9 @@ use autocode::testkit::{Script, Turn};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use controller_support::{World, agreeable};
 use report::RunFigures;
 use screen_log::ScreenLog;
+use support::controller_support::{World, agreeable};
 
 const VERSION: &str = "2.1.197";
 

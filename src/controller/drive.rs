@@ -9,11 +9,11 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::Command;
+use super::claude_hooks;
 use super::machine::{
     self, Delivery, Effect, Hook, Input, Machine, Message, Owner, Screen, ToolRequest,
 };
 use super::policy::{self, PolicyContext};
-use super::claude_hooks;
 use super::run::{Halt, Run};
 use super::session::Observed;
 use crate::db;
