@@ -1,5 +1,8 @@
 // Every type the daemon's HTTP and WebSocket API speaks, written once. Keep in step with the
-// Rust handlers (src/http/*.rs); nothing else in the frontend declares API shapes.
+// Rust handlers (src/http/*.rs); nothing else in the frontend declares API shapes. A project's
+// git history (commits, diffs, undoing a step) is in types/history.ts, exported from here too.
+
+export type * from './types/history';
 
 export type Role = 'admin' | 'user';
 
@@ -265,50 +268,6 @@ export type TerminalServerMessage =
   | { type: 'snapshot'; cols: number; rows: number; data: string }
   | { type: 'control'; human: boolean; by: string | null };
 
-/** One file a commit changed, with its line counts (a binary file counts none). */
-export interface FileStat {
-  path: string;
-  insertions: number;
-  deletions: number;
-  binary: boolean;
-}
-
-/** A commit of a project's branch; `step` (1-based) when it is a step's commit. */
-export interface Commit {
-  sha: string;
-  step: number | null;
-  title: string;
-  summary: string;
-  author: string;
-  time: string;
-  files: FileStat[];
-  insertions: number;
-  deletions: number;
-  /** The commit that undid this step, if it was undone. */
-  reverted_by: string | null;
-}
-
-export interface FileDiff {
-  path: string;
-  old_path: string | null;
-  binary: boolean;
-  /** Unified hunks as git prints them (`@@` headers, `+`/`-`/` ` lines). */
-  patch: string;
-  truncated: boolean;
-}
-
-export interface CommitDiff {
-  sha: string;
-  files: FileDiff[];
-  truncated: boolean;
-}
-
-export interface RevertResult {
-  step: number;
-  reverted: string;
-  commit: string | null;
-}
-
 /** What a schedule does when it fires. */
 export type ScheduleAction = 'start' | 'resume';
 
@@ -335,11 +294,11 @@ export interface ScheduleInput {
   enabled: boolean;
 }
 
-/** One thing waiting for the member (`GET /api/inbox`); its id is its project's id. */
 /** What an inbox item is: a question or permission, a failed project, or a running project
  * whose CLI made no progress for its stall time (answered with text or "restart"). */
 export type InboxItemKind = 'needs_help' | 'failed' | 'stalled';
 
+/** One thing waiting for the member (`GET /api/inbox`); its id is its project's id. */
 export interface InboxItem {
   id: number;
   kind: InboxItemKind;
