@@ -55,17 +55,25 @@ async fn instance_rows(w: &World, id: i64) -> (i64, i64) {
     .expect("count instances")
 }
 
-/// How many sessions of the daemon's tmux server carry the project's session name.
-fn sessions_named(w: &World, session: &str) -> usize {
+/// How many CLIs the daemon's tmux server runs for projects: its panes in sessions named
+/// like a project's (`autocode-p<id>`). Names are unique on a server, so a second CLI would
+/// be a second window of the project's session or a session under another project name;
+/// both count here.
+fn project_panes(w: &World, session: &str) -> usize {
     let out = std::process::Command::new("tmux")
         .arg("-S")
         .arg(w.app.data_dir.join("tmux.sock"))
-        .args(["list-sessions", "-F", "#{session_name}"])
+        .args(["list-panes", "-a", "-F", "#{session_name}"])
         .output()
-        .expect("tmux list-sessions");
-    String::from_utf8_lossy(&out.stdout)
+        .expect("tmux list-panes");
+    let names = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        names.lines().any(|l| l == session),
+        "the project's session runs: {names}"
+    );
+    names
         .lines()
-        .filter(|l| *l == session)
+        .filter(|l| l.starts_with("autocode-p"))
         .count()
 }
 
@@ -99,7 +107,7 @@ async fn racing_starts_leave_one_instance_and_one_cli_across_a_daemon_restart() 
     race_registry_starts(&w, id).await;
     w.wait_prompt("step 1 only").await;
     assert_eq!(instance_rows(&w, id).await, (1, 1), "one instance row");
-    assert_eq!(sessions_named(&w, &session), 1, "one CLI session");
+    assert_eq!(project_panes(&w, &session), 1, "one CLI");
 
     // The database itself refuses a second running row for the project.
     let second =
@@ -129,7 +137,7 @@ async fn racing_starts_leave_one_instance_and_one_cli_across_a_daemon_restart() 
         (1, 1),
         "the adopted instance is the only one"
     );
-    assert_eq!(sessions_named(&w, &session), 1, "still one CLI session");
+    assert_eq!(project_panes(&w, &session), 1, "still one CLI");
     assert_eq!(
         w.prompts_containing("step 1 only"),
         1,
