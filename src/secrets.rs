@@ -115,27 +115,20 @@ impl MasterKey {
     /// Opens a sealed text as the database keeps it (a token, a password); None when it
     /// cannot be opened (tampered with, or moved to another row or key) or is not text.
     pub fn open_text(&self, nonce: &[u8], ciphertext: &[u8], aad: &[u8]) -> Option<String> {
-        let nonce: [u8; NONCE_LEN] = nonce.try_into().ok()?;
-        let bytes = self
-            .cipher()
-            .decrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad,
-                },
-            )
-            .ok()?;
-        String::from_utf8(bytes).ok()
+        String::from_utf8(self.decrypt(nonce, ciphertext, aad).ok()?).ok()
     }
 
     pub fn open(&self, sealed: &Sealed, aad: &[u8]) -> Result<Vec<u8>, OpenError> {
-        let nonce: [u8; NONCE_LEN] = sealed.nonce.as_slice().try_into().map_err(|_| OpenError)?;
+        self.decrypt(&sealed.nonce, &sealed.ciphertext, aad)
+    }
+
+    fn decrypt(&self, nonce: &[u8], ciphertext: &[u8], aad: &[u8]) -> Result<Vec<u8>, OpenError> {
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| OpenError)?;
         self.cipher()
             .decrypt(
                 &Nonce::from(nonce),
                 Payload {
-                    msg: &sealed.ciphertext,
+                    msg: ciphertext,
                     aad,
                 },
             )

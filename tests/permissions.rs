@@ -18,15 +18,7 @@ const RUN: Duration = Duration::from_secs(120);
 /// A world whose agent has this permission policy (`None`: the release is not installed).
 async fn world_with_policy(version: &'static str, policy: serde_json::Value) -> Option<World> {
     let w = World::new(version, Script::new(vec![]), Arc::new(agreeable)).await?;
-    let (status, _) = w
-        .app
-        .put(
-            &format!("/api/agents/{}", w.agent_id),
-            &w.user.access,
-            json!({ "permission_policy": policy }),
-        )
-        .await;
-    assert_eq!(status, reqwest::StatusCode::OK);
+    w.set_agent(json!({ "permission_policy": policy })).await;
     Some(w)
 }
 

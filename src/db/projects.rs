@@ -333,15 +333,3 @@ pub async fn clear_stalled(pool: &SqlitePool, id: i64) -> sqlx::Result<bool> {
     .await?;
     Ok(r.rows_affected() == 1)
 }
-
-/// How long (whole seconds) the project's CLI has shown no progress; None when not stalled.
-pub async fn stalled_for(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<i64>> {
-    let row: Option<(Option<i64>,)> = sqlx::query_as(
-        r"select cast(round((julianday('now') - julianday(stalled_since)) * 86400) as integer)
-          from projects where id = ?",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.and_then(|(s,)| s))
-}

@@ -1,9 +1,9 @@
 //! The inbox: everything waiting for this member across their projects (questions and
-//! permissions, failed projects, stalled ones), with enough context to answer from a phone. A project waits on at most one thing at a time, so an
-//! item's id is its project's id. Answers are in [`super::inbox_answer`]; the live
-//! `/api/ws/inbox` stream sends [`collect`]'s result again whenever one of the member's
-//! projects changes status or stalls or moves on, so an item answered anywhere leaves every
-//! open page.
+//! permissions, failed projects, stalled ones), with enough context to answer from a phone. A
+//! project waits on at most one thing at a time, so an item's id is its project's id. Answers
+//! are in [`super::inbox_answer`]; the live `/api/ws/inbox` stream sends [`collect`]'s result
+//! again whenever one of the member's projects changes status or stalls or moves on, so an item
+//! answered anywhere leaves every open page.
 
 use axum::Json;
 use axum::extract::State;
@@ -129,9 +129,14 @@ pub async fn collect(state: &AppState, user_id: i64) -> sqlx::Result<Inbox> {
 
 /// A stalled project as an item: how long it has shown no progress, in plain words.
 async fn stalled_item(state: &AppState, p: db::projects::Project) -> sqlx::Result<Item> {
-    let secs = db::projects::stalled_for(&state.db, p.id)
-        .await?
-        .unwrap_or(0);
+    // Read off the row already loaded (an RFC 3339 time the database wrote).
+    let secs = p
+        .stalled_since
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map_or(0, |since| {
+            (chrono::Utc::now() - since.to_utc()).num_seconds()
+        });
     Ok(Item {
         id: p.id,
         kind: ItemKind::Stalled,

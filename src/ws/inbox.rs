@@ -1,8 +1,8 @@
-//! The `/inbox` stream of one member: the whole inbox on connect, then again each time one
-//! of their projects changes status or stalls or moves on from a stall, so an item answered on the phone leaves the laptop's
-//! page (and the sidebar count and app badge) at once. The journal is subscribed to
-//! before the first read, so no change between the two is missed. Inboxes are a handful of
-//! items; sending all of them is simpler than patches and cannot drift.
+//! The `/inbox` stream of one member: the whole inbox on connect, then again each time one of
+//! their projects changes status, stalls, or moves on from a stall, so an item answered on the
+//! phone leaves the laptop's page (and the sidebar count and app badge) at once. The journal is
+//! subscribed to before the first read, so no change between the two is missed. Inboxes are a
+//! handful of items; sending all of them is simpler than patches and cannot drift.
 
 use tokio::sync::broadcast::error::RecvError;
 

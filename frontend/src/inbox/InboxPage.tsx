@@ -1,7 +1,8 @@
 // Everything waiting for the member across projects, answerable from a phone: the question (or
 // the exact command a permission is about, with Approve / Deny; or how long a stalled project
-// has shown no progress, with Restart Claude), the end of the terminal, and a reply box. The list is live (InboxContext): an item answered on another device disappears
-// here at once. `/inbox/:id` (a notification's deep link) scrolls to that item.
+// has shown no progress, with Restart Claude), the end of the terminal, and a reply box. The
+// list is live (InboxContext): an item answered on another device disappears here at once.
+// `/inbox/:id` (a notification's deep link) scrolls to that item.
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, describeError } from '../api';
@@ -132,7 +133,8 @@ export function InboxPage() {
   // moves on, so the live stream drops the item a moment later. A new question (or a new
   // stall) of the same project shows again.
   const [sent, setSent] = useState<ReadonlyMap<number, string | null>>(new Map());
-  const items = (inbox?.items ?? []).filter((i) => !sent.has(i.id) || sent.get(i.id) !== asked(i));
+  // Not in the map, `get` is undefined, which no `asked` equals.
+  const items = (inbox?.items ?? []).filter((i) => sent.get(i.id) !== asked(i));
   const focus = id ? Number(id) : null;
 
   // Without the live stream (not connected yet, or lost), read the inbox over HTTP.

@@ -20,6 +20,16 @@ fn stall_decided(action: Action) -> Vec<Feed> {
     stalled_then(vec![now(decided(vec![action], Source::Llm))])
 }
 
+/// A stall the supervisor answered with "Please go on", which Claude took; `then` follows.
+fn told_to_go_on<const N: usize>(then: [Feed; N]) -> Vec<Feed> {
+    let mut f = stall_decided(Action::SendMessage {
+        text: "Please go on".into(),
+    });
+    f.push(confirmed());
+    f.extend(then);
+    f
+}
+
 fn wait_decided() -> Feed {
     now(decided(vec![Action::Wait { seconds: 60 }], Source::Llm))
 }
@@ -72,17 +82,7 @@ pub(super) fn rows() -> Vec<Row> {
         Row {
             name: "stall: over once Claude takes the supervisor's message",
             just_sent: false,
-            feeds: || {
-                stalled_then(vec![
-                    now(decided(
-                        vec![Action::SendMessage {
-                            text: "Please go on".into(),
-                        }],
-                        Source::Llm,
-                    )),
-                    confirmed(),
-                ])
-            },
+            feeds: || told_to_go_on([]),
             check: |m, e| !m.stalled && e.contains(&Effect::StallOver),
         },
         Row {
@@ -173,14 +173,7 @@ pub(super) fn rows() -> Vec<Row> {
             name: "stall: over is said once",
             just_sent: false,
             feeds: || {
-                stalled_then(vec![
-                    now(decided(
-                        vec![Action::SendMessage {
-                            text: "Please go on".into(),
-                        }],
-                        Source::Llm,
-                    )),
-                    confirmed(),
+                told_to_go_on([
                     now(screen(State::Idle)),
                     now(owner_says("And then the docs")),
                     confirmed(),
