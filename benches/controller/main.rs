@@ -1,6 +1,7 @@
 //! Controller benchmark (prints figures; not a test). Run: `cargo bench --bench controller`.
 //! Options (after `--`): `--runs N` (5 fast projects), `--slow-runs N` (2), `--steps N` (10),
-//! `--slow-ms N` (4000). Needs Claude Code 2.1.197 from `scripts/install-test-tools.sh`
+//! `--slow-ms N` (4000), `--gaps` (prints each boundary's instants, in ms after its turn
+//! finished). Needs Claude Code 2.1.197 from `scripts/install-test-tools.sh`
 //! (`AUTOCODE_TEST_TOOLS` points elsewhere).
 //!
 //! The world is the one of the controller tests (tests/support/controller_support): the real
@@ -11,6 +12,7 @@
 //! splits, supervising-LLM calls and tokens per completed step, and calls made while the
 //! CLI was working.
 
+mod marks;
 mod report;
 mod screen_log;
 #[path = "../../tests/support/mod.rs"]
@@ -53,14 +55,15 @@ fn main() {
         println!("the controller benchmark runs with `cargo bench --bench controller`");
         return;
     }
+    let marks = marks::Marks::install();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(bench());
+    runtime.block_on(bench(marks));
 }
 
-async fn bench() {
+async fn bench(marks: marks::Marks) {
     let runs = arg("--runs", 5) as usize;
     let slow_runs = arg("--slow-runs", 2) as usize;
     let steps = arg("--steps", 10) as usize;
@@ -83,7 +86,7 @@ async fn bench() {
     let mut slow_figures = Vec::new();
     for i in 0..runs + slow_runs {
         let is_slow = i >= runs;
-        let figures = run_project(&world, &screen, i, steps, is_slow.then_some(slow)).await;
+        let figures = run_project(&world, &screen, &marks, i, steps, is_slow.then_some(slow)).await;
         figures.print();
         if is_slow {
             slow_figures.push(figures);
@@ -127,6 +130,7 @@ fn tmux_server_pid(sock: &std::path::Path) -> Option<u32> {
 async fn run_project(
     w: &World,
     screen: &ScreenLog,
+    marks: &marks::Marks,
     index: usize,
     steps: usize,
     slow: Option<Duration>,
@@ -168,7 +172,25 @@ async fn run_project(
         .into_iter()
         .filter(|r| r.received_at >= start && r.received_at <= ended)
         .collect();
-    let gaps = timeline::gaps(&requests, &llm, screen, steps, start);
+    let gaps = timeline::gaps(&requests, &llm, screen, marks, steps, start);
     let working = timeline::working_spans(&requests, steps, start);
+    if std::env::args().any(|a| a == "--gaps") {
+        for g in &gaps {
+            let ms = |a: Option<Instant>| {
+                a.map(|a| format!("{:.0}", (a - g.finished).as_secs_f64() * 1e3))
+                    .unwrap_or("-".into())
+            };
+            println!(
+                "gap: idle {} stop {} llm {} ans {} typed {} enter {} sent {}",
+                ms(g.idle_drawn),
+                ms(g.stop_hook),
+                ms(g.llm_received),
+                ms(g.llm_answered),
+                ms(g.typed),
+                ms(g.enter),
+                ms(Some(g.sent))
+            );
+        }
+    }
     RunFigures::new(name, steps, &gaps, &llm, &working, &done["cost"])
 }

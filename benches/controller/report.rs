@@ -16,6 +16,15 @@ pub const PARTS: &[&str] = &[
     "submit (prompt in box → request at the API)",
 ];
 
+/// The same boundary split by the daemon's own instants: the CLI's time before and after,
+/// the controller's (which includes waiting for the CLI's idle prompt when the hook came
+/// before it was drawn) in between.
+pub const SIGNALS: &[&str] = &[
+    "CLI: reply done → Stop hook at the controller",
+    "controller: Stop hook → Enter pressed",
+    "CLI: Enter pressed → request at the API",
+];
+
 pub struct RunFigures {
     pub name: String,
     pub steps: usize,
@@ -23,6 +32,8 @@ pub struct RunFigures {
     pub gaps: Vec<f64>,
     /// One sample list per entry of [`PARTS`], seconds.
     pub parts: Vec<Vec<f64>>,
+    /// One sample list per entry of [`SIGNALS`], seconds.
+    pub signals: Vec<Vec<f64>>,
     pub llm_calls: usize,
     pub calls_while_working: usize,
     /// Estimated tokens of what the supervisor was sent (4 characters a token).
@@ -48,7 +59,16 @@ impl RunFigures {
         cost: &Value,
     ) -> Self {
         let mut parts = vec![Vec::new(); PARTS.len()];
+        let mut signals = vec![Vec::new(); SIGNALS.len()];
         for g in gaps {
+            let bounds = [
+                span(Some(g.finished), g.stop_hook),
+                span(g.stop_hook, g.enter),
+                span(g.enter, Some(g.sent)),
+            ];
+            for (samples, bound) in signals.iter_mut().zip(bounds) {
+                samples.extend(secs(bound));
+            }
             let bounds = [
                 span(Some(g.finished), g.idle_drawn),
                 span(g.idle_drawn, g.llm_received),
@@ -84,6 +104,7 @@ impl RunFigures {
                 .map(|g| (g.sent - g.finished).as_secs_f64())
                 .collect(),
             parts,
+            signals,
             llm_calls: llm.len(),
             calls_while_working: while_working,
             sent_tokens,
@@ -104,7 +125,11 @@ impl RunFigures {
             pct(&self.gaps, 0.99) * 1e3,
             pct(&self.gaps, 1.0) * 1e3,
         );
-        for (name, samples) in PARTS.iter().zip(&self.parts) {
+        for (name, samples) in PARTS
+            .iter()
+            .chain(SIGNALS)
+            .zip(self.parts.iter().chain(&self.signals))
+        {
             println!(
                 "[{}]   {name}: n={} p50={:.1} ms p99={:.1} ms",
                 self.name,
@@ -172,6 +197,13 @@ pub fn summary(fast: &[RunFigures], slow: &[RunFigures]) {
                 "   {name}: p50={:.1} ms p99={:.1} ms",
                 median_of(runs, |r| pct(&r.parts[i], 0.5)) * 1e3,
                 median_of(runs, |r| pct(&r.parts[i], 0.99)) * 1e3,
+            );
+        }
+        for (i, name) in SIGNALS.iter().enumerate() {
+            println!(
+                "   {name}: p50={:.1} ms p99={:.1} ms",
+                median_of(runs, |r| pct(&r.signals[i], 0.5)) * 1e3,
+                median_of(runs, |r| pct(&r.signals[i], 0.99)) * 1e3,
             );
         }
         println!(

@@ -9,6 +9,7 @@ use autocode::testkit::RecordedRequest;
 use autocode::testkit::RequestKind;
 use autocode::testkit::mock_llm::RecordedRequest as LlmRequest;
 
+use crate::marks::{Mark, Marks};
 use crate::screen_log::ScreenLog;
 
 /// One step boundary: step `step`'s turn finished, step `step + 1` was sent.
@@ -25,6 +26,10 @@ pub struct Gap {
     pub typed: Option<Instant>,
     /// The request carrying step `step + 1`'s prompt reached the mock API.
     pub sent: Instant,
+    /// The CLI's `Stop` hook reached the controller.
+    pub stop_hook: Option<Instant>,
+    /// The controller pressed Enter on step `step + 1`'s typed prompt.
+    pub enter: Option<Instant>,
 }
 
 /// The instant the prompt of step `n` (1-based) first reached the model API.
@@ -41,6 +46,7 @@ pub fn gaps(
     requests: &[RecordedRequest],
     llm: &[LlmRequest],
     screen: &ScreenLog,
+    marks: &Marks,
     steps: usize,
     start: Instant,
 ) -> Vec<Gap> {
@@ -84,6 +90,8 @@ pub fn gaps(
                 .and_then(|at| screen.first(at, &[State::IdleWithInput]))
                 .filter(before(Some(sent))),
             sent,
+            stop_hook: marks.first(Mark::StopHook, finished, sent),
+            enter: llm_answered.and_then(|at| marks.first(Mark::Enter, at, sent)),
         });
     }
     out

@@ -9,7 +9,13 @@ use crate::hooks::HookEvent;
 /// tools whose subject the policy judges (a command, a path, a URL).
 pub(super) fn input(ev: &HookEvent) -> Hook {
     match ev.name.as_str() {
-        "Stop" => Hook::Stop,
+        // The reply comes with the hook: the transcript may not have it yet.
+        "Stop" => Hook::Stop {
+            reply: ev.payload["last_assistant_message"]
+                .as_str()
+                .filter(|r| !r.trim().is_empty())
+                .map(str::to_owned),
+        },
         // A turn ended by an API error (context full, overloaded, auth) is not vouched for:
         // the screen must first show which error it was, with the usual settle, or the
         // idle frame drawn before the error would count as a finished turn.
@@ -62,6 +68,27 @@ mod tests {
             session_id: None,
             payload,
         })
+    }
+
+    #[test]
+    fn a_stop_brings_the_reply_when_the_cli_hands_it_over() {
+        let stop = |payload| {
+            hook_input(&HookEvent {
+                name: "Stop".into(),
+                session_id: None,
+                payload,
+            })
+        };
+        let reply = Some("Wrote **a.txt**.".to_owned());
+        assert_eq!(
+            stop(serde_json::json!({"last_assistant_message": "Wrote **a.txt**."})),
+            Hook::Stop { reply }
+        );
+        assert_eq!(
+            stop(serde_json::json!({"last_assistant_message": "  "})),
+            Hook::Stop { reply: None }
+        );
+        assert_eq!(stop(serde_json::json!({})), Hook::Stop { reply: None });
     }
 
     #[test]

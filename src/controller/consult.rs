@@ -6,9 +6,10 @@ use super::prompt;
 use super::run::{Halt, Run};
 use crate::db::{self, logs::Level};
 
-/// How often, and how far apart, the transcript is read for a finished turn's reply.
-const REPLY_ATTEMPTS: usize = 6;
-const REPLY_RETRY: std::time::Duration = std::time::Duration::from_millis(50);
+/// How often, and how far apart, the transcript is read for a finished turn's reply when
+/// the Stop hook did not bring it (a read is a listing and a tail: well under a millisecond).
+const REPLY_ATTEMPTS: usize = 15;
+const REPLY_RETRY: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl Run {
     pub(super) async fn consult(
@@ -16,6 +17,7 @@ impl Run {
         event: &Event,
         index: usize,
         prior_fallbacks: u32,
+        reply: Option<String>,
     ) -> Result<Decision, Halt> {
         let project = self.project().await?;
         let (rules, claude_md, memory) = self.context_files();
@@ -23,8 +25,9 @@ impl Run {
         let mut recent: Vec<String> = history.lines().rev().take(8).map(str::to_owned).collect();
         recent.reverse();
         let screen = self.session()?.screen_text();
-        let last_reply = match event {
-            Event::TurnFinished => self.last_reply(&project).await,
+        let last_reply = match (event, reply) {
+            (Event::TurnFinished, Some(reply)) => Some(reply),
+            (Event::TurnFinished, None) => self.last_reply(&project).await,
             _ => None,
         };
         let ctx = DecisionContext {
@@ -72,7 +75,7 @@ impl Run {
         Ok(decision)
     }
 
-    /// Claude's last reply: exact, from the CLI's transcript (found from the member's
+    /// Claude's last reply when the Stop hook did not bring it: exact, from the CLI's transcript (found from the member's
     /// directory and the workspace, never from a path the CLI reported); the screen's
     /// reading of it when the transcript has none.
     async fn last_reply(&self, project: &crate::db::projects::Project) -> Option<String> {

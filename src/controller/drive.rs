@@ -173,8 +173,9 @@ impl Run {
             Effect::Consult {
                 event,
                 prior_fallbacks,
+                reply,
             } => {
-                let decision = self.consult(&event, index, prior_fallbacks).await?;
+                let decision = self.consult(&event, index, prior_fallbacks, reply).await?;
                 return Ok(Some(Input::Decided(decision)));
             }
             Effect::AskHuman { question } => {
@@ -208,7 +209,7 @@ impl Run {
             Effect::Log { level, text } => self.log(level, &text).await,
             Effect::StepDone { summary } => {
                 self.mark_step(index, StepStatus::Done).await?;
-                self.commit_step(index, &summary).await?;
+                self.step_commit = Some((index, summary));
             }
             Effect::StepFailed { reason } => {
                 self.mark_step(index, StepStatus::Failed).await?;

@@ -91,6 +91,14 @@ impl Run {
         Ok(())
     }
 
+    /// Makes the commit a done step still owes (see `Run::step_commit`).
+    pub(super) async fn flush_step_commit(&mut self) -> Result<(), Halt> {
+        match self.step_commit.take() {
+            Some((index, summary)) => self.commit_step(index, &summary).await,
+            None => Ok(()),
+        }
+    }
+
     async fn git_failed(&self, e: &crate::git::GitError) {
         tracing::warn!(project = self.project_id, "git: {e}");
         self.log(

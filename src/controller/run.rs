@@ -82,6 +82,9 @@ pub struct Run {
     pub(super) paused: bool,
     /// The last resumed start failed: the next restart starts a fresh conversation.
     pub(super) fresh_restart: bool,
+    /// A step the supervisor found done whose commit is still to be made: it is made while
+    /// the next step is typed, and before anything else reaches the CLI.
+    pub(super) step_commit: Option<(usize, String)>,
 }
 
 impl Run {
@@ -109,6 +112,7 @@ impl Run {
             user_dir: PathBuf::new(),
             paused: false,
             fresh_restart: false,
+            step_commit: None,
         }
     }
 
@@ -117,6 +121,10 @@ impl Run {
     #[tracing::instrument(name = "controller", skip_all, fields(project = self.project_id))]
     pub async fn run(mut self, mode: StartMode) -> RunEnd {
         let outcome = self.run_inner(mode).await;
+        // However the loop ended, a done step keeps its commit.
+        if let Err(e) = self.flush_step_commit().await {
+            tracing::warn!(project = self.project_id, "committing the last step: {e}");
+        }
         match outcome {
             Ok(()) => {
                 self.finish_instance(InstanceStatus::Stopped).await;
@@ -194,10 +202,14 @@ impl Run {
         }
         loop {
             self.check_cancel()?;
+            if self.paused {
+                self.flush_step_commit().await?;
+            }
             self.wait_while_paused().await?;
             let project = self.project().await?;
             let plan = &project.implementation_plan.0;
             let Some(index) = prompt::next_step(plan) else {
+                self.flush_step_commit().await?;
                 return self.complete().await;
             };
             if plan[index].status == StepStatus::Failed {
@@ -218,7 +230,11 @@ impl Run {
                 )
                 .await;
             } else {
-                self.commit_before_step(index).await?;
+                // Right after a step's commit nothing is left before the next one: the
+                // owed commit is made while the next step is typed (`send_step`).
+                if self.step_commit.is_none() {
+                    self.commit_before_step(index).await?;
+                }
                 self.send_step(index).await?;
             }
             self.supervise_step(index, !already_sent).await?;

@@ -11,13 +11,14 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 mod pane_watch;
+mod submit;
+
+pub use submit::Typed;
 
 use crate::hooks::Posted;
 use crate::profile::{MenuAction, Profile, Resume, SessionContext};
-use crate::screen::{Classification, ScreenRules, State, classify, echoes};
-use crate::tmux::{
-    Key, Monitor, PaneId, SessionName, SessionSpec, SubmitCheck, SubmitOptions, TmuxError,
-};
+use crate::screen::{Classification, ScreenRules, State};
+use crate::tmux::{Key, Monitor, PaneId, SessionName, SessionSpec, TmuxError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -237,52 +238,6 @@ impl CliSession {
                 _ => return None,
             }
         }
-    }
-
-    /// Types a message into the CLI and confirms it was submitted (Enter re-pressed if it
-    /// was lost; the text is never sent twice).
-    pub async fn submit(&self, text: &str) -> Result<(), SessionError> {
-        let rules = self.rules.clone();
-        // What the transcript shows once the message is submitted: its first line, echoed
-        // (after the prompt glyph, or as a shell line for a `!` line).
-        let first: String = text
-            .lines()
-            .next()
-            .unwrap_or("")
-            .trim()
-            .chars()
-            .take(60)
-            .collect();
-        let check = move |screen: &str| {
-            let c = classify(screen, None, &rules);
-            match c.state {
-                State::IdleWithInput => SubmitCheck::InInput,
-                State::Working
-                | State::Retrying
-                | State::Compacting
-                | State::Permission
-                | State::Question => SubmitCheck::Submitted,
-                // An empty box alone proves nothing (the paste may not have landed yet);
-                // the echoed message does.
-                State::Idle | State::ApiError
-                    if screen.lines().any(|l| echoes(l, &first, &rules)) =>
-                {
-                    SubmitCheck::Submitted
-                }
-                // The box emptied, or a command (`/help`) opened a panel of its own.
-                State::Idle | State::ApiError | State::Starting => SubmitCheck::Cleared,
-                _ => SubmitCheck::Unknown,
-            }
-        };
-        let options = SubmitOptions {
-            submit_timeout: Duration::from_secs(3),
-            ..SubmitOptions::default()
-        };
-        self.monitor
-            .tmux()
-            .submit(self.monitor.screens(), self.pane, text, &options, check)
-            .await?;
-        Ok(())
     }
 
     pub async fn press(&self, key: Key) -> Result<(), SessionError> {

@@ -120,7 +120,25 @@ impl Run {
         db::projects::set_pending_action(&self.deps.db, self.project_id, Some(&pending)).await?;
         self.set_status(ProjectStatus::Running, None).await?;
         self.wait_for_human_release().await?;
-        if let Err(e) = self.session()?.submit(&text).await {
+        // The last step's commit is made while the CLI draws the typed prompt; the prompt
+        // is sent once the commit is made, so the new step's changes never join it.
+        let owed = self.step_commit.take();
+        let session = self.session()?;
+        let (committed, typed) = tokio::join!(
+            async {
+                match &owed {
+                    Some((step, summary)) => self.commit_step(*step, summary).await,
+                    None => Ok(()),
+                }
+            },
+            session.type_in(&text),
+        );
+        committed?;
+        let submitted = match typed {
+            Ok(typed) => session.press_submit(typed).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = submitted {
             // The prompt can reach the model before the screen shows it was taken, so the
             // CLI may die, or the loop be stopped, while the submit is being confirmed.
             // Neither is the submit's failure: the step is recorded as sent, and the

@@ -105,6 +105,15 @@ impl Default for SubmitOptions {
     }
 }
 
+/// Text typed into a pane, waiting for its Enter ([`Tmux::type_text`]).
+#[derive(Debug)]
+pub struct Typed {
+    /// The screen before typing.
+    before: Option<String>,
+    /// Whether the text was seen in the input box.
+    seen_in_input: bool,
+}
+
 /// A confirmed submit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SubmitOutcome {
@@ -165,10 +174,6 @@ impl Tmux {
     /// Types `text` (pasted when it has several lines), waits for its echo, presses Enter,
     /// and confirms with `check` (the caller's screen classifier) that it was submitted;
     /// Enter is pressed again up to `options.enter_retries` times, the text never twice.
-    ///
-    /// A `Submitted` verdict counts only once the text was seen in the input box or the
-    /// screen differs from the one before typing: an idle screen on which the text has not
-    /// been drawn yet looks exactly like one after a submit.
     pub async fn submit(
         &self,
         screens: &Screens,
@@ -177,6 +182,23 @@ impl Tmux {
         options: &SubmitOptions,
         check: impl Fn(&str) -> SubmitCheck,
     ) -> Result<SubmitOutcome, TmuxError> {
+        let typed = self.type_text(screens, pane, text, options, &check).await?;
+        self.press_submit(screens, pane, typed, options, &check)
+            .await
+    }
+
+    /// The first half of [`Tmux::submit`]: types `text` and waits (at most the echo
+    /// timeout) for it to show in the input box. Whatever must happen before the text is
+    /// sent, and can happen while the program draws it, goes between this and
+    /// [`Tmux::press_submit`].
+    pub async fn type_text(
+        &self,
+        screens: &Screens,
+        pane: PaneId,
+        text: &str,
+        options: &SubmitOptions,
+        check: impl Fn(&str) -> SubmitCheck,
+    ) -> Result<Typed, TmuxError> {
         // What the screen looked like before typing: a "submitted"-looking screen that is
         // still this one only shows that the text has not been drawn yet.
         let before = screens.text(pane);
@@ -188,13 +210,38 @@ impl Tmux {
             options.echo_timeout
         };
         // Pressing Enter before the echo would let both arrive in one read().
-        let mut seen_in_input = screens
+        let seen_in_input = screens
             .wait_for(pane, echo_timeout, |s| check(s) == SubmitCheck::InInput)
             .await;
+        Ok(Typed {
+            before,
+            seen_in_input,
+        })
+    }
+
+    /// The second half of [`Tmux::submit`]: presses Enter until `check` confirms the typed
+    /// text was submitted.
+    ///
+    /// A `Submitted` verdict counts only once the text was seen in the input box or the
+    /// screen differs from the one before typing: an idle screen on which the text has not
+    /// been drawn yet looks exactly like one after a submit.
+    pub async fn press_submit(
+        &self,
+        screens: &Screens,
+        pane: PaneId,
+        typed: Typed,
+        options: &SubmitOptions,
+        check: impl Fn(&str) -> SubmitCheck,
+    ) -> Result<SubmitOutcome, TmuxError> {
+        let Typed {
+            before,
+            mut seen_in_input,
+        } = typed;
         let mut enter_presses = 0;
         loop {
             self.send_key(pane, Key::Enter).await?;
             enter_presses += 1;
+            tracing::debug!(%pane, enter_presses, "enter pressed");
             let submitted = screens
                 .wait_for(pane, options.submit_timeout, |s| match check(s) {
                     SubmitCheck::InInput => {

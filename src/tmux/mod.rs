@@ -19,7 +19,7 @@ mod session;
 
 pub use control::{ControlEvent, ControlParser, unescape};
 pub use error::TmuxError;
-pub use input::{Key, SubmitCheck, SubmitOptions, SubmitOutcome};
+pub use input::{Key, SubmitCheck, SubmitOptions, SubmitOutcome, Typed};
 pub use monitor::{MONITOR_SESSION, Monitor, MonitorConfig};
 pub use names::{PaneId, SessionName, WindowId};
 pub use screens::{ScreenEvent, Screens, Snapshot};

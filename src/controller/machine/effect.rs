@@ -28,7 +28,12 @@ pub enum Effect {
     /// Answer a start-up dialog the way the profile says, or with this option.
     AnswerDialog { action: MenuAction, default: u32 },
     /// Ask the supervising LLM (the rules when it cannot answer).
-    Consult { event: Event, prior_fallbacks: u32 },
+    /// `reply`: Claude's last reply when the CLI handed it over (a finished turn).
+    Consult {
+        event: Event,
+        prior_fallbacks: u32,
+        reply: Option<String>,
+    },
     /// Ask the owner; the project needs help until they reply.
     AskHuman { question: String },
     /// The project's status changed (paused, running again).

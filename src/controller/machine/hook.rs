@@ -20,14 +20,15 @@ impl Machine {
         match hook {
             // The CLI's own word that the turn ended backs up the screen: a turn too quick
             // for any working frame to be seen still counts.
-            Hook::Stop if self.turn.prompt_seen => {
+            Hook::Stop { reply } if self.turn.prompt_seen => {
                 self.turn.saw_work = true;
                 self.turn.stop_seen = true;
+                self.turn.reply = reply;
                 self.handled_seq = None;
                 out.push(Effect::TrustIdle);
                 self.unstall(out);
             }
-            Hook::Stop | Hook::Other => {}
+            Hook::Stop { .. } | Hook::Other => {}
             // Taken from us or from a person at the terminal: a new turn, past any stall.
             Hook::PromptSubmitted => {
                 self.turn.prompt_seen = true;

@@ -66,8 +66,9 @@ pub enum Hook {
     SessionStart { id: String },
     /// The CLI took a message (UserPromptSubmit).
     PromptSubmitted,
-    /// The turn ended (Stop; StopFailure, a turn ended by an API error, is left to the screen).
-    Stop,
+    /// The turn ended (Stop; StopFailure, a turn ended by an API error, is left to the screen),
+    /// with Claude's last reply where the CLI hands it over.
+    Stop { reply: Option<String> },
     /// The CLI is about to use a tool: the exact tool input, which a permission menu may
     /// show cut short.
     ToolRequest(ToolRequest),

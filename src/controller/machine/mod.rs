@@ -287,9 +287,14 @@ impl Machine {
     }
 
     fn consult(&mut self, event: Event, out: &mut Vec<Effect>) {
+        let reply = match event {
+            Event::TurnFinished => self.turn.reply.clone(),
+            _ => None,
+        };
         out.push(Effect::Consult {
             event: event.clone(),
             prior_fallbacks: self.repeats.fallbacks,
+            reply,
         });
         self.waiting = Waiting::Decision { event };
     }

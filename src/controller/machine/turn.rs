@@ -15,6 +15,8 @@ pub(super) struct Turn {
     /// The CLI took the message (UserPromptSubmit): only a Stop after that ends the turn,
     /// not a late one from the turn before.
     pub prompt_seen: bool,
+    /// Claude's last reply, as the Stop hook handed it over.
+    pub reply: Option<String>,
 }
 
 impl Turn {
@@ -24,6 +26,7 @@ impl Turn {
             saw_work: !just_sent,
             stop_seen: false,
             prompt_seen: !just_sent,
+            reply: None,
         }
     }
 

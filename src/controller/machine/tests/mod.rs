@@ -124,7 +124,7 @@ pub(super) fn finished_turn() -> Vec<Feed> {
     vec![
         now(hook(Hook::PromptSubmitted)),
         now(screen(State::Working)),
-        now(hook(Hook::Stop)),
+        now(hook(Hook::Stop { reply: None })),
         now(idle_with_output()),
     ]
 }

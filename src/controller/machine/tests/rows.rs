@@ -26,13 +26,32 @@ pub(super) fn rows() -> Vec<Row> {
             check: |_, e| consulted(e, "turn_finished"),
         },
         Row {
+            name: "the reply the Stop hook brings goes to the supervising LLM",
+            just_sent: true,
+            feeds: || {
+                vec![
+                    now(hook(Hook::PromptSubmitted)),
+                    now(screen(State::Working)),
+                    now(hook(Hook::Stop {
+                        reply: Some("The page exists.".into()),
+                    })),
+                    now(idle_with_output()),
+                ]
+            },
+            check: |_, e| {
+                e.iter().any(|e| {
+                    matches!(e, Effect::Consult { event: Event::TurnFinished, reply: Some(r), .. } if r == "The page exists.")
+                })
+            },
+        },
+        Row {
             name: "the Stop hook for our message lets the idle screen through unsettled",
             just_sent: true,
             feeds: || {
                 vec![
                     now(hook(Hook::PromptSubmitted)),
                     now(screen(State::Working)),
-                    now(hook(Hook::Stop)),
+                    now(hook(Hook::Stop { reply: None })),
                 ]
             },
             check: |_, e| e == [Effect::TrustIdle],
@@ -52,7 +71,7 @@ pub(super) fn rows() -> Vec<Row> {
         Row {
             name: "a late Stop from the turn before does not end this one",
             just_sent: true,
-            feeds: || vec![now(hook(Hook::Stop))],
+            feeds: || vec![now(hook(Hook::Stop { reply: None }))],
             check: |_, e| e.is_empty(),
         },
         Row {

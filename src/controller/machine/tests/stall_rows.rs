@@ -123,7 +123,7 @@ pub(super) fn rows() -> Vec<Row> {
             just_sent: true,
             feeds: || {
                 let mut f = vec![now(hook(Hook::PromptSubmitted))];
-                f.extend(stalled_then(vec![now(hook(Hook::Stop))]));
+                f.extend(stalled_then(vec![now(hook(Hook::Stop { reply: None }))]));
                 f
             },
             check: |_, e| e.contains(&Effect::StallOver) && e.contains(&Effect::TrustIdle),
