@@ -212,6 +212,13 @@ impl CliSession {
         self.monitor.screens().text(self.pane).unwrap_or_default()
     }
 
+    /// Whether the input box holds text on the screen as it is now (the reported state
+    /// may be a frame behind).
+    pub fn box_has_text(&self) -> bool {
+        crate::screen::classify(&self.screen_text(), None, &self.rules).state
+            == State::IdleWithInput
+    }
+
     /// Whether the screen shows output for the last submitted message (see
     /// [`crate::screen::turn_has_output`]).
     pub fn turn_has_output(&self) -> bool {

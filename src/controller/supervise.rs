@@ -34,9 +34,10 @@ impl Run {
             match observed.state() {
                 // After an API error the CLI is back at its prompt and takes input.
                 State::Idle | State::ApiError => return Ok(()),
-                State::IdleWithInput => {
-                    // Leftover text (e.g. a prompt put back by an interrupt) would be glued
-                    // to ours; one Ctrl-C clears the box.
+                // Leftover text (e.g. a prompt put back by an interrupt) would be glued to
+                // ours; one Ctrl-C clears the box. Only when the box still holds text: on
+                // an empty one Ctrl-C arms the CLI's "press again to exit".
+                State::IdleWithInput if self.session()?.box_has_text() => {
                     self.session()?.press(crate::tmux::Key::CtrlC).await?;
                 }
                 State::TrustDialog => self.choose(MenuAction::AcceptTrust, 1).await?,

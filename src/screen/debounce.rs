@@ -63,8 +63,8 @@ impl Debouncer {
         }
     }
 
-    /// The program said it finished (its Stop hook): the pending settle state, or the
-    /// next one seen within `window`, is reported at once.
+    /// The program said it finished (its Stop hook): the pending settle state, and those
+    /// seen within `window` until it works again, are reported at once.
     pub fn trust_next(&mut self, now: Instant, window: Duration) -> Option<StateChange> {
         self.trusted_until = Some(now + window);
         self.poll(now)
@@ -119,7 +119,9 @@ impl Debouncer {
     }
 
     fn report(&mut self, classification: Classification, at: Instant) -> StateChange {
-        if self.config.settle_states.contains(&classification.state) {
+        // Trust lasts until the program works again: the end of a turn may be drawn in
+        // more than one frame (a box that looks filled for a frame, then empty).
+        if !self.config.settle_states.contains(&classification.state) {
             self.trusted_until = None;
         }
         let previous = self.current();
@@ -195,9 +197,21 @@ mod tests {
         assert_eq!(d.trust_next(t0 + ms(10), ms(1000)), None);
         let change = d.feed(c(State::Idle), t0 + ms(20)).expect("at once");
         assert_eq!(change.state, State::Idle);
-        // Trust is spent: the next pause between steps settles as usual.
+        // Trust is spent once it works again: the next pause between steps settles.
         d.feed(c(State::Working), t0 + ms(30)).expect("working");
         assert_eq!(d.feed(c(State::Idle), t0 + ms(40)), None);
+    }
+
+    #[test]
+    fn the_end_of_a_turn_drawn_in_two_frames_is_trusted_in_both() {
+        let t0 = Instant::now();
+        let mut d = Debouncer::default();
+        d.feed(c(State::Working), t0).expect("working");
+        d.trust_next(t0 + ms(10), ms(1000));
+        let first = d.feed(c(State::IdleWithInput), t0 + ms(20));
+        assert_eq!(first.map(|c| c.state), Some(State::IdleWithInput));
+        let second = d.feed(c(State::Idle), t0 + ms(25));
+        assert_eq!(second.map(|c| c.state), Some(State::Idle), "no settle");
     }
 
     #[test]
