@@ -120,8 +120,10 @@ impl Debouncer {
 
     fn report(&mut self, classification: Classification, at: Instant) -> StateChange {
         // Trust lasts until the program works again: the end of a turn may be drawn in
-        // more than one frame (a box that looks filled for a frame, then empty).
-        if !self.config.settle_states.contains(&classification.state) {
+        // more than one frame (a box that looks filled for a frame, then empty, or a
+        // frame caught half redrawn, which reads as nothing recognisable).
+        let settles = self.config.settle_states.contains(&classification.state);
+        if !settles && classification.state != State::Starting {
             self.trusted_until = None;
         }
         let previous = self.current();
@@ -212,6 +214,10 @@ mod tests {
         assert_eq!(first.map(|c| c.state), Some(State::IdleWithInput));
         let second = d.feed(c(State::Idle), t0 + ms(25));
         assert_eq!(second.map(|c| c.state), Some(State::Idle), "no settle");
+        // A frame caught half redrawn between two idle ones does not spend it either.
+        d.feed(c(State::Starting), t0 + ms(30)).expect("reported");
+        let third = d.feed(c(State::Idle), t0 + ms(35));
+        assert_eq!(third.map(|c| c.state), Some(State::Idle), "no settle");
     }
 
     #[test]
