@@ -300,6 +300,9 @@ impl Machine {
     }
 
     fn deliver(&mut self, message: Message, log: String, out: &mut Vec<Effect>) {
+        // A wait the supervisor chose was about the turn before: the new one is judged
+        // when it ends, not when the wait would have.
+        self.wake_at = None;
         out.push(Effect::Deliver {
             message: message.clone(),
             log: log.clone(),

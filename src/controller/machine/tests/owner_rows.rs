@@ -120,6 +120,21 @@ pub(super) fn rows() -> Vec<Row> {
             check: |_, e| consulted(e, "turn_finished"),
         },
         Row {
+            name: "a message delivered during a wait ends it: its turn is judged when it ends",
+            just_sent: false,
+            feeds: || {
+                let mut feeds = vec![
+                    now(idle_with_output()),
+                    now(decided(vec![Action::Wait { seconds: 600 }], Source::Llm)),
+                    now(owner_says("use blue")),
+                    now(Input::Delivered(Delivery::Confirmed)),
+                ];
+                feeds.extend(finished_turn());
+                feeds
+            },
+            check: |_, e| consulted(e, "turn_finished"),
+        },
+        Row {
             name: "start-up dialog mid-step is answered",
             just_sent: false,
             feeds: || vec![now(screen(State::TrustDialog))],
