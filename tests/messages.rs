@@ -8,7 +8,6 @@ mod support;
 use support::controller_support;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use autocode::testkit::mock_llm::MockReply;
@@ -18,6 +17,8 @@ use serde_json::json;
 
 const RUN: Duration = Duration::from_secs(90);
 const SENT: &str = "Sent alice's message to Claude";
+/// Claude's answer to the last message sent at idle: the supervisor calls the step done.
+const LAST_ANSWER: &str = "Noted the last note.";
 
 /// The four kinds of message, each marked with `tag` so the two rounds can be told apart.
 fn messages(tag: &str, bang_file: &str) -> Vec<String> {
@@ -50,14 +51,13 @@ async fn wait_sent(w: &World, id: i64, want: usize) {
 }
 
 async fn every_kind_mid_turn_and_at_idle(version: &'static str) {
-    // The first finished turn is answered with a long wait (Claude sits idle at its prompt),
-    // every later one with "done".
-    let turns = Arc::new(AtomicU32::new(0));
-    let t = turns.clone();
+    // Every finished turn is answered with a long wait (Claude sits idle at its prompt)
+    // until Claude has answered the last message; a message ends the wait, and the turn it
+    // starts is judged when it ends.
     let llm = Arc::new(move |req: &serde_json::Value| {
         let text = last_user_text(req);
-        if text.contains("Event: turn_finished") && t.fetch_add(1, Ordering::SeqCst) == 0 {
-            MockReply::tool("wait", json!({"seconds": 90}))
+        if text.contains("Event: turn_finished") && !text.contains(LAST_ANSWER) {
+            MockReply::tool("wait", json!({"seconds": 600}))
         } else {
             agreeable(req)
         }
@@ -75,6 +75,10 @@ async fn every_kind_mid_turn_and_at_idle(version: &'static str) {
         Turn::text("Working on it. Step 1 is done.")
             .when_user_contains("step 1 only")
             .delay(Duration::from_secs(4)),
+    );
+    w.anthropic.push_turn(
+        Turn::text(format!("{LAST_ANSWER} Step 1 is done."))
+            .when_user_contains("plain note at-idle"),
     );
     w.start(id).await;
     w.wait_prompt("step 1 only").await;
