@@ -5,6 +5,7 @@
 mod claude_hooks;
 mod consult;
 pub mod decide;
+mod deliver;
 mod drive;
 mod history;
 mod launch;
