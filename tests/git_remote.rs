@@ -370,6 +370,9 @@ async fn bad_repo_urls_and_failed_clones_leave_no_project() {
         "{tracked}"
     );
     let id = project["id"].as_i64().expect("id");
+    // The listing shows the remote too (read for all its projects at once).
+    let (_, projects) = app.get("/api/projects", &user.access).await;
+    assert_eq!(projects[0]["remote"], project["remote"], "{projects}");
     let (_, logs) = app
         .get(&format!("/api/projects/{id}/logs"), &user.access)
         .await;

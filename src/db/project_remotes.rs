@@ -58,6 +58,21 @@ pub async fn get(pool: &SqlitePool, project_id: i64) -> sqlx::Result<Option<Proj
         .await
 }
 
+/// The remotes of `project_ids` in one query (a listing's projects), by project.
+pub async fn for_projects(
+    pool: &SqlitePool,
+    project_ids: &[i64],
+) -> sqlx::Result<std::collections::HashMap<i64, ProjectRemote>> {
+    let ids = serde_json::to_string(project_ids).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<ProjectRemote> = sqlx::query_as(
+        "select * from project_remotes where project_id in (select value from json_each(?))",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.project_id, r)).collect())
+}
+
 /// Records the commit last pushed to the remote.
 pub async fn set_pushed(pool: &SqlitePool, project_id: i64, sha: &str) -> sqlx::Result<()> {
     record(pool, project_id, Some(sha), None).await

@@ -44,3 +44,33 @@ pub async fn for_project(pool: &SqlitePool, project_id: i64) -> sqlx::Result<Cos
     .fetch_one(pool)
     .await
 }
+
+/// The cost of each of `project_ids` in one query (a listing's projects); a project with no
+/// calls is missing from the map.
+pub async fn for_projects(
+    pool: &SqlitePool,
+    project_ids: &[i64],
+) -> sqlx::Result<std::collections::HashMap<i64, Cost>> {
+    let ids = serde_json::to_string(project_ids).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<(i64, i64, i64, f64, i64)> = sqlx::query_as(
+        r"select project_id, coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),
+                 coalesce(sum(cost_usd), 0.0), count(*)
+          from llm_usage where project_id in (select value from json_each(?))
+          group by project_id",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, prompt_tokens, completion_tokens, usd, calls)| {
+            let cost = Cost {
+                prompt_tokens,
+                completion_tokens,
+                usd,
+                calls,
+            };
+            (id, cost)
+        })
+        .collect())
+}

@@ -112,12 +112,20 @@ pub async fn view(state: &AppState, project: Project) -> ApiResult<ProjectView> 
     })
 }
 
+/// The views of a listing: costs and remotes are read for all its projects at once.
 async fn views(state: &AppState, projects: Vec<Project>) -> ApiResult<Vec<ProjectView>> {
-    let mut out = Vec::with_capacity(projects.len());
-    for p in projects {
-        out.push(view(state, p).await?);
-    }
-    Ok(out)
+    let ids: Vec<i64> = projects.iter().map(|p| p.id).collect();
+    let mut costs = db::usage::for_projects(&state.db, &ids).await?;
+    let mut remotes = db::project_remotes::for_projects(&state.db, &ids).await?;
+    Ok(projects
+        .into_iter()
+        .map(|project| ProjectView {
+            cost: costs.remove(&project.id).unwrap_or_default(),
+            controller_running: state.lifecycle.is_running(project.id),
+            remote: remotes.remove(&project.id),
+            project,
+        })
+        .collect())
 }
 
 pub async fn load(state: &AppState, user_id: i64, id: i64) -> ApiResult<Project> {
