@@ -346,7 +346,10 @@ async fn two_users_run_at_once_and_see_only_their_own() {
     let (_, bobs) = w.app.get("/api/projects", &bob.access).await;
     assert_eq!(bobs.as_array().map(Vec::len), Some(1));
     assert_eq!(bobs[0]["name"], "Bob Site");
-    assert!(bobs[0]["cost"]["calls"].as_i64().expect("calls") > 0, "{bobs}");
+    assert!(
+        bobs[0]["cost"]["calls"].as_i64().expect("calls") > 0,
+        "{bobs}"
+    );
     // A listing carries each project's own cost: the one that ran, and one never started.
     let idle = w.project("Alice Idle", &[("Later", "")]).await;
     let (_, mine) = w.app.get("/api/projects", &w.user.access).await;
@@ -356,8 +359,14 @@ async fn two_users_run_at_once_and_see_only_their_own() {
             .cloned()
             .unwrap_or_else(|| panic!("{id} not in {mine}"))
     };
-    let (_, single) = w.app.get(&format!("/api/projects/{a}"), &w.user.access).await;
-    assert!(single["cost"]["calls"].as_i64().expect("calls") > 0, "{single}");
+    let (_, single) = w
+        .app
+        .get(&format!("/api/projects/{a}"), &w.user.access)
+        .await;
+    assert!(
+        single["cost"]["calls"].as_i64().expect("calls") > 0,
+        "{single}"
+    );
     assert_eq!(listed(&alice_p["id"])["cost"], single["cost"]);
     assert_eq!(listed(&idle["id"])["cost"]["calls"], 0);
     assert_eq!(listed(&alice_p["id"])["remote"], serde_json::Value::Null);
