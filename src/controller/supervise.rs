@@ -1,7 +1,7 @@
 //! What supervising a step does to the world: wait for the CLI's prompt, send the step,
 //! answer its dialogs and menus, restart the CLI and record the plan (messages and the
-//! owner's questions are in `controller/deliver.rs`). What to do and when is decided by the supervisor machine
-//! (`controller/machine`), driven by `controller/drive.rs`.
+//! owner's questions are in `controller/deliver.rs`). What to do and when is decided by
+//! the supervisor machine (`controller/machine`), driven by `controller/drive.rs`.
 
 use tokio::time::Instant;
 
@@ -93,6 +93,16 @@ impl Run {
     /// Sends step `index` and records that it was sent (before confirming the submit, so
     /// a crash in between can never lead to a second send).
     pub(super) async fn send_step(&mut self, index: usize) -> Result<(), Halt> {
+        // The last step's commit is made beside the typing only when nothing can hold the
+        // step up: before a wait for the CLI (or the owner it asks) it would come late, and
+        // after a person's turn at the terminal it would take in their changes.
+        let ready = matches!(
+            self.session()?.observed().state(),
+            State::Idle | State::ApiError
+        );
+        if !ready || self.deps.human.is_human_in_control(self.project_id) {
+            self.flush_step_commit().await?;
+        }
         self.wait_ready().await?;
         let text = self.step_text(index).await?;
         let mut project = self.project().await?;
