@@ -97,11 +97,12 @@ impl Run {
 
     /// While a person has taken over the terminal, the controller sends nothing; it waits
     /// until they release it (or their idle timeout does).
-    pub(super) async fn wait_for_human_release(&self) -> Result<(), Halt> {
-        let human = &self.deps.human;
-        if !human.is_human_in_control(self.project_id) {
+    pub(super) async fn wait_for_human_release(&mut self) -> Result<(), Halt> {
+        if !self.deps.human.is_human_in_control(self.project_id) {
             return Ok(());
         }
+        self.flush_step_commit().await?;
+        let human = &self.deps.human;
         self.log(
             Level::Info,
             "Waiting: a person is in control of the terminal",

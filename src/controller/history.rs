@@ -91,9 +91,17 @@ impl Run {
         Ok(())
     }
 
-    /// Makes the commit a done step still owes (see `Run::step_commit`).
+    /// Makes the commit a done step still owes (see `Run::step_commit`); everything that
+    /// may keep the next step waiting calls it first, so the commit is never late nor takes
+    /// in a person's typing at the terminal.
     pub(super) async fn flush_step_commit(&mut self) -> Result<(), Halt> {
-        match self.step_commit.take() {
+        let owed = self.step_commit.take();
+        self.commit_owed(owed).await
+    }
+
+    /// Commits `owed`, a done step and its summary, if there is one.
+    pub(super) async fn commit_owed(&self, owed: Option<(usize, String)>) -> Result<(), Halt> {
+        match owed {
             Some((index, summary)) => self.commit_step(index, &summary).await,
             None => Ok(()),
         }

@@ -202,14 +202,10 @@ impl Run {
         }
         loop {
             self.check_cancel()?;
-            if self.paused {
-                self.flush_step_commit().await?;
-            }
             self.wait_while_paused().await?;
             let project = self.project().await?;
             let plan = &project.implementation_plan.0;
             let Some(index) = prompt::next_step(plan) else {
-                self.flush_step_commit().await?;
                 return self.complete().await;
             };
             if plan[index].status == StepStatus::Failed {
@@ -344,6 +340,7 @@ impl Run {
     }
 
     async fn complete(&mut self) -> Result<(), Halt> {
+        self.flush_step_commit().await?;
         db::projects::set_pending_action(&self.deps.db, self.project_id, None).await?;
         self.finish_remote().await?;
         self.set_status(ProjectStatus::Completed, None).await?;
@@ -354,6 +351,7 @@ impl Run {
 
     pub(super) async fn wait_while_paused(&mut self) -> Result<(), Halt> {
         while self.paused {
+            self.flush_step_commit().await?;
             tokio::select! {
                 () = self.cancel.cancelled() => return Err(Halt::Cancelled),
                 cmd = self.inbox.recv() => match cmd {

@@ -22,15 +22,18 @@ impl Run {
     }
 
     /// Waits until the CLI shows its idle prompt, clearing start-up dialogs and restarting
-    /// it if it died.
+    /// it if it died. A done step's commit still owed is made before any such wait.
     pub(super) async fn wait_ready(&mut self) -> Result<(), Halt> {
         let deadline = Instant::now() + self.deps.timing.startup_timeout;
         loop {
             self.check_cancel()?;
             let observed = self.session()?.observed();
+            // After an API error the CLI is back at its prompt and takes input.
+            if matches!(observed.state(), State::Idle | State::ApiError) {
+                return Ok(());
+            }
+            self.flush_step_commit().await?;
             match observed.state() {
-                // After an API error the CLI is back at its prompt and takes input.
-                State::Idle | State::ApiError => return Ok(()),
                 // Leftover text (e.g. a prompt put back by an interrupt) would be glued to
                 // ours; one Ctrl-C clears the box. Only when the box still holds text: on
                 // an empty one Ctrl-C arms the CLI's "press again to exit".
@@ -93,16 +96,6 @@ impl Run {
     /// Sends step `index` and records that it was sent (before confirming the submit, so
     /// a crash in between can never lead to a second send).
     pub(super) async fn send_step(&mut self, index: usize) -> Result<(), Halt> {
-        // The last step's commit is made beside the typing only when nothing can hold the
-        // step up: before a wait for the CLI (or the owner it asks) it would come late, and
-        // after a person's turn at the terminal it would take in their changes.
-        let ready = matches!(
-            self.session()?.observed().state(),
-            State::Idle | State::ApiError
-        );
-        if !ready || self.deps.human.is_human_in_control(self.project_id) {
-            self.flush_step_commit().await?;
-        }
         self.wait_ready().await?;
         let text = self.step_text(index).await?;
         let mut project = self.project().await?;
@@ -128,19 +121,12 @@ impl Run {
         db::projects::set_pending_action(&self.deps.db, self.project_id, Some(&pending)).await?;
         self.set_status(ProjectStatus::Running, None).await?;
         self.wait_for_human_release().await?;
-        // The last step's commit is made while the CLI draws the typed prompt; the prompt
-        // is sent once the commit is made, so the new step's changes never join it.
+        // The last step's commit (unless a wait above made it) is made while the CLI draws
+        // the typed prompt; the prompt is sent once it is made, so the new step's changes
+        // never join it.
         let owed = self.step_commit.take();
         let session = self.session()?;
-        let (committed, typed) = tokio::join!(
-            async {
-                match &owed {
-                    Some((step, summary)) => self.commit_step(*step, summary).await,
-                    None => Ok(()),
-                }
-            },
-            session.type_in(&text),
-        );
+        let (committed, typed) = tokio::join!(self.commit_owed(owed), session.type_in(&text));
         committed?;
         let submitted = match typed {
             Ok(typed) => session.press_submit(typed).await,
