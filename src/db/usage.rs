@@ -34,17 +34,6 @@ pub async fn record(
     Ok(())
 }
 
-pub async fn for_project(pool: &SqlitePool, project_id: i64) -> sqlx::Result<Cost> {
-    sqlx::query_as(
-        r"select coalesce(sum(prompt_tokens), 0) as prompt_tokens, coalesce(sum(completion_tokens), 0) as completion_tokens,
-                 coalesce(sum(cost_usd), 0.0) as usd, count(*) as calls
-          from llm_usage where project_id = ?",
-    )
-    .bind(project_id)
-    .fetch_one(pool)
-    .await
-}
-
 /// The cost of each of `project_ids` in one query (a listing's projects); a project with no
 /// calls is missing from the map.
 pub async fn for_projects(

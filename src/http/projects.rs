@@ -101,15 +101,8 @@ pub struct ProjectView {
 }
 
 pub async fn view(state: &AppState, project: Project) -> ApiResult<ProjectView> {
-    let cost = db::usage::for_project(&state.db, project.id).await?;
-    let controller_running = state.lifecycle.is_running(project.id);
-    let remote = db::project_remotes::get(&state.db, project.id).await?;
-    Ok(ProjectView {
-        project,
-        cost,
-        controller_running,
-        remote,
-    })
+    let mut one = views(state, vec![project]).await?;
+    one.pop().ok_or(ApiError::NotFound)
 }
 
 /// The views of a listing: costs and remotes are read for all its projects at once.
