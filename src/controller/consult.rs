@@ -75,9 +75,9 @@ impl Run {
         Ok(decision)
     }
 
-    /// Claude's last reply when the Stop hook did not bring it: exact, from the CLI's transcript (found from the member's
-    /// directory and the workspace, never from a path the CLI reported); the screen's
-    /// reading of it when the transcript has none.
+    /// Claude's last reply when the Stop hook did not bring it: exact, from the CLI's
+    /// transcript (found from the member's directory and the workspace, never from a path
+    /// the CLI reported); the screen's reading of it when the transcript has none.
     async fn last_reply(&self, project: &crate::db::projects::Project) -> Option<String> {
         let source = crate::transcript::Source::for_project(self.user_dir.clone(), project);
         // The Stop hook can arrive before the CLI has flushed the reply to its transcript

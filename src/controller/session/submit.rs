@@ -13,7 +13,8 @@ use crate::tmux::{SubmitCheck, SubmitOptions};
 #[derive(Debug)]
 pub struct Typed {
     typed: crate::tmux::Typed,
-    text: String,
+    /// What the screen shows of it once submitted (see [`echo_of`]).
+    echo: String,
 }
 
 impl CliSession {
@@ -26,21 +27,19 @@ impl CliSession {
 
     /// Types a message into the input box and waits (briefly) for it to be drawn.
     pub async fn type_in(&self, text: &str) -> Result<Typed, SessionError> {
-        let check = submit_check(text, self.rules.clone());
+        let echo = echo_of(text);
+        let check = submit_check(echo.clone(), self.rules.clone());
         let typed = self
             .monitor
             .tmux()
             .type_text(self.monitor.screens(), self.pane, text, &options(), check)
             .await?;
-        Ok(Typed {
-            typed,
-            text: text.to_owned(),
-        })
+        Ok(Typed { typed, echo })
     }
 
     /// Sends what [`CliSession::type_in`] typed and confirms the CLI took it.
     pub async fn press_submit(&self, typed: Typed) -> Result<(), SessionError> {
-        let check = submit_check(&typed.text, self.rules.clone());
+        let check = submit_check(typed.echo, self.rules.clone());
         self.monitor
             .tmux()
             .press_submit(
@@ -62,18 +61,21 @@ fn options() -> SubmitOptions {
     }
 }
 
-/// How a screen tells where a message of `text` is: in the box, taken, or not known yet.
-fn submit_check(text: &str, rules: Arc<ScreenRules>) -> impl Fn(&str) -> SubmitCheck {
-    // What the transcript shows once the message is submitted: its first line, echoed
-    // (after the prompt glyph, or as a shell line for a `!` line).
-    let first: String = text
-        .lines()
+/// What the transcript shows of a submitted message: its first line, echoed (after the
+/// prompt glyph, or as a shell line for a `!` line).
+fn echo_of(text: &str) -> String {
+    text.lines()
         .next()
         .unwrap_or("")
         .trim()
         .chars()
         .take(60)
-        .collect();
+        .collect()
+}
+
+/// How a screen tells where a message showing `first` once submitted is: in the box,
+/// taken, or not known yet.
+fn submit_check(first: String, rules: Arc<ScreenRules>) -> impl Fn(&str) -> SubmitCheck {
     move |screen: &str| {
         let c = classify(screen, None, &rules);
         match c.state {
